@@ -1,0 +1,23 @@
+# Two entry points for a fresh machine: `make run` (the app) and `make test` (the suite).
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup run test bench
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+setup: $(BIN)/python
+	bash tools/install_system_deps.sh
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[test]"
+
+run: setup
+	$(BIN)/python main.py
+
+test: setup
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python bench/train_throughput.py
