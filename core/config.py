@@ -1,0 +1,75 @@
+"""Frozen configuration records for models and training runs.
+
+Plain data only: validation of values lives here, the code that uses them lives elsewhere.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+ACTIVATIONS = ("relu", "leaky_relu", "tanh")
+RECONSTRUCTIONS = ("bernoulli", "sse")
+MODEL_KINDS = ("ae", "vae")
+OPTIMIZERS = ("adam", "sgd")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Architecture of an autoencoder: encoder input_dim -> hidden... -> latent, mirrored decoder."""
+
+    kind: str = "vae"
+    input_dim: int = 784
+    latent_dim: int = 2
+    hidden: tuple[int, ...] = (512, 256)
+    activation: str = "relu"
+    reconstruction: str = "bernoulli"
+    dtype: str = "float32"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
+        _check_choice("kind", self.kind, MODEL_KINDS)
+        _check_choice("activation", self.activation, ACTIVATIONS)
+        _check_choice("reconstruction", self.reconstruction, RECONSTRUCTIONS)
+        _check_choice("dtype", self.dtype, ("float32", "float64"))
+        if self.latent_dim < 1 or self.input_dim < 1 or any(h < 1 for h in self.hidden):
+            raise ValueError("layer sizes must be positive integers")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ModelConfig:
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Hyperparameters of a training run. lr and beta may change between steps (see Trainer)."""
+
+    epochs: int = 10
+    batch_size: int = 128
+    lr: float = 1e-3
+    beta: float = 1.0
+    optimizer: str = "adam"
+    momentum: float = 0.9
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        _check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        if self.epochs < 1 or self.batch_size < 1:
+            raise ValueError("epochs and batch size must be at least 1")
+        if not self.lr > 0:
+            raise ValueError("the learning rate must be positive")
+        if self.beta < 0:
+            raise ValueError("beta must be non-negative")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TrainConfig:
+        return cls(**data)
+
+
+def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}; got {value!r}")

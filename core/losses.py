@@ -1,0 +1,73 @@
+"""Reconstruction losses (from decoder logits) and the VAE's KL term, with their gradients.
+
+Every loss is a sum over an image's pixels (or latent dims) in nats, averaged over the batch;
+each function returns that per-image mean and its gradient with respect to its input.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def bernoulli_loss(logits: np.ndarray, x: np.ndarray, grad_out: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+    """Bernoulli cross-entropy of targets x in [0, 1] under p = sigmoid(logits).
+
+    Per pixel: -x log p - (1-x) log(1-p) = softplus(l) - x l, computed stably as
+    max(l, 0) - x l + log1p(exp(-|l|)). Gradient: dL/dl = (sigmoid(l) - x) / batch.
+    logits, x: (batch, 784). Returns (mean per-image loss, gradient (batch, 784)); the
+    gradient is written into ``grad_out`` when given.
+    """
+    batch = logits.shape[0]
+    grad = np.empty_like(logits) if grad_out is None else grad_out
+    # grad holds exp(-|l|) first, reused for both the loss and the sigmoid.
+    np.abs(logits, out=grad)
+    np.negative(grad, out=grad)
+    np.exp(grad, out=grad)                                       # e = exp(-|l|), in (0, 1]
+    loss = np.log1p(grad).sum(dtype=np.float64)
+    loss += np.maximum(logits, 0).sum(dtype=np.float64) - np.vdot(x, logits)
+    # sigmoid(l) = 1/(1+e) for l >= 0 and e/(1+e) for l < 0.
+    numerator = np.where(logits >= 0, 1, grad).astype(logits.dtype, copy=False)
+    np.add(grad, 1, out=grad)
+    np.divide(numerator, grad, out=grad)
+    grad -= x
+    grad /= batch
+    return float(loss) / batch, grad
+
+
+def sse_loss(logits: np.ndarray, x: np.ndarray, grad_out: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+    """Sum of squared errors 0.5 * sum((x - s)^2) with s = sigmoid(logits).
+
+    Gradient through the sigmoid: dL/dl = (s - x) * s * (1 - s) / batch.
+    Shapes and return value as in ``bernoulli_loss``.
+    """
+    batch = logits.shape[0]
+    s = sigmoid(logits)
+    diff = s - x
+    loss = 0.5 * float(np.vdot(diff, diff))
+    grad = np.empty_like(logits) if grad_out is None else grad_out
+    np.multiply(diff, s, out=grad)
+    grad *= 1 - s
+    grad /= batch
+    return loss / batch, grad
+
+
+RECONSTRUCTION_LOSSES = {"bernoulli": bernoulli_loss, "sse": sse_loss}
+
+
+def gaussian_kl(mu: np.ndarray, log_var: np.ndarray, weight: float = 1.0) -> tuple[float, np.ndarray, np.ndarray]:
+    """KL(N(mu, exp(log_var)) || N(0, I)) = 0.5 * sum(mu^2 + exp(log_var) - 1 - log_var).
+
+    (Kingma & Welling 2014, appendix B.) mu, log_var: (batch, latent). Returns the mean
+    per-image KL (unweighted) and the gradients of ``weight`` * KL / batch:
+    d/dmu = weight * mu / batch, d/dlog_var = weight * 0.5 * (exp(log_var) - 1) / batch.
+    """
+    batch = mu.shape[0]
+    var = np.exp(log_var)
+    kl = 0.5 * float(np.sum(mu * mu + var - 1 - log_var, dtype=np.float64))
+    scale = weight / batch
+    return kl / batch, mu * scale, (var - 1) * (0.5 * scale)
+
+
+def sigmoid(logits: np.ndarray) -> np.ndarray:
+    """Numerically stable logistic function (no overflow for large |logits|)."""
+    e = np.exp(-np.abs(logits))
+    return np.where(logits >= 0, 1 / (1 + e), e / (1 + e)).astype(logits.dtype, copy=False)

@@ -1,0 +1,209 @@
+"""The autoencoder and the variational autoencoder: an MLP encoder, a mirrored MLP decoder.
+
+Conventions, written once: images are (batch, input_dim) floats in [0, 1]; the decoder outputs
+logits and the image is their sigmoid; ``log_var`` is the log *variance*, so the VAE samples
+z = mu + exp(0.5 * log_var) * eps (the reparameterisation trick, Kingma & Welling 2014).
+Training (``forward_backward``) runs through layers with cached buffers; inference
+(``encode``, ``decode``, ``evaluate``) is a pure function of the weights.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.config import ModelConfig
+from core.layers import ACTIVATION_LAYERS, Dense, mlp_apply, reuse_buffer
+from core.losses import RECONSTRUCTION_LOSSES, gaussian_kl, sigmoid
+from core.parameters import ParameterVector
+
+EVAL_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class LossParts:
+    """Per-image losses in nats: the optimised objective (rec + beta * kl), reconstruction, KL."""
+
+    total: float
+    rec: float
+    kl: float
+
+
+@dataclass(frozen=True)
+class DecoderSnapshot:
+    """A private copy of the decoder's weights, safe to decode with on any thread."""
+
+    weights: tuple[tuple[np.ndarray, np.ndarray], ...]
+    activation: str
+
+    @property
+    def latent_dim(self) -> int:
+        return self.weights[0][0].shape[0]
+
+    def decode(self, z: np.ndarray) -> np.ndarray:
+        """z (n, latent_dim) -> images (n, input_dim) in [0, 1]."""
+        z = np.asarray(z, dtype=self.weights[0][0].dtype).reshape(-1, self.latent_dim)
+        return sigmoid(mlp_apply(list(self.weights), self.activation, z))
+
+
+class AutoEncoder:
+    """Deterministic autoencoder: z = encoder(x), loss = reconstruction only."""
+
+    head_names: tuple[str, ...] = ("code",)
+
+    def __init__(self, config: ModelConfig, rng: np.random.Generator) -> None:
+        self.config = config
+        self.dtype = np.dtype(config.dtype)
+        widths = (config.input_dim, *config.hidden)
+        self.trunk = _mlp_layers("encoder", widths, config.activation, activate_last=True)
+        self.heads = {name: Dense(widths[-1], config.latent_dim) for name in self.head_names}
+        dec_widths = (config.latent_dim, *reversed(config.hidden), config.input_dim)
+        self.decoder = _mlp_layers("decoder", dec_widths, config.activation, activate_last=False)
+        self._dense = {name: layer for name, layer in self.trunk + self.decoder if isinstance(layer, Dense)}
+        self._dense.update({f"encoder.{name}": layer for name, layer in self.heads.items()})
+        # The very first layer's input is the data: no gradient needed there.
+        self.trunk[0][1].needs_input_grad = False
+        self.parameters = ParameterVector(
+            {f"{layer_name}.{p}": shape for layer_name, layer in self._dense.items() for p, shape in layer.shapes.items()},
+            self.dtype,
+        )
+        for layer_name, layer in self._dense.items():
+            layer.params = {p: self.parameters.values[f"{layer_name}.{p}"] for p in layer.shapes}
+            layer.grads = {p: self.parameters.grads[f"{layer_name}.{p}"] for p in layer.shapes}
+        self.initialize(rng)
+        self._reconstruction_loss = RECONSTRUCTION_LOSSES[config.reconstruction]
+        self._dlogits: np.ndarray | None = None
+
+    # ---- parameters ---------------------------------------------------------------------------
+    def initialize(self, rng: np.random.Generator) -> None:
+        """He-normal weights for ReLU-like activations, Glorot-normal for tanh; zero biases."""
+        gain = 1.0 if self.config.activation == "tanh" else 2.0
+        for layer in self._dense.values():
+            n_in, _ = layer.shapes["W"]
+            layer.params["W"][...] = rng.standard_normal(layer.shapes["W"]) * np.sqrt(gain / n_in)
+            layer.params["b"][...] = 0
+
+    def decoder_snapshot(self) -> DecoderSnapshot:
+        """Copy the decoder's weights (about 0.1 ms for the default model)."""
+        return DecoderSnapshot(tuple((W.copy(), b.copy()) for W, b in self._weights(self.decoder)), self.config.activation)
+
+    # ---- inference (pure) -----------------------------------------------------------------------
+    def encode(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """x (n, input_dim) in [0, 1] -> (mu (n, latent_dim), log_var (n, latent_dim) or None for the AE)."""
+        x = np.asarray(x, dtype=self.dtype)
+        outputs = {name: [] for name in self.head_names}
+        for start in range(0, max(len(x), 1), EVAL_BATCH):
+            h = mlp_apply(self._weights(self.trunk), self.config.activation, x[start:start + EVAL_BATCH], activate_last=True)
+            for name, head in self.heads.items():
+                outputs[name].append(h @ head.params["W"] + head.params["b"])
+        arrays = [np.concatenate(outputs[name]) for name in self.head_names]
+        return (arrays[0], arrays[1]) if len(arrays) == 2 else (arrays[0], None)
+
+    def decode_logits(self, z: np.ndarray) -> np.ndarray:
+        """z (n, latent_dim) -> logits (n, input_dim)."""
+        z = np.asarray(z, dtype=self.dtype).reshape(-1, self.config.latent_dim)
+        return mlp_apply(self._weights(self.decoder), self.config.activation, z)
+
+    def decode(self, z: np.ndarray) -> np.ndarray:
+        """z (n, latent_dim) -> images (n, input_dim) in [0, 1]."""
+        return sigmoid(self.decode_logits(z))
+
+    def reconstruct(self, x: np.ndarray) -> np.ndarray:
+        """Decode the (mean) code of each image: x (n, input_dim) -> (n, input_dim)."""
+        return self.decode(self.encode(x)[0])
+
+    def sample_prior(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """Decode n draws of z ~ N(0, I): returns (n, input_dim) images in [0, 1]."""
+        return self.decode(rng.standard_normal((n, self.config.latent_dim)))
+
+    def evaluate(self, x: np.ndarray, beta: float = 1.0, eps: np.ndarray | None = None) -> LossParts:
+        """Mean per-image losses on x (n, input_dim) without touching gradients.
+
+        For the VAE, ``eps`` (n, latent_dim) is the reparameterisation noise (zeros if None:
+        the loss at the posterior means).
+        """
+        x = np.asarray(x, dtype=self.dtype)
+        mu, log_var = self.encode(x)
+        z = self._sample(mu, log_var, eps)
+        rec = self._reconstruction_loss(self.decode_logits(z), x)[0]
+        kl = gaussian_kl(mu, log_var)[0] if log_var is not None else 0.0
+        return LossParts(rec + beta * kl, rec, kl)
+
+    # ---- training -----------------------------------------------------------------------------
+    def forward_backward(self, x: np.ndarray, beta: float = 1.0, eps: np.ndarray | None = None) -> LossParts:
+        """Loss on the batch x (batch, input_dim); fills ``parameters.grad_flat`` with its gradient."""
+        h = _forward(self.trunk, x)
+        z = self.heads["code"].forward(h)
+        rec, dz = self._decoder_forward_backward(z, x)
+        _backward(self.trunk, self.heads["code"].backward(dz))
+        return LossParts(rec, rec, 0.0)
+
+    def _decoder_forward_backward(self, z: np.ndarray, x: np.ndarray) -> tuple[float, np.ndarray]:
+        """Reconstruction loss of decoding z against x, and dL/dz (batch, latent_dim)."""
+        logits = _forward(self.decoder, z)
+        self._dlogits = reuse_buffer(self._dlogits, logits.shape, logits.dtype)
+        rec, dlogits = self._reconstruction_loss(logits, x, grad_out=self._dlogits)
+        return rec, _backward(self.decoder, dlogits)
+
+    def _sample(self, mu: np.ndarray, log_var: np.ndarray | None, eps: np.ndarray | None) -> np.ndarray:
+        return mu
+
+    def _weights(self, layers: list[tuple[str, object]]) -> list[tuple[np.ndarray, np.ndarray]]:
+        return [(layer.params["W"], layer.params["b"]) for _, layer in layers if isinstance(layer, Dense)]
+
+
+class VariationalAutoEncoder(AutoEncoder):
+    """VAE with a mean head and a log-variance head; loss = rec + beta * KL(q(z|x) || N(0, I))."""
+
+    head_names = ("mu", "log_var")
+
+    def forward_backward(self, x: np.ndarray, beta: float = 1.0, eps: np.ndarray | None = None) -> LossParts:
+        """As AutoEncoder.forward_backward; ``eps`` (batch, latent_dim) is required noise.
+
+        With std = exp(0.5 * log_var) and z = mu + std * eps:
+        dL/dmu = dL/dz + beta * dKL/dmu, dL/dlog_var = dL/dz * eps * std / 2 + beta * dKL/dlog_var.
+        """
+        h = _forward(self.trunk, x)
+        mu = self.heads["mu"].forward(h)
+        log_var = self.heads["log_var"].forward(h)
+        std = np.exp(0.5 * log_var)
+        z = mu + std * eps
+        rec, dz = self._decoder_forward_backward(z, x)
+        kl, dmu, dlog_var = gaussian_kl(mu, log_var, beta)
+        dmu += dz
+        dlog_var += dz * eps * std * 0.5
+        dh = self.heads["mu"].backward(dmu)
+        dh += self.heads["log_var"].backward(dlog_var)    # h feeds both heads: sum the two paths
+        _backward(self.trunk, dh)
+        return LossParts(rec + beta * kl, rec, kl)
+
+    def _sample(self, mu: np.ndarray, log_var: np.ndarray | None, eps: np.ndarray | None) -> np.ndarray:
+        return mu if eps is None else mu + np.exp(0.5 * log_var) * eps
+
+
+def build_model(config: ModelConfig, rng: np.random.Generator) -> AutoEncoder:
+    """A fresh AutoEncoder or VariationalAutoEncoder for ``config.kind``, initialised from rng."""
+    cls = VariationalAutoEncoder if config.kind == "vae" else AutoEncoder
+    return cls(config, rng)
+
+
+def _mlp_layers(prefix: str, widths: tuple[int, ...], activation: str, activate_last: bool) -> list[tuple[str, object]]:
+    layers: list[tuple[str, object]] = []
+    for i, (n_in, n_out) in enumerate(zip(widths[:-1], widths[1:])):
+        layers.append((f"{prefix}.{i}", Dense(n_in, n_out)))
+        if activate_last or i < len(widths) - 2:
+            layers.append((f"{prefix}.{i}.act", ACTIVATION_LAYERS[activation]()))
+    return layers
+
+
+def _forward(layers: list[tuple[str, object]], x: np.ndarray) -> np.ndarray:
+    for _, layer in layers:
+        x = layer.forward(x)
+    return x
+
+
+def _backward(layers: list[tuple[str, object]], d_out: np.ndarray) -> np.ndarray | None:
+    for _, layer in reversed(layers):
+        d_out = layer.backward(d_out)
+    return d_out
+

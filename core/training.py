@@ -1,0 +1,223 @@
+"""The training loop: seeded mini-batches, progress records, held-out metrics, divergence guard.
+
+``Trainer.run`` is a generator that yields small frozen records and never prints; another
+thread can pause or stop it between steps through a ``TrainingControl``. Nothing here knows
+about Qt, terminals or files.
+"""
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import numpy as np
+
+from core.config import TrainConfig
+from core.models import AutoEncoder, LossParts
+from core.optim import Adam, SGD
+
+PIXEL_SCALE = np.float32(1 / 255)
+# Independent random streams, all derived from the run's seed.
+SHUFFLE_STREAM, NOISE_STREAM, TEST_NOISE_STREAM = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class StepProgress:
+    """One optimisation step: per-image losses of its batch in nats, and throughput."""
+
+    step: int            # steps done so far, this one included
+    epoch: int           # 0-based epoch this step belongs to
+    batch: int           # 1-based index of the batch within the epoch
+    batches_per_epoch: int
+    loss: float
+    rec: float
+    kl: float
+    samples_per_s: float
+
+
+@dataclass(frozen=True)
+class EpochProgress:
+    """End of an epoch: mean training losses and held-out metrics (the VAE's negative ELBO, beta = 1)."""
+
+    epoch: int           # 0-based index of the finished epoch
+    step: int
+    train_loss: float
+    test_loss: float
+    test_rec: float
+    test_kl: float
+    seconds: float
+    samples_per_s: float
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+class TrainingDiverged(RuntimeError):
+    """A non-finite loss or gradient; the model and optimizer were left at their last good state."""
+
+
+@dataclass
+class History:
+    """Per-step losses and per-epoch records of a model's whole training, across runs."""
+
+    loss: list[float] = field(default_factory=list)
+    rec: list[float] = field(default_factory=list)
+    kl: list[float] = field(default_factory=list)
+    epochs: list[EpochProgress] = field(default_factory=list)
+
+    @property
+    def steps(self) -> int:
+        return len(self.loss)
+
+
+class TrainingControl:
+    """Pause, resume and stop requests from another thread, checked between steps."""
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+
+    def request_stop(self) -> None:
+        self._stop.set()
+        self._running.set()      # wake a paused loop so it can see the stop
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    def wait_while_paused(self) -> None:
+        """Block while paused; returns at once when running or stopping."""
+        while not self._running.wait(timeout=0.1):
+            pass
+
+
+class Trainer:
+    """Trains ``model`` with ``optimizer`` on uint8 images (n, input_dim), reproducibly from ``config.seed``.
+
+    The order of the training images in epoch e and the noise of step s come from generators
+    seeded from (seed, e) and (seed, s), so the same configuration gives the same losses, also
+    when a run is stopped and continued. ``lr`` and ``beta`` may be changed between steps.
+    """
+
+    def __init__(self, model: AutoEncoder, optimizer: Adam | SGD, train_images: np.ndarray,
+                 test_images: np.ndarray, config: TrainConfig, history: History | None = None) -> None:
+        self.model = model
+        self.optimizer = optimizer
+        self.train_images = train_images
+        self.test_images = test_images
+        self.config = config
+        self.beta = config.beta
+        self.optimizer.lr = config.lr
+        self.history = history or History()
+        self._batch: np.ndarray | None = None
+        self._epoch_order: tuple[int, np.ndarray] | None = None
+
+    @property
+    def lr(self) -> float:
+        return self.optimizer.lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self.optimizer.lr = value
+
+    @property
+    def batches_per_epoch(self) -> int:
+        return math.ceil(len(self.train_images) / self.config.batch_size)
+
+    @property
+    def epoch(self) -> int:
+        """0-based epoch the next step belongs to."""
+        return self.history.steps // self.batches_per_epoch
+
+    @property
+    def finished(self) -> bool:
+        return self.epoch >= self.config.epochs
+
+    def step(self) -> StepProgress:
+        """Run exactly one mini-batch. Raises TrainingDiverged without changing any weight."""
+        started = time.perf_counter()
+        step = self.history.steps
+        epoch, batch = divmod(step, self.batches_per_epoch)
+        x = self._load_batch(epoch, batch)
+        eps = None
+        if self.model.config.kind == "vae":
+            eps = np.random.default_rng((self.config.seed, NOISE_STREAM, step)).standard_normal(
+                (len(x), self.model.config.latent_dim), dtype=self.model.dtype)
+        parts = self.model.forward_backward(x, self.beta, eps)
+        grad = self.model.parameters.grad_flat
+        # A single sum is non-finite when any gradient entry is (or the gradient is astronomically large).
+        if not (math.isfinite(parts.total) and math.isfinite(float(grad.sum()))):
+            what = "loss" if not math.isfinite(parts.total) else "gradient"
+            raise TrainingDiverged(
+                f"The {what} became {parts.total if what == 'loss' else 'non-finite'} at step {step + 1} "
+                f"(epoch {epoch + 1}). Training stopped and the weights and optimizer state were kept as "
+                f"they were before that step. Try a lower learning rate (now {self.lr:g})"
+                + (" or a smaller beta." if self.model.config.kind == "vae" else "."))
+        self.optimizer.step(grad)
+        self.history.loss.append(parts.total)
+        self.history.rec.append(parts.rec)
+        self.history.kl.append(parts.kl)
+        seconds = time.perf_counter() - started
+        return StepProgress(step + 1, epoch, batch + 1, self.batches_per_epoch, parts.total, parts.rec, parts.kl,
+                            len(x) / max(seconds, 1e-9))
+
+    def run(self, control: TrainingControl | None = None) -> Iterator[StepProgress | EpochProgress]:
+        """Train until ``config.epochs`` epochs are done or a stop is requested.
+
+        Yields a StepProgress after every step and an EpochProgress after every epoch.
+        """
+        control = control or TrainingControl()
+        epoch_started = time.perf_counter()
+        epoch_samples = 0
+        while not self.finished:
+            control.wait_while_paused()
+            if control.stop_requested:
+                return
+            progress = self.step()
+            epoch_samples += len(self._batch)
+            yield progress
+            if progress.batch == progress.batches_per_epoch:
+                seconds = time.perf_counter() - epoch_started
+                yield self._finish_epoch(progress, seconds, epoch_samples / max(seconds, 1e-9))
+                epoch_started, epoch_samples = time.perf_counter(), 0
+
+    def evaluate_test(self) -> LossParts:
+        """The test set's per-image losses; for the VAE the single-sample negative ELBO with beta = 1."""
+        x = self.test_images.astype(self.model.dtype) * PIXEL_SCALE
+        eps = None
+        if self.model.config.kind == "vae":
+            eps = np.random.default_rng((self.config.seed, TEST_NOISE_STREAM)).standard_normal(
+                (len(x), self.model.config.latent_dim)).astype(self.model.dtype)
+        return self.model.evaluate(x, beta=1.0, eps=eps)
+
+    def _finish_epoch(self, last: StepProgress, seconds: float, samples_per_s: float) -> EpochProgress:
+        test = self.evaluate_test()
+        train_loss = float(np.mean(self.history.loss[-last.batches_per_epoch:]))
+        record = EpochProgress(last.epoch, last.step, train_loss, test.total, test.rec, test.kl, seconds, samples_per_s)
+        self.history.epochs.append(record)
+        return record
+
+    def _load_batch(self, epoch: int, batch: int) -> np.ndarray:
+        """Images of batch ``batch`` of epoch ``epoch`` as floats in [0, 1], in a reused buffer."""
+        if self._epoch_order is None or self._epoch_order[0] != epoch:
+            order = np.random.default_rng((self.config.seed, SHUFFLE_STREAM, epoch)).permutation(len(self.train_images))
+            self._epoch_order = (epoch, order)
+        size = self.config.batch_size
+        indices = self._epoch_order[1][batch * size:(batch + 1) * size]
+        if self._batch is None or self._batch.shape[0] != len(indices):
+            self._batch = np.empty((len(indices), self.train_images.shape[1]), dtype=self.model.dtype)
+        np.multiply(self.train_images[indices], PIXEL_SCALE, out=self._batch)
+        return self._batch
