@@ -1,0 +1,172 @@
+"""Writes animation frames to files: a GIF, a folder of PNGs, or an MP4 (with imageio-ffmpeg).
+
+Every writer is atomic: it writes beside the target under a temporary name and renames into place
+only when complete, so a cancelled or failed export leaves nothing behind. No Qt: the GUI's export
+and the headless command line call the same functions.
+"""
+
+import contextlib
+import importlib.util
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import imageio.v2 as iio_v2
+import imageio.v3 as iio
+import numpy as np
+
+Progress = Callable[[int, int], None]  # (frames written, total frames)
+
+
+class ExportCancelled(Exception):
+    """The export was cancelled through its `cancel` event; nothing was written."""
+
+
+class Mp4Unavailable(RuntimeError):
+    """MP4 export was asked for but imageio-ffmpeg is not installed."""
+
+
+def mp4_available() -> bool:
+    """Whether write_mp4 can run, i.e. imageio-ffmpeg (which bundles an ffmpeg binary) is installed."""
+    return importlib.util.find_spec("imageio_ffmpeg") is not None
+
+
+def gif_frame_duration_ms(fps: float) -> int:
+    """The per-frame delay a GIF at `fps` gets, in milliseconds.
+
+    GIF stores delays in whole centiseconds, and browsers play delays under 20 ms at 100 ms,
+    so 1000 / fps is rounded to the nearest 10 ms, and is at least 20 ms (50 fps at most).
+    """
+    if fps <= 0:
+        raise ValueError(f"fps must be positive, got {fps}")
+    return 10 * max(2, round(100 / fps))
+
+
+def _checked(frames: np.ndarray) -> np.ndarray:
+    frames = np.asarray(frames)
+    if frames.dtype != np.uint8 or not (frames.ndim == 3 or (frames.ndim == 4 and frames.shape[-1] == 3)):
+        raise ValueError(f"expected uint8 frames (n, H, W) or (n, H, W, 3), got {frames.dtype} {frames.shape}")
+    if len(frames) == 0:
+        raise ValueError("no frames to write")
+    return frames
+
+
+def _each_frame(
+    frames: np.ndarray, cancel: threading.Event | None, progress: Progress | None
+) -> Iterator[np.ndarray]:
+    """Yield the frames, raising ExportCancelled before any frame once `cancel` is set."""
+    for done, frame in enumerate(frames, start=1):
+        if cancel is not None and cancel.is_set():
+            raise ExportCancelled(f"export cancelled after {done - 1} of {len(frames)} frames")
+        yield frame
+        if progress is not None:
+            progress(done, len(frames))
+
+
+@contextlib.contextmanager
+def _atomic_file(path: str | os.PathLike, suffix: str) -> Iterator[Path]:
+    """Yield a temporary path beside `path`; move it onto `path` on success, delete it on any error."""
+    path = Path(path)
+    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=f".partial{suffix}")
+    os.close(handle)
+    try:
+        yield Path(temp_name)
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+
+
+@contextlib.contextmanager
+def _atomic_folder(folder: str | os.PathLike) -> Iterator[Path]:
+    """Like _atomic_file for a folder, which must not exist yet or be empty (no user files are replaced)."""
+    folder = Path(folder)
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise FileExistsError(f"{folder} exists and is not an empty folder")
+    temp_folder = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".partial"))
+    try:
+        yield temp_folder
+        if folder.exists():
+            folder.rmdir()  # empty, checked above; renaming onto a folder fails on Windows
+        os.replace(temp_folder, folder)
+    except BaseException:
+        shutil.rmtree(temp_folder, ignore_errors=True)
+        raise
+
+
+def write_gif(
+    path: str | os.PathLike,
+    frames: np.ndarray,
+    fps: float,
+    cancel: threading.Event | None = None,
+    progress: Progress | None = None,
+) -> None:
+    """Write frames (n, H, W) or (n, H, W, 3) uint8 as an endlessly looping GIF.
+
+    Each frame lasts gif_frame_duration_ms(fps). Gray frames (R == G == B) are stored exactly;
+    colour frames go through pillow's per-frame 256-colour palette. Pillow merges consecutive
+    identical frames (held frames) into one longer frame, which plays the same. progress is
+    called after each frame is handed to pillow, which encodes them all when the file closes.
+    Raises ExportCancelled if `cancel` is set before the last frame; the file is then not written.
+    """
+    frames = _checked(frames)
+    duration = gif_frame_duration_ms(fps)
+    if frames.ndim == 4 and (frames == frames[..., :1]).all():
+        frames = frames[..., 0]  # 8-bit gray: pillow writes it without quantising, several times faster
+    with _atomic_file(path, ".gif") as temp_path, iio.imopen(temp_path, "w", plugin="pillow") as gif:
+        for frame in _each_frame(frames, cancel, progress):
+            gif.write(frame, duration=duration, loop=0, is_batch=False)
+
+
+def write_png_frames(
+    folder: str | os.PathLike,
+    frames: np.ndarray,
+    cancel: threading.Event | None = None,
+    progress: Progress | None = None,
+) -> None:
+    """Write frames (n, H, W) or (n, H, W, 3) uint8 as folder/frame_0000.png, frame_0001.png, ...
+
+    The folder must not exist yet or be empty; it appears, complete, only at the end.
+    Raises ExportCancelled if `cancel` is set before the last frame; nothing is then written.
+    """
+    frames = _checked(frames)
+    digits = max(4, len(str(len(frames) - 1)))
+    with _atomic_folder(folder) as temp_folder:
+        for index, frame in enumerate(_each_frame(frames, cancel, progress)):
+            iio.imwrite(temp_folder / f"frame_{index:0{digits}d}.png", frame)
+
+
+def write_mp4(
+    path: str | os.PathLike,
+    frames: np.ndarray,
+    fps: float,
+    cancel: threading.Event | None = None,
+    progress: Progress | None = None,
+) -> None:
+    """Write frames (n, H, W) or (n, H, W, 3) uint8 as an H.264 MP4 (yuv420p, lossy) at `fps`.
+
+    yuv420p needs even sizes, so an odd height or width gets one more row or column, copied
+    from the edge. Streams frame by frame into ffmpeg.
+    Raises Mp4Unavailable without imageio-ffmpeg, ExportCancelled if `cancel` is set.
+    """
+    if not mp4_available():
+        raise Mp4Unavailable("MP4 export needs the imageio-ffmpeg package: pip install imageio-ffmpeg")
+    frames = _checked(frames)
+    if fps <= 0:
+        raise ValueError(f"fps must be positive, got {fps}")
+    odd = [(0, 0), (0, frames.shape[1] % 2), (0, frames.shape[2] % 2)] + [(0, 0)] * (frames.ndim - 3)
+    frames = np.pad(frames, odd, mode="edge")
+    with _atomic_file(path, ".mp4") as temp_path:
+        # macro_block_size=1: the frames are already even; the default 16 would rescale them.
+        writer = iio_v2.get_writer(
+            temp_path, format="FFMPEG", mode="I", fps=fps, codec="libx264", pixelformat="yuv420p", macro_block_size=1
+        )
+        try:
+            for frame in _each_frame(frames, cancel, progress):
+                writer.append_data(frame)
+        finally:
+            # Not `with writer`: imageio's legacy writer skips close() on an error, leaving ffmpeg writing.
+            writer.close()
