@@ -156,10 +156,12 @@ class Trainer:
         if self.model.config.kind == "vae":
             eps = np.random.default_rng((self.config.seed, NOISE_STREAM, step)).standard_normal(
                 (len(x), self.model.config.latent_dim), dtype=self.model.dtype)
-        parts = self.model.forward_backward(x, self.beta, eps)
-        grad = self.model.parameters.grad_flat
-        # A single sum is non-finite when any gradient entry is (or the gradient is astronomically large).
-        if not (math.isfinite(parts.total) and math.isfinite(float(grad.sum()))):
+        with np.errstate(over="ignore", invalid="ignore"):     # divergence is checked just below
+            parts = self.model.forward_backward(x, self.beta, eps)
+            grad = self.model.parameters.grad_flat
+            # A single sum is non-finite when any gradient entry is (or the gradient is astronomically large).
+            finite = math.isfinite(parts.total) and math.isfinite(float(grad.sum()))
+        if not finite:
             what = "loss" if not math.isfinite(parts.total) else "gradient"
             raise TrainingDiverged(
                 f"The {what} became {parts.total if what == 'loss' else 'non-finite'} at step {step + 1} "
