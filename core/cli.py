@@ -1,0 +1,160 @@
+"""The headless command line: ``train`` (and the commands other modules register).
+
+Never imports Qt, so it runs on a server without a display. Results go to stdout as one JSON
+object per line; progress and messages go to stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import TextIO
+
+import numpy as np
+
+from core.checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
+from core.config import ACTIVATIONS, RECONSTRUCTIONS, ModelConfig, TrainConfig
+from core.data import DatasetError, default_cache_dir, load_dataset
+from core.models import build_model
+from core.optim import build_optimizer
+from core.training import EpochProgress, StepProgress, Trainer, TrainingDiverged
+
+DESCRIPTION = """Latent Lab: watch autoencoders and variational autoencoders learn.
+
+Run with no arguments to open the desktop app. The commands below run without a display."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python main.py", description=DESCRIPTION,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    train = commands.add_parser("train", help="train an AE or a VAE and save a checkpoint",
+                                description="Train a model; prints one JSON object per epoch to stdout. "
+                                            "Ctrl+C stops and saves what was trained so far.")
+    train.add_argument("--model", choices=("ae", "vae"), default="vae", help="autoencoder or variational autoencoder")
+    train.add_argument("--dataset", default="mnist5k",
+                       help="mnist5k (bundled), fashion (Debian's dataset-fashion-mnist), mnist (downloaded once), "
+                            "or a path to an IDX folder or an .npz file (default: %(default)s)")
+    train.add_argument("--latent-dim", type=int, default=2, help="size of the latent code (default: %(default)s)")
+    train.add_argument("--hidden", default="512,256", help="hidden layer widths, comma-separated (default: %(default)s)")
+    train.add_argument("--activation", choices=ACTIVATIONS, default="relu")
+    train.add_argument("--loss", choices=RECONSTRUCTIONS, default="bernoulli",
+                       help="reconstruction loss: Bernoulli cross-entropy or 0.5 * sum of squared errors")
+    train.add_argument("--epochs", type=int, default=10)
+    train.add_argument("--batch-size", type=int, default=128)
+    train.add_argument("--lr", type=float, default=1e-3, help="learning rate")
+    train.add_argument("--beta", type=float, default=1.0, help="weight of the KL term (VAE only)")
+    train.add_argument("--optimizer", choices=("adam", "sgd"), default="adam")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--resume", type=Path, metavar="CHECKPOINT",
+                       help="continue training a saved model (its architecture and data are reused) "
+                            "until --epochs epochs in all")
+    train.add_argument("--out", type=Path, default=Path("model.npz"), help="checkpoint to write (default: %(default)s)")
+    train.set_defaults(handler=run_train)
+    return parser
+
+
+def run_cli(argv: list[str], resources: Path) -> int:
+    """Parse ``argv`` and run the chosen command. ``resources`` is the folder of bundled data."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    return args.handler(args, resources)
+
+
+def run_train(args: argparse.Namespace, resources: Path) -> int:
+    """The ``train`` command. Exit status: 0 done, 1 error or divergence, 130 interrupted."""
+    err = sys.stderr
+    try:
+        trainer, dataset_name = _make_trainer(args, resources)
+    except (DatasetError, CheckpointError, ValueError) as error:
+        print(f"error: {error}", file=err)
+        return 1
+    bar = ProgressBar(err) if err.isatty() else None
+    status = 0
+    try:
+        for record in trainer.run():
+            if isinstance(record, StepProgress) and bar:
+                bar.show(record, trainer.config.epochs)
+            elif isinstance(record, EpochProgress):
+                if bar:
+                    bar.clear()
+                print(json.dumps(_epoch_line(record, trainer)), flush=True)
+    except KeyboardInterrupt:
+        status = 130
+        print(f"\ninterrupted after {trainer.history.steps} steps; saving", file=err)
+    except TrainingDiverged as error:
+        status = 1
+        print(f"\n{error}", file=err)
+    if bar:
+        bar.clear()
+    save_checkpoint(args.out, Checkpoint(trainer.model, trainer.optimizer, trainer.config, dataset_name, trainer.history))
+    print(f"saved {args.out}", file=err)
+    return status
+
+
+def _make_trainer(args: argparse.Namespace, resources: Path) -> tuple[Trainer, str]:
+    def download_progress(done: int, total: int) -> None:
+        print(f"\rdownloading MNIST: {done / max(total, 1):6.1%}", end="", file=sys.stderr, flush=True)
+
+    if args.resume:
+        saved = load_checkpoint(args.resume)
+        dataset = load_dataset(saved.dataset, bundled_path=resources / "mnist5k.npz", cache_dir=default_cache_dir(),
+                               progress=download_progress)
+        config = TrainConfig(**{**saved.train_config.to_dict(), "epochs": args.epochs})
+        model, optimizer, history = saved.model, saved.optimizer, saved.history
+    else:
+        dataset = load_dataset(args.dataset, bundled_path=resources / "mnist5k.npz", cache_dir=default_cache_dir(),
+                               progress=download_progress)
+        hidden = tuple(int(width) for width in args.hidden.split(",") if width.strip())
+        model_config = ModelConfig(kind=args.model, input_dim=dataset.train_images.shape[1], latent_dim=args.latent_dim,
+                                   hidden=hidden, activation=args.activation, reconstruction=args.loss)
+        config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, beta=args.beta,
+                             optimizer=args.optimizer, seed=args.seed)
+        model = build_model(model_config, np.random.default_rng(args.seed))
+        optimizer = build_optimizer(config.optimizer, model.parameters.flat, config.lr, config.momentum)
+        history = None
+    trainer = Trainer(model, optimizer, dataset.train_images, dataset.test_images, config, history)
+    return trainer, (saved.dataset if args.resume else args.dataset)
+
+
+def _epoch_line(record: EpochProgress, trainer: Trainer) -> dict:
+    steps = trainer.batches_per_epoch
+    return {
+        "epoch": record.epoch + 1,
+        "train_loss": round(record.train_loss, 4),
+        "test_loss": round(record.test_loss, 4),
+        "rec": round(float(np.mean(trainer.history.rec[-steps:])), 4),
+        "kl": round(float(np.mean(trainer.history.kl[-steps:])), 4),
+        "seconds": round(record.seconds, 3),
+        "samples_per_s": round(record.samples_per_s, 1),
+    }
+
+
+class ProgressBar:
+    """A one-line progress bar on a terminal, redrawn at most 10 times a second."""
+
+    WIDTH = 30
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self._last_draw = 0.0
+
+    def show(self, record: StepProgress, epochs: int) -> None:
+        now = time.monotonic()
+        if now - self._last_draw < 0.1 and record.batch != record.batches_per_epoch:
+            return
+        self._last_draw = now
+        done = record.batch / record.batches_per_epoch
+        filled = round(self.WIDTH * done)
+        self.stream.write(f"\repoch {record.epoch + 1}/{epochs} [{'#' * filled}{'.' * (self.WIDTH - filled)}] "
+                          f"loss {record.loss:8.2f}  {record.samples_per_s:7.0f} img/s")
+        self.stream.flush()
+
+    def clear(self) -> None:
+        self.stream.write("\r\033[K")
+        self.stream.flush()

@@ -1,0 +1,23 @@
+"""Latent Lab's entry point: no arguments opens the desktop app, a command runs headless.
+
+The headless commands (core.cli) never import Qt.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+RESOURCES = Path(__file__).resolve().parent / "resources"
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:
+        from app.application import run_app
+        return run_app(sys.argv[:1])
+    from core.cli import run_cli
+    return run_cli(argv, RESOURCES)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

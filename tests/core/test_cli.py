@@ -1,0 +1,70 @@
+"""The headless command line, run as a user runs it: a subprocess of main.py."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from core.checkpoint import load_checkpoint
+
+ROOT = Path(__file__).resolve().parents[2]
+SMALL = ["--hidden", "32", "--batch-size", "256"]
+
+
+def run_main(*args, timeout=120):
+    return subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+
+
+def test_train_prints_one_json_object_per_epoch_and_saves_a_checkpoint(tmp_path):
+    out = tmp_path / "vae.npz"
+    result = run_main("train", "--model", "vae", "--epochs", "2", *SMALL, "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["epoch"] for line in lines] == [1, 2]
+    assert set(lines[0]) == {"epoch", "train_loss", "test_loss", "rec", "kl", "seconds", "samples_per_s"}
+    assert lines[1]["test_loss"] < lines[0]["train_loss"]
+    saved = load_checkpoint(out)
+    assert saved.model.config.kind == "vae" and saved.model.config.hidden == (32,)
+    assert saved.dataset == "mnist5k" and len(saved.history.epochs) == 2
+
+
+def test_resume_continues_the_saved_history(tmp_path):
+    first, second = tmp_path / "a.npz", tmp_path / "b.npz"
+    assert run_main("train", "--model", "ae", "--epochs", "1", *SMALL, "--out", str(first)).returncode == 0
+    result = run_main("train", "--epochs", "2", "--resume", str(first), "--out", str(second))
+    assert result.returncode == 0, result.stderr
+    assert [json.loads(line)["epoch"] for line in result.stdout.splitlines()] == [2]
+    resumed = load_checkpoint(second)
+    assert resumed.model.config.kind == "ae" and len(resumed.history.epochs) == 2
+
+
+def test_unknown_dataset_path_is_a_clear_error(tmp_path):
+    result = run_main("train", "--dataset", str(tmp_path / "missing.npz"), "--out", str(tmp_path / "x.npz"))
+    assert result.returncode == 1
+    assert "missing.npz" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "x.npz").exists()
+
+
+def test_ctrl_c_saves_what_was_trained_so_far(tmp_path):
+    out = tmp_path / "interrupted.npz"
+    process = subprocess.Popen([sys.executable, "main.py", "train", "--epochs", "500", *SMALL, "--out", str(out)],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline()            # the first epoch finished
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 130, stderr
+    saved = load_checkpoint(out)
+    assert saved.history.steps >= 18 and np.isfinite(saved.model.parameters.flat).all()
+
+
+def test_help_mentions_the_app_and_the_train_command():
+    result = run_main("--help")
+    assert result.returncode == 0
+    assert "no arguments to open the desktop app" in result.stdout and "train" in result.stdout
