@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -116,7 +117,8 @@ def _make_trainer(args: argparse.Namespace, resources: Path) -> tuple[Trainer, s
         config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, beta=args.beta,
                              optimizer=args.optimizer, seed=args.seed)
         model = build_model(model_config, np.random.default_rng(args.seed))
-        optimizer = build_optimizer(config.optimizer, model.parameters.flat, config.lr, config.momentum)
+        optimizer = build_optimizer(config.optimizer, model.parameters.flat, config.lr, config.momentum,
+                                    threads=min(2, os.cpu_count() or 1))
         history = None
     trainer = Trainer(model, optimizer, dataset.train_images, dataset.test_images, config, history)
     return trainer, (saved.dataset if args.resume else args.dataset)

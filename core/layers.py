@@ -60,20 +60,21 @@ class Dense:
 
 
 class ReLU:
-    """y = max(x, 0), applied in place on its input buffer."""
+    """y = x * [x > 0], applied in place on its input buffer; the mask is kept for backward.
+
+    (Multiplying by a boolean mask is faster in NumPy than ``np.maximum(x, 0)``.)
+    """
 
     def __init__(self) -> None:
-        self._y: np.ndarray | None = None
         self._mask: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self._y = np.maximum(x, 0, out=x)
-        return self._y
+        self._mask = reuse_buffer(self._mask, x.shape, np.dtype(bool))
+        np.greater(x, 0, out=self._mask)
+        return np.multiply(x, self._mask, out=x)
 
     def backward(self, d_out: np.ndarray) -> np.ndarray:
-        """dx = dy * [y > 0]; overwrites and returns d_out."""
-        self._mask = reuse_buffer(self._mask, d_out.shape, np.dtype(bool))
-        np.greater(self._y, 0, out=self._mask)
+        """dx = dy * [x > 0]; overwrites and returns d_out."""
         return np.multiply(d_out, self._mask, out=d_out)
 
 

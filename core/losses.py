@@ -11,25 +11,28 @@ import numpy as np
 def bernoulli_loss(logits: np.ndarray, x: np.ndarray, grad_out: np.ndarray | None = None) -> tuple[float, np.ndarray]:
     """Bernoulli cross-entropy of targets x in [0, 1] under p = sigmoid(logits).
 
-    Per pixel: -x log p - (1-x) log(1-p) = softplus(l) - x l, computed stably as
-    max(l, 0) - x l + log1p(exp(-|l|)). Gradient: dL/dl = (sigmoid(l) - x) / batch.
+    Per pixel: -x log p - (1-x) log(1-p) = softplus(l) - x l, with the overflow-free form
+    softplus(l) = log(1 + exp(-|l|)) + (l + |l|) / 2. Gradient: dL/dl = (sigmoid(l) - x) / batch,
+    where sigmoid(l) = 1/2 + sign(l) (1/(1 + exp(-|l|)) - 1/2) reuses the same exponential.
     logits, x: (batch, 784). Returns (mean per-image loss, gradient (batch, 784)); the
     gradient is written into ``grad_out`` when given.
     """
     batch = logits.shape[0]
     grad = np.empty_like(logits) if grad_out is None else grad_out
-    # grad holds exp(-|l|) first, reused for both the loss and the sigmoid.
-    np.abs(logits, out=grad)
-    np.negative(grad, out=grad)
-    np.exp(grad, out=grad)                                       # e = exp(-|l|), in (0, 1]
-    loss = np.log1p(grad).sum(dtype=np.float64)
-    loss += np.maximum(logits, 0).sum(dtype=np.float64) - np.vdot(x, logits)
-    # sigmoid(l) = 1/(1+e) for l >= 0 and e/(1+e) for l < 0.
-    numerator = np.where(logits >= 0, 1, grad).astype(logits.dtype, copy=False)
-    np.add(grad, 1, out=grad)
-    np.divide(numerator, grad, out=grad)
+    abs_logits = np.abs(logits)
+    # Sums of (l + |l|) / 2 and of x l need no array of their own.
+    loss = 0.5 * (logits.sum(dtype=np.float64) + abs_logits.sum(dtype=np.float64)) - float(np.vdot(x, logits))
+    np.negative(abs_logits, out=grad)
+    np.exp(grad, out=grad)
+    grad += 1                                                    # 1 + exp(-|l|), in (1, 2]
+    # log, not log1p: NumPy's float32 log1p is ~8x slower, and 1 + e loses at most one ulp of 1.
+    loss += np.log(grad, out=abs_logits).sum(dtype=np.float64)
+    np.reciprocal(grad, out=grad)                                # sigmoid(|l|)
+    grad -= 0.5
+    np.copysign(grad, logits, out=grad)
+    grad += 0.5                                                  # sigmoid(l)
     grad -= x
-    grad /= batch
+    grad *= 1 / batch
     return float(loss) / batch, grad
 
 

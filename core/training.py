@@ -159,12 +159,12 @@ class Trainer:
         with np.errstate(over="ignore", invalid="ignore"):     # divergence is checked just below
             parts = self.model.forward_backward(x, self.beta, eps)
             grad = self.model.parameters.grad_flat
-            # A single sum is non-finite when any gradient entry is (or the gradient is astronomically large).
-            finite = math.isfinite(parts.total) and math.isfinite(float(grad.sum()))
+            # |g|^2 is non-finite when any entry is (or when |g| > 1e19 in float32: diverged too).
+            finite = math.isfinite(parts.total) and math.isfinite(float(np.dot(grad, grad)))
         if not finite:
             what = "loss" if not math.isfinite(parts.total) else "gradient"
             raise TrainingDiverged(
-                f"The {what} became {parts.total if what == 'loss' else 'non-finite'} at step {step + 1} "
+                f"The {what} became {parts.total if what == 'loss' else 'non-finite or overflowed'} at step {step + 1} "
                 f"(epoch {epoch + 1}). Training stopped and the weights and optimizer state were kept as "
                 f"they were before that step. Try a lower learning rate (now {self.lr:g})"
                 + (" or a smaller beta." if self.model.config.kind == "vae" else "."))

@@ -79,7 +79,7 @@ def set_metadata(key, value):
 @pytest.mark.parametrize("change, message", [
     (lambda a: a.pop("param/decoder.0.W"), "'param/decoder.0.W' is missing"),
     (lambda a: a.update({"param/encoder.0.b": np.zeros(3)}), "has shape (3,)"),
-    (lambda a: a.pop("optimizer/m"), "'optimizer/m' is missing"),
+    (lambda a: a.pop("optimizer/m_sum"), "'optimizer/m_sum' is missing"),
     (lambda a: a.pop("metadata"), "no metadata"),
     (set_metadata("version", 99), "version 99 is not supported"),
     (set_metadata("format", "other"), "not a Latent Lab checkpoint"),

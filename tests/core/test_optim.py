@@ -1,15 +1,17 @@
 """Optimizers against textbook formulas written out independently."""
 import numpy as np
+import pytest
 
 from core.optim import Adam, SGD
 
 
-def test_adam_matches_the_papers_algorithm_with_bias_correction():
+@pytest.mark.parametrize("threads", [1, 3])
+def test_adam_matches_the_papers_algorithm_with_bias_correction(threads):
     rng = np.random.default_rng(0)
-    size = 70_000                                   # spans several update chunks
+    size = 70_001
     params = rng.standard_normal(size)
     reference = params.copy()
-    adam = Adam(params, lr=0.01)
+    adam = Adam(params, lr=0.01, threads=threads)
     m = np.zeros(size)
     v = np.zeros(size)
     for t in range(1, 6):

@@ -1,0 +1,160 @@
+"""Training throughput of the VAE 784-512-256-2 (batch 128, float32, Adam) over one 60,000-image epoch.
+
+Prints, from one run: Latent Lab's time per epoch, the model's matrix-multiply limit (its own
+matrix products alone, at the same shapes, on preallocated arrays), the fraction of that limit
+reached, and, when PyTorch is installed (`pip install torch==2.13.0`; never a dependency), the
+same model trained by PyTorch on the same threads, with the speed ratio.
+
+    python bench/train_throughput.py [--repeats 3] [--threads 2] [--data fashion|random]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+from core.config import ModelConfig, TrainConfig  # noqa: E402
+from core.data import find_fashion_mnist, load_idx_folder  # noqa: E402
+from core.models import build_model  # noqa: E402
+from core.optim import build_optimizer  # noqa: E402
+from core.training import Trainer  # noqa: E402
+
+SIZES = (784, 512, 256, 2)
+BATCH = 128
+
+
+def training_images(source: str) -> tuple[np.ndarray, str]:
+    folder = find_fashion_mnist() if source == "fashion" else None
+    if folder is not None:
+        return load_idx_folder(folder).train_images, "Fashion-MNIST (60,000 images)"
+    rng = np.random.default_rng(0)
+    return rng.integers(0, 256, (60_000, 784), dtype=np.uint8), "random uint8 images (60,000)"
+
+
+def latent_lab_epoch(images: np.ndarray, threads: int) -> float:
+    model = build_model(ModelConfig(kind="vae"), np.random.default_rng(0))
+    optimizer = build_optimizer("adam", model.parameters.flat, 1e-3, threads=threads)
+    trainer = Trainer(model, optimizer, images, images[:1000],
+                      TrainConfig(epochs=1, batch_size=BATCH))
+    for _ in range(5):                               # warm-up: allocate buffers
+        trainer.step()
+    trainer.history.loss.clear()
+    started = time.perf_counter()
+    for _ in range(trainer.batches_per_epoch):
+        trainer.step()
+    return time.perf_counter() - started
+
+
+def matmul_limit_epoch(n_images: int) -> float:
+    """Only the matrix products of one training epoch: forward, and backward dW and dx per layer."""
+    rng = np.random.default_rng(0)
+    enc = list(zip(SIZES[:-2], SIZES[1:-1]))                      # 784-512, 512-256
+    heads = [(SIZES[-2], SIZES[-1])] * 2                          # mu and log_var heads
+    dec = [(SIZES[i], SIZES[i - 1]) for i in range(len(SIZES) - 1, 0, -1)]  # 2-256, 256-512, 512-784
+    first = True
+    products = []                                                 # (a, b, out) triples of preallocated arrays
+
+    def add(m, k, n, transpose_a=False):
+        a = rng.random((k, m) if transpose_a else (m, k), dtype=np.float32)
+        b = rng.random((k, n), dtype=np.float32)
+        products.append((a.T if transpose_a else a, b, np.empty((m, n), np.float32)))
+
+    for n_in, n_out in enc + heads + dec:
+        add(BATCH, n_in, n_out)                      # forward: x W
+        add(n_in, BATCH, n_out, transpose_a=True)    # dW = x^T dy
+        if not first:
+            add(BATCH, n_out, n_in)                  # dx = dy W^T
+        first = False
+    steps = -(-n_images // BATCH)
+
+    def one_step():
+        for a, b, out in products:
+            np.matmul(a, b, out=out)
+    for _ in range(5):
+        one_step()
+    started = time.perf_counter()
+    for _ in range(steps):
+        one_step()
+    return time.perf_counter() - started
+
+
+def torch_epoch(images: np.ndarray, threads: int) -> float | None:
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    nn = torch.nn
+
+    class VAE(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.trunk = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU())
+            self.mu, self.log_var = nn.Linear(256, 2), nn.Linear(256, 2)
+            self.decoder = nn.Sequential(nn.Linear(2, 256), nn.ReLU(), nn.Linear(256, 512), nn.ReLU(), nn.Linear(512, 784))
+
+        def forward(self, x):
+            h = self.trunk(x)
+            mu, log_var = self.mu(h), self.log_var(h)
+            z = mu + torch.exp(0.5 * log_var) * torch.randn_like(mu)
+            logits = self.decoder(z)
+            rec = nn.functional.binary_cross_entropy_with_logits(logits, x, reduction="sum") / len(x)
+            kl = 0.5 * torch.sum(mu * mu + log_var.exp() - 1 - log_var) / len(x)
+            return rec + kl
+
+    model = VAE()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    data = torch.from_numpy(images).float().div_(255)
+    order = torch.randperm(len(data))
+
+    def step(i):
+        batch = data[order[i * BATCH:(i + 1) * BATCH]]
+        optimizer.zero_grad(set_to_none=True)
+        loss = model(batch)
+        loss.backward()
+        optimizer.step()
+    for i in range(5):
+        step(i)
+    started = time.perf_counter()
+    for i in range(-(-len(data) // BATCH)):
+        step(i)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=3, help="epochs timed per contender; the best is reported")
+    parser.add_argument("--threads", type=int, default=2, help="BLAS / PyTorch threads")
+    parser.add_argument("--data", choices=("fashion", "random"), default="fashion")
+    args = parser.parse_args()
+    images, description = training_images(args.data)
+    print(f"data: {description}; VAE 784-512-256-2, batch {BATCH}, float32, Adam; {args.threads} threads; "
+          f"best of {args.repeats}")
+    results: dict[str, list[float]] = {"latent_lab": [], "matmul": [], "torch": []}
+    with threadpool_limits(limits=args.threads, user_api="blas"):
+        for _ in range(args.repeats):                # interleaved, so machine noise hits all alike
+            results["latent_lab"].append(latent_lab_epoch(images, args.threads))
+            results["matmul"].append(matmul_limit_epoch(len(images)))
+            seconds = torch_epoch(images, args.threads)
+            if seconds is not None:
+                results["torch"].append(seconds)
+    ours, limit = min(results["latent_lab"]), min(results["matmul"])
+    print(f"Latent Lab (NumPy)   {ours:6.2f} s/epoch  {len(images) / ours:8.0f} images/s")
+    print(f"matmul limit         {limit:6.2f} s/epoch  -> {limit / ours:5.1%} of the limit reached")
+    if results["torch"]:
+        theirs = min(results["torch"])
+        print(f"PyTorch              {theirs:6.2f} s/epoch  {len(images) / theirs:8.0f} images/s")
+        print(f"speed-up over PyTorch: {theirs / ours:.2f}x")
+    else:
+        print("PyTorch not installed: no comparison (pip install torch==2.13.0)")
+
+
+if __name__ == "__main__":
+    main()
