@@ -1,0 +1,1 @@
+"""Latent Lab's desktop app: Qt widgets over the NumPy engine in core/."""
