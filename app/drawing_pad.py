@@ -1,0 +1,108 @@
+"""A small pad to draw a digit with the mouse: a 28x28 canvas shown at 168x168 pixels, and a Clear button.
+
+It emits the drawing as a (784,) float image after every stroke segment; it does not encode it (the caller does,
+then calls LatentExplorer.set_drawn_point).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QImage, QPainter, QPalette
+from PySide6.QtWidgets import QPushButton, QSizePolicy, QVBoxLayout, QWidget
+
+SIDE = 28
+SCALE = 6  # 28 * 6 = 168 screen pixels
+PEN_CORE = 1.2  # canvas pixels of full ink around the stroke centre
+PEN_EDGE = 2.4  # ink fades to zero at this distance: soft edges, like the anti-aliased strokes of MNIST
+
+
+class DrawingCanvas(QWidget):
+    """The 28x28 ink canvas. `ink` is (28, 28) float in [0, 1]; white ink on black, as in MNIST."""
+
+    stroked = Signal()
+    cleared = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ink = np.zeros((SIDE, SIDE), dtype=np.float32)
+        self._last: QPointF | None = None
+        self._rows, self._cols = np.mgrid[0:SIDE, 0:SIDE] + 0.5  # pixel centres
+        self.setFixedSize(SIDE * SCALE, SIDE * SCALE)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+
+    def sizeHint(self) -> QSize:
+        return QSize(SIDE * SCALE, SIDE * SCALE)
+
+    def clear(self) -> None:
+        self.ink[:] = 0.0
+        self.update()
+        self.cleared.emit()
+
+    def stroke_to(self, point: QPointF) -> None:
+        """Draw from the previous point of the stroke (if any) to `point`, in canvas pixels (0..28)."""
+        start = point if self._last is None else self._last
+        steps = max(1, int(np.ceil(np.hypot(point.x() - start.x(), point.y() - start.y()) * 4)))
+        for t in np.linspace(0.0, 1.0, steps + 1):
+            self._stamp(start.x() + t * (point.x() - start.x()), start.y() + t * (point.y() - start.y()))
+        self._last = point
+        self.update()
+        self.stroked.emit()
+
+    def _stamp(self, x: float, y: float) -> None:
+        distance = np.hypot(self._cols - x, self._rows - y)
+        np.maximum(self.ink, np.clip((PEN_EDGE - distance) / (PEN_EDGE - PEN_CORE), 0.0, 1.0), out=self.ink)
+
+    def _canvas_point(self, event) -> QPointF:
+        return QPointF(event.position().x() / SCALE, event.position().y() / SCALE)
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._last = None
+            self.stroke_to(self._canvas_point(event))
+
+    def mouseMoveEvent(self, event) -> None:
+        if event.buttons() & Qt.MouseButton.LeftButton:
+            self.stroke_to(self._canvas_point(event))
+
+    def mouseReleaseEvent(self, event) -> None:
+        self._last = None
+
+    def paintEvent(self, event) -> None:
+        pixels = np.ascontiguousarray((self.ink * 255.0 + 0.5).astype(np.uint8))
+        image = QImage(pixels.data, SIDE, SIDE, SIDE, QImage.Format.Format_Grayscale8)
+        painter = QPainter(self)
+        painter.drawImage(QRect(0, 0, self.width(), self.height()), image)  # nearest neighbour
+        painter.setPen(self.palette().color(QPalette.ColorRole.Mid))
+        painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
+
+
+class DrawingPad(QWidget):
+    """The canvas and a Clear button. Emits `drawing_changed` with the image after each stroke segment."""
+
+    drawing_changed = Signal(object)  # np.ndarray (784,) float32 in [0, 1]
+    drawing_cleared = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.canvas = DrawingCanvas()
+        clear = QPushButton("Clear")
+        clear.clicked.connect(self.canvas.clear)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.canvas)
+        layout.addWidget(clear, 0, Qt.AlignmentFlag.AlignLeft)
+        self.canvas.stroked.connect(self._on_canvas_stroked)
+        self.canvas.cleared.connect(self.drawing_cleared)
+
+    def image(self) -> np.ndarray:
+        """The drawing as (784,) float32 in [0, 1]."""
+        return self.canvas.ink.reshape(-1).copy()
+
+    def clear(self) -> None:
+        """Erase the drawing (emits drawing_cleared)."""
+        self.canvas.clear()
+
+    def _on_canvas_stroked(self) -> None:
+        self.drawing_changed.emit(self.image())

@@ -1,0 +1,124 @@
+"""Latency of dragging in the latent explorer with 10,000 points (targets: handler p99 < 5 ms, painted in a frame).
+
+For each synthetic mouse move on the plot it measures (1) the handler: delivering the move through pyqtgraph's
+scene to the decode and the image panel update, and (2) move to painted: the handler plus the event-loop pass
+that repaints the window (plot with 10,000 dots, crosshair, decoded image). Runs idle and with a background
+thread doing NumPy work like a training worker. Decoder: a 2-128-784 float32 MLP like the real one.
+Run: QT_QPA_PLATFORM=offscreen .venv/bin/python bench/drag_latency.py
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from PySide6.QtCore import QPointF, Qt  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from app.latent_view import LatentExplorer  # noqa: E402
+
+POINTS = 10_000
+MOVES = 400
+FRAME_MS = 1000 / 60
+
+
+def mlp_decoder(latent_dim: int, hidden: int = 128):
+    rng = np.random.default_rng(0)
+    w1 = rng.normal(0.0, 0.5, size=(latent_dim, hidden)).astype(np.float32)
+    w2 = rng.normal(0.0, 0.1, size=(hidden, 784)).astype(np.float32)
+
+    def decode(z: np.ndarray) -> np.ndarray:
+        h = np.maximum(np.asarray(z, dtype=np.float32) @ w1, 0.0)
+        return 1.0 / (1.0 + np.exp(-(h @ w2)))
+
+    return decode
+
+
+def background_training(stop: threading.Event) -> None:
+    """NumPy matrix products in a loop, roughly what a training worker does between yields."""
+    rng = np.random.default_rng(1)
+    a = rng.normal(size=(256, 784)).astype(np.float32)
+    b = rng.normal(size=(784, 256)).astype(np.float32)
+    while not stop.is_set():
+        (a @ b).sum()
+
+
+def percentiles(ms: np.ndarray) -> str:
+    return f"p50 {np.percentile(ms, 50):5.2f}  p99 {np.percentile(ms, 99):5.2f}  max {ms.max():6.2f} ms"
+
+
+def measure(app: QApplication, explorer: LatentExplorer, decode) -> tuple[np.ndarray, np.ndarray]:
+    viewport = explorer.scatter.viewport()
+    view_box = explorer.scatter.view_box
+    panel = explorer._decoded_panel
+    painted = []
+    original_paint = panel.paintEvent
+
+    def timed_paint(event) -> None:
+        original_paint(event)
+        painted.append(time.perf_counter())
+
+    panel.paintEvent = timed_paint
+
+    def pixel(t: float):
+        return explorer.scatter.mapFromScene(view_box.mapViewToScene(QPointF(3 * np.cos(t), 2 * np.sin(3 * t))))
+
+    QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pixel(0.0))
+    handler, to_paint = [], []
+    for k in range(1, MOVES + 1):
+        painted.clear()
+        start = time.perf_counter()
+        QTest.mouseMove(viewport, pixel(k * 0.02))
+        handled = time.perf_counter()
+        app.processEvents()  # the next frame: Qt repaints what changed
+        handler.append(handled - start)
+        to_paint.append((painted[-1] if painted else float("nan")) - start)
+    QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pixel(MOVES * 0.02))
+    panel.paintEvent = original_paint
+    return np.array(handler) * 1e3, np.array(to_paint) * 1e3
+
+
+def main() -> None:
+    app = QApplication.instance() or QApplication([])
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 10, POINTS)
+    codes = rng.normal(0.0, 2.0, size=(10, 2))[labels] + rng.normal(0.0, 0.5, size=(POINTS, 2))
+    decode = mlp_decoder(2)
+    explorer = LatentExplorer([str(k) for k in range(10)])
+    explorer.resize(1000, 650)
+    explorer.show()
+    explorer.set_data(codes, labels, np.zeros((POINTS, 784), np.uint8), np.full_like(codes, -2.0))
+    explorer.set_decoder(decode)
+    QTest.qWait(300)
+
+    timing = []
+    for _ in range(200):
+        start = time.perf_counter()
+        decode(codes[:1])
+        timing.append(time.perf_counter() - start)
+    print(f"{POINTS:,} points, {MOVES} moves, {os.cpu_count()} CPUs; decoder alone: p50 {np.median(timing) * 1e3:.3f} ms")
+
+    for load in ("idle", "with a background NumPy thread"):
+        stop = threading.Event()
+        worker = threading.Thread(target=background_training, args=(stop,), daemon=True)
+        if load != "idle":
+            worker.start()
+        handler, to_paint = measure(app, explorer, decode)
+        stop.set()
+        within = np.mean(to_paint <= FRAME_MS) * 100
+        print(f"{load}:")
+        print(f"  drag handler (move -> decoded, panel updated): {percentiles(handler)}")
+        print(f"  move -> image painted:                         {percentiles(to_paint)}; {within:.1f}% within {FRAME_MS:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
