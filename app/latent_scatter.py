@@ -106,7 +106,7 @@ class LatentScatter(pg.PlotWidget):
         self._prior_lines = [pg.InfiniteLine(angle=90, movable=False) for _ in range(4)]  # latent size 1
         self._posterior = [pg.PlotCurveItem() for _ in range(2)]
         self._pins = pg.ScatterPlotItem(size=13, brush=None, pxMode=True)
-        self._star = pg.ScatterPlotItem(size=20, symbol="star", pxMode=True)
+        self._star = pg.ScatterPlotItem(size=22, symbol="star", pxMode=True)
         # A compact target, not full-width lines: a drag then repaints a few pixels, not strips across the dots.
         self._crosshair = pg.TargetItem(size=22, movable=False)
         self._add(self.manifold, -10)
@@ -241,8 +241,8 @@ class LatentScatter(pg.PlotWidget):
         for radius, curve in zip((1.0, 2.0), self._posterior):
             style = Qt.PenStyle.SolidLine if radius == 1.0 else Qt.PenStyle.DashLine
             curve.setPen(pg.mkPen(accent, width=2, style=style))
-        self._star.setPen(pg.mkPen(base, width=1.5))
-        self._star.setBrush(pg.mkBrush(accent))
+        self._star.setPen(pg.mkPen("#000000", width=1.5))  # white with a black rim stands out on any dot
+        self._star.setBrush(pg.mkBrush("#ffffff"))
 
     def changeEvent(self, event) -> None:
         super().changeEvent(event)

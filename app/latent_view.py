@@ -393,7 +393,8 @@ class LatentExplorer(QWidget):
             return
         point = self._plot_point(self._probe)
         self.scatter.set_crosshair(point)
-        self._decoded_caption.setText("   ".join(f"{name} {value:+.2f}" for name, value in zip(self._plane.names, point)))
+        coordinates = (f"{name} {value:+.2f}" for name, value in zip(self._plane.names, point))
+        self._decoded_caption.setText("   ".join(coordinates))
         self._decoded_caption.setToolTip("z = (" + ", ".join(f"{value:+.3f}" for value in self._probe) + ")")
 
     def _update_prior(self) -> None:
