@@ -15,8 +15,12 @@ def main(argv: list[str] | None = None) -> int:
     if not argv:
         from app.application import run_app
         return run_app(sys.argv[:1])
+    from threadpoolctl import threadpool_limits
+
     from core.cli import run_cli
-    return run_cli(argv, RESOURCES)
+    # One BLAS thread: the trainer runs part of each batch on every core itself (core/data_parallel.py).
+    with threadpool_limits(limits=1, user_api="blas"):
+        return run_cli(argv, RESOURCES)
 
 
 if __name__ == "__main__":

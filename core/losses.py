@@ -1,14 +1,17 @@
 """Reconstruction losses (from decoder logits) and the VAE's KL term, with their gradients.
 
 Every loss is a sum over an image's pixels (or latent dims) in nats, averaged over the batch;
-each function returns that per-image mean and its gradient with respect to its input.
+each function returns that per-image mean and its gradient with respect to its input. The
+divisor ``batch_size`` defaults to the number of rows, and can be the size of a whole batch
+when the rows are one part of it.
 """
 from __future__ import annotations
 
 import numpy as np
 
 
-def bernoulli_loss(logits: np.ndarray, x: np.ndarray, grad_out: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+def bernoulli_loss(logits: np.ndarray, x: np.ndarray, grad_out: np.ndarray | None = None,
+                   batch_size: int | None = None) -> tuple[float, np.ndarray]:
     """Bernoulli cross-entropy of targets x in [0, 1] under p = sigmoid(logits).
 
     Per pixel: -x log p - (1-x) log(1-p) = softplus(l) - x l, with the overflow-free form
@@ -17,7 +20,7 @@ def bernoulli_loss(logits: np.ndarray, x: np.ndarray, grad_out: np.ndarray | Non
     logits, x: (batch, 784). Returns (mean per-image loss, gradient (batch, 784)); the
     gradient is written into ``grad_out`` when given.
     """
-    batch = logits.shape[0]
+    batch = batch_size or logits.shape[0]
     grad = np.empty_like(logits) if grad_out is None else grad_out
     abs_logits = np.abs(logits)
     # Sums of (l + |l|) / 2 and of x l need no array of their own.
@@ -36,13 +39,14 @@ def bernoulli_loss(logits: np.ndarray, x: np.ndarray, grad_out: np.ndarray | Non
     return float(loss) / batch, grad
 
 
-def sse_loss(logits: np.ndarray, x: np.ndarray, grad_out: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+def sse_loss(logits: np.ndarray, x: np.ndarray, grad_out: np.ndarray | None = None,
+             batch_size: int | None = None) -> tuple[float, np.ndarray]:
     """Sum of squared errors 0.5 * sum((x - s)^2) with s = sigmoid(logits).
 
     Gradient through the sigmoid: dL/dl = (s - x) * s * (1 - s) / batch.
     Shapes and return value as in ``bernoulli_loss``.
     """
-    batch = logits.shape[0]
+    batch = batch_size or logits.shape[0]
     s = sigmoid(logits)
     diff = s - x
     loss = 0.5 * float(np.vdot(diff, diff))
@@ -56,14 +60,15 @@ def sse_loss(logits: np.ndarray, x: np.ndarray, grad_out: np.ndarray | None = No
 RECONSTRUCTION_LOSSES = {"bernoulli": bernoulli_loss, "sse": sse_loss}
 
 
-def gaussian_kl(mu: np.ndarray, log_var: np.ndarray, weight: float = 1.0) -> tuple[float, np.ndarray, np.ndarray]:
+def gaussian_kl(mu: np.ndarray, log_var: np.ndarray, weight: float = 1.0,
+                batch_size: int | None = None) -> tuple[float, np.ndarray, np.ndarray]:
     """KL(N(mu, exp(log_var)) || N(0, I)) = 0.5 * sum(mu^2 + exp(log_var) - 1 - log_var).
 
     (Kingma & Welling 2014, appendix B.) mu, log_var: (batch, latent). Returns the mean
     per-image KL (unweighted) and the gradients of ``weight`` * KL / batch:
     d/dmu = weight * mu / batch, d/dlog_var = weight * 0.5 * (exp(log_var) - 1) / batch.
     """
-    batch = mu.shape[0]
+    batch = batch_size or mu.shape[0]
     var = np.exp(log_var)
     kl = 0.5 * float(np.sum(mu * mu + var - 1 - log_var, dtype=np.float64))
     scale = weight / batch

@@ -51,7 +51,9 @@ class AutoEncoder:
 
     head_names: tuple[str, ...] = ("code",)
 
-    def __init__(self, config: ModelConfig, rng: np.random.Generator) -> None:
+    def __init__(self, config: ModelConfig, rng: np.random.Generator | None = None,
+                 shared_values: np.ndarray | None = None) -> None:
+        """A model initialised from ``rng``, or a replica viewing the weights ``shared_values`` (see ``replica``)."""
         self.config = config
         self.dtype = np.dtype(config.dtype)
         widths = (config.input_dim, *config.hidden)
@@ -66,11 +68,13 @@ class AutoEncoder:
         self.parameters = ParameterVector(
             {f"{layer_name}.{p}": shape for layer_name, layer in self._dense.items() for p, shape in layer.shapes.items()},
             self.dtype,
+            shared_values,
         )
         for layer_name, layer in self._dense.items():
             layer.params = {p: self.parameters.values[f"{layer_name}.{p}"] for p in layer.shapes}
             layer.grads = {p: self.parameters.grads[f"{layer_name}.{p}"] for p in layer.shapes}
-        self.initialize(rng)
+        if shared_values is None:
+            self.initialize(rng)
         self._reconstruction_loss = RECONSTRUCTION_LOSSES[config.reconstruction]
         self._dlogits: np.ndarray | None = None
 
@@ -82,6 +86,13 @@ class AutoEncoder:
             n_in, _ = layer.shapes["W"]
             layer.params["W"][...] = rng.standard_normal(layer.shapes["W"]) * np.sqrt(gain / n_in)
             layer.params["b"][...] = 0
+
+    def replica(self) -> AutoEncoder:
+        """A model that shares this one's weights but has its own gradients and buffers.
+
+        Replicas let several threads run ``forward_backward`` on parts of one batch at once.
+        """
+        return type(self)(self.config, shared_values=self.parameters.flat)
 
     def decoder_snapshot(self) -> DecoderSnapshot:
         """Copy the decoder's weights (about 0.1 ms for the default model)."""
@@ -130,19 +141,24 @@ class AutoEncoder:
         return LossParts(rec + beta * kl, rec, kl)
 
     # ---- training -----------------------------------------------------------------------------
-    def forward_backward(self, x: np.ndarray, beta: float = 1.0, eps: np.ndarray | None = None) -> LossParts:
-        """Loss on the batch x (batch, input_dim); fills ``parameters.grad_flat`` with its gradient."""
+    def forward_backward(self, x: np.ndarray, beta: float = 1.0, eps: np.ndarray | None = None,
+                         batch_size: int | None = None) -> LossParts:
+        """Loss on the images x (n, input_dim); fills ``parameters.grad_flat`` with its gradient.
+
+        Losses are sums over the n images divided by ``batch_size`` (default n), so the results
+        for parts of a batch add up to the whole batch's mean loss and gradient.
+        """
         h = _forward(self.trunk, x)
         z = self.heads["code"].forward(h)
-        rec, dz = self._decoder_forward_backward(z, x)
+        rec, dz = self._decoder_forward_backward(z, x, batch_size or len(x))
         _backward(self.trunk, self.heads["code"].backward(dz))
         return LossParts(rec, rec, 0.0)
 
-    def _decoder_forward_backward(self, z: np.ndarray, x: np.ndarray) -> tuple[float, np.ndarray]:
-        """Reconstruction loss of decoding z against x, and dL/dz (batch, latent_dim)."""
+    def _decoder_forward_backward(self, z: np.ndarray, x: np.ndarray, batch_size: int) -> tuple[float, np.ndarray]:
+        """Reconstruction loss of decoding z against x, and dL/dz (n, latent_dim)."""
         logits = _forward(self.decoder, z)
         self._dlogits = reuse_buffer(self._dlogits, logits.shape, logits.dtype)
-        rec, dlogits = self._reconstruction_loss(logits, x, grad_out=self._dlogits)
+        rec, dlogits = self._reconstruction_loss(logits, x, grad_out=self._dlogits, batch_size=batch_size)
         return rec, _backward(self.decoder, dlogits)
 
     def _sample(self, mu: np.ndarray, log_var: np.ndarray | None, eps: np.ndarray | None) -> np.ndarray:
@@ -157,8 +173,9 @@ class VariationalAutoEncoder(AutoEncoder):
 
     head_names = ("mu", "log_var")
 
-    def forward_backward(self, x: np.ndarray, beta: float = 1.0, eps: np.ndarray | None = None) -> LossParts:
-        """As AutoEncoder.forward_backward; ``eps`` (batch, latent_dim) is required noise.
+    def forward_backward(self, x: np.ndarray, beta: float = 1.0, eps: np.ndarray | None = None,
+                         batch_size: int | None = None) -> LossParts:
+        """As AutoEncoder.forward_backward; ``eps`` (n, latent_dim) is required noise.
 
         With std = exp(0.5 * log_var) and z = mu + std * eps:
         dL/dmu = dL/dz + beta * dKL/dmu, dL/dlog_var = dL/dz * eps * std / 2 + beta * dKL/dlog_var.
@@ -168,8 +185,8 @@ class VariationalAutoEncoder(AutoEncoder):
         log_var = self.heads["log_var"].forward(h)
         std = np.exp(0.5 * log_var)
         z = mu + std * eps
-        rec, dz = self._decoder_forward_backward(z, x)
-        kl, dmu, dlog_var = gaussian_kl(mu, log_var, beta)
+        rec, dz = self._decoder_forward_backward(z, x, batch_size or len(x))
+        kl, dmu, dlog_var = gaussian_kl(mu, log_var, beta, batch_size)
         dmu += dz
         dlog_var += dz * eps * std * 0.5
         dh = self.heads["mu"].backward(dmu)

@@ -1,13 +1,13 @@
 """Optimizers over one flat parameter vector: Adam (with bias correction) and SGD with momentum.
 
 Updates run in place, with no temporary arrays beyond one scratch vector, and Adam's can be
-split over threads (core.parallel). The learning rate is a plain attribute: change it between steps.
+split over threads (core.parallel.ThreadTeam). The learning rate is a plain attribute: change it between steps.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from core.parallel import PartsRunner
+from core.parallel import ThreadTeam
 
 # Elements per pass of Adam's update: 5 float32 arrays of this length (320 KiB) stay in a core's
 # L2 cache through the ten passes, so memory sees each array about once per step.
@@ -34,7 +34,7 @@ class Adam:
         self.v = np.zeros_like(params)       # V above
         self.t = 0
         self._tmp = np.empty_like(params)
-        self._runner = PartsRunner(params.size, threads)
+        self._team = ThreadTeam(threads)
 
     def step(self, grad: np.ndarray) -> None:
         """Apply one update with the gradient ``grad`` (same shape as params)."""
@@ -44,7 +44,7 @@ class Adam:
         step_size = -self.lr * (1 - b1) / (1 - b1 ** self.t) / v_scale
         eps = self.eps / v_scale
 
-        def update(part: slice) -> None:
+        def update(_: int, part: slice) -> None:
             for start in range(part.start, part.stop, CHUNK):
                 chunk = slice(start, min(start + CHUNK, part.stop))
                 p, g, m, v, tmp = self.params[chunk], grad[chunk], self.m[chunk], self.v[chunk], self._tmp[chunk]
@@ -59,7 +59,7 @@ class Adam:
                 tmp *= step_size
                 p += tmp
 
-        self._runner.run(update)
+        self._team.run_parts(self.params.size, update)
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """The unnormalised moment sums M and V (see the class docstring) and the step count."""

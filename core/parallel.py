@@ -1,33 +1,36 @@
-"""Run an element-wise NumPy update over contiguous parts of a vector on several threads.
+"""A small team of threads that splits work over contiguous parts of a range.
 
-NumPy's ufuncs release the GIL, so on two cores two halves of a large vector update in about
-half the time. Meant for big element-wise passes (the optimizer), not for small arrays, where
-handing work to a thread costs more than it saves.
+NumPy releases the GIL inside ufuncs and BLAS calls, so two threads working on two halves of an
+array (or of a batch) use two cores. Worth it for big passes, not for tiny arrays, where handing
+work to a thread costs more than it saves.
 """
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable
+from typing import Callable, TypeVar
+
+T = TypeVar("T")
 
 
-class PartsRunner:
-    """Calls ``fn(slice)`` for ``threads`` contiguous slices covering range(size), in parallel.
+class ThreadTeam:
+    """Runs ``fn(index, part)`` for up to ``threads`` contiguous slices covering range(size), in parallel.
 
-    The calling thread runs the last part itself, so ``threads=1`` uses no extra thread.
+    The calling thread runs the first part itself, so ``threads=1`` starts no thread.
     """
 
-    def __init__(self, size: int, threads: int = 1) -> None:
-        threads = max(1, min(threads, size))
-        bounds = [size * i // threads for i in range(threads + 1)]
-        self.parts = [slice(start, stop) for start, stop in zip(bounds[:-1], bounds[1:])]
-        self._pool = ThreadPoolExecutor(threads - 1, thread_name_prefix="latent-lab-update") if threads > 1 else None
+    def __init__(self, threads: int = 1) -> None:
+        self.threads = max(1, threads)
+        self._pool = ThreadPoolExecutor(self.threads - 1, thread_name_prefix="latent-lab") if self.threads > 1 else None
 
-    @property
-    def threads(self) -> int:
-        return len(self.parts)
+    def split(self, size: int) -> list[slice]:
+        """range(size) in at most ``threads`` non-empty contiguous parts of near-equal length."""
+        count = max(1, min(self.threads, size))
+        bounds = [size * i // count for i in range(count + 1)]
+        return [slice(start, stop) for start, stop in zip(bounds[:-1], bounds[1:])]
 
-    def run(self, fn: Callable[[slice], None]) -> None:
-        futures = [self._pool.submit(fn, part) for part in self.parts[:-1]] if self._pool else []
-        fn(self.parts[-1])
-        for future in futures:
-            future.result()
+    def run_parts(self, size: int, fn: Callable[[int, slice], T]) -> list[T]:
+        """Results of fn for each part, in order; an exception in any part is raised here."""
+        parts = self.split(size)
+        futures = [self._pool.submit(fn, index, part) for index, part in enumerate(parts) if index] if self._pool else []
+        first = fn(0, parts[0])
+        return [first] + [future.result() for future in futures]

@@ -17,9 +17,12 @@ class ParameterVector:
     (``out=`` or in place) writes into ``flat`` / ``grad_flat``.
     """
 
-    def __init__(self, shapes: dict[str, tuple[int, ...]], dtype: np.dtype) -> None:
+    def __init__(self, shapes: dict[str, tuple[int, ...]], dtype: np.dtype, shared_values: np.ndarray | None = None) -> None:
+        """``shared_values``: an existing flat vector to view instead of new zeros (a replica's weights)."""
         sizes = [math.prod(shape) for shape in shapes.values()]
-        self.flat = np.zeros(sum(sizes), dtype=dtype)
+        if shared_values is not None and (shared_values.shape != (sum(sizes),) or shared_values.dtype != dtype):
+            raise ValueError("shared_values does not match these parameter shapes and dtype")
+        self.flat = np.zeros(sum(sizes), dtype=dtype) if shared_values is None else shared_values
         self.grad_flat = np.zeros_like(self.flat)
         self.values: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}

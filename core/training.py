@@ -15,6 +15,7 @@ from typing import Iterator
 import numpy as np
 
 from core.config import TrainConfig
+from core.data_parallel import ParallelForwardBackward
 from core.models import AutoEncoder, LossParts
 from core.optim import Adam, SGD
 
@@ -110,10 +111,12 @@ class Trainer:
     The order of the training images in epoch e and the noise of step s come from generators
     seeded from (seed, e) and (seed, s), so the same configuration gives the same losses, also
     when a run is stopped and continued. ``lr`` and ``beta`` may be changed between steps.
+    ``threads`` > 1 splits every batch over that many threads (use one BLAS thread then).
     """
 
     def __init__(self, model: AutoEncoder, optimizer: Adam | SGD, train_images: np.ndarray,
-                 test_images: np.ndarray, config: TrainConfig, history: History | None = None) -> None:
+                 test_images: np.ndarray, config: TrainConfig, history: History | None = None,
+                 threads: int = 1) -> None:
         self.model = model
         self.optimizer = optimizer
         self.train_images = train_images
@@ -122,6 +125,7 @@ class Trainer:
         self.beta = config.beta
         self.optimizer.lr = config.lr
         self.history = history or History()
+        self._forward_backward = ParallelForwardBackward(model, threads)
         self._batch: np.ndarray | None = None
         self._epoch_order: tuple[int, np.ndarray] | None = None
 
@@ -156,9 +160,9 @@ class Trainer:
         if self.model.config.kind == "vae":
             eps = np.random.default_rng((self.config.seed, NOISE_STREAM, step)).standard_normal(
                 (len(x), self.model.config.latent_dim), dtype=self.model.dtype)
+        parts = self._forward_backward(x, self.beta, eps)
+        grad = self.model.parameters.grad_flat
         with np.errstate(over="ignore", invalid="ignore"):     # divergence is checked just below
-            parts = self.model.forward_backward(x, self.beta, eps)
-            grad = self.model.parameters.grad_flat
             # |g|^2 is non-finite when any entry is (or when |g| > 1e19 in float32: diverged too).
             finite = math.isfinite(parts.total) and math.isfinite(float(np.dot(grad, grad)))
         if not finite:
