@@ -8,8 +8,8 @@ and the headless command line call the same functions.
 import contextlib
 import importlib.util
 import os
+import secrets
 import shutil
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -66,17 +66,28 @@ def _each_frame(
             progress(done, len(frames))
 
 
+def _temporary_beside(path: Path, suffix: str) -> Path:
+    """A hidden name beside `path` for a file or folder being written: .NAME.<64 random bits>SUFFIX.
+
+    Only an earlier interrupted export of ours could have left something under such a name, so the
+    writers below may delete whatever they find there when they clean up.
+    """
+    return path.parent / f".{path.name}.{secrets.token_hex(8)}{suffix}"
+
+
 @contextlib.contextmanager
 def _atomic_file(path: str | os.PathLike, suffix: str) -> Iterator[Path]:
     """Yield a temporary path beside `path`; move it onto `path` on success, delete it on any error."""
     path = Path(path)
-    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=f".partial{suffix}")
-    os.close(handle)
+    temp_path = _temporary_beside(path, f".partial{suffix}")
     try:
-        yield Path(temp_name)
-        os.replace(temp_name, path)
+        # Created inside the try, so that Ctrl+C right after creating it still removes it. Not mkstemp:
+        # its files are private (0600); with mode 0666 the umask decides, as for any other new file.
+        os.close(os.open(temp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        yield temp_path
+        os.replace(temp_path, path)
     except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
+        temp_path.unlink(missing_ok=True)
         raise
 
 
@@ -86,8 +97,9 @@ def _atomic_folder(folder: str | os.PathLike) -> Iterator[Path]:
     folder = Path(folder)
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise FileExistsError(f"{folder} exists and is not an empty folder")
-    temp_folder = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".partial"))
+    temp_folder = _temporary_beside(folder, ".partial")
     try:
+        os.mkdir(temp_folder, 0o777)  # as in _atomic_file: inside the try, and not mkdtemp's private 0700
         yield temp_folder
         if folder.exists():
             folder.rmdir()  # empty, checked above; renaming onto a folder fails on Windows

@@ -1,4 +1,4 @@
-"""The headless command line: ``train`` (and the commands other modules register).
+"""The headless command line: ``train``, and ``gif`` (registered from core/cli_gif.py).
 
 Never imports Qt, so it runs on a server without a display. Results go to stdout as one JSON
 object per line; progress and messages go to stderr.
@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -16,11 +17,14 @@ from typing import TextIO
 import numpy as np
 
 from core.checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
+from core.cli_gif import add_gif_parser
 from core.config import ACTIVATIONS, RECONSTRUCTIONS, ModelConfig, TrainConfig
 from core.data import DatasetError, default_cache_dir, load_dataset
 from core.models import build_model
 from core.optim import build_optimizer
-from core.training import EpochProgress, StepProgress, Trainer, TrainingDiverged
+from core.training import EpochProgress, StepProgress, Trainer, TrainingControl, TrainingDiverged
+
+THREADS = min(2, os.cpu_count() or 1)   # the trainer splits each batch over these (core/data_parallel.py)
 
 DESCRIPTION = """Latent Lab: watch autoencoders and variational autoencoders learn.
 
@@ -54,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "until --epochs epochs in all")
     train.add_argument("--out", type=Path, default=Path("model.npz"), help="checkpoint to write (default: %(default)s)")
     train.set_defaults(handler=run_train)
+    add_gif_parser(commands)
     return parser
 
 
@@ -77,25 +82,38 @@ def run_train(args: argparse.Namespace, resources: Path) -> int:
         return 1
     bar = ProgressBar(err) if err.isatty() else None
     status = 0
+    control = TrainingControl()
+    previous_handler = signal.signal(signal.SIGINT, _stop_on_first_interrupt(control))
     try:
-        for record in trainer.run():
+        for record in trainer.run(control):
             if isinstance(record, StepProgress) and bar:
                 bar.show(record, trainer.config.epochs)
             elif isinstance(record, EpochProgress):
                 if bar:
                     bar.clear()
                 print(json.dumps(_epoch_line(record, trainer)), flush=True)
-    except KeyboardInterrupt:
-        status = 130
-        print(f"\ninterrupted after {trainer.history.steps} steps; saving", file=err)
     except TrainingDiverged as error:
         status = 1
         print(f"\n{error}", file=err)
+    finally:
+        signal.signal(signal.SIGINT, previous_handler)
+    if control.stop_requested:
+        status = 130
+        print(f"\ninterrupted after {trainer.history.steps} steps; saving", file=err)
     if bar:
         bar.clear()
     save_checkpoint(args.out, Checkpoint(trainer.model, trainer.optimizer, trainer.config, dataset_name, trainer.history))
     print(f"saved {args.out}", file=err)
     return status
+
+
+def _stop_on_first_interrupt(control: TrainingControl):
+    """A SIGINT handler: the first Ctrl+C stops training after the current step, a second one aborts."""
+    def handle(signum, frame):
+        if control.stop_requested:
+            raise KeyboardInterrupt
+        control.request_stop()
+    return handle
 
 
 def _make_trainer(args: argparse.Namespace, resources: Path) -> tuple[Trainer, str]:
@@ -117,10 +135,9 @@ def _make_trainer(args: argparse.Namespace, resources: Path) -> tuple[Trainer, s
         config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, beta=args.beta,
                              optimizer=args.optimizer, seed=args.seed)
         model = build_model(model_config, np.random.default_rng(args.seed))
-        optimizer = build_optimizer(config.optimizer, model.parameters.flat, config.lr, config.momentum,
-                                    threads=min(2, os.cpu_count() or 1))
+        optimizer = build_optimizer(config.optimizer, model.parameters.flat, config.lr, config.momentum, THREADS)
         history = None
-    trainer = Trainer(model, optimizer, dataset.train_images, dataset.test_images, config, history)
+    trainer = Trainer(model, optimizer, dataset.train_images, dataset.test_images, config, history, threads=THREADS)
     return trainer, (saved.dataset if args.resume else args.dataset)
 
 

@@ -163,3 +163,15 @@ def test_mp4_pads_odd_frames_to_even_and_keeps_every_frame(tmp_path, frames):
     assert back.shape == (len(odd), odd.shape[1] + 1, odd.shape[2] + 1, 3)
     assert np.abs(back[:, :-1, :-1].astype(int) - odd).mean() < 3  # H.264 is lossy
     assert os.listdir(tmp_path) == ["out.mp4"]
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permission bits")
+def test_exports_get_the_permissions_of_any_new_file_not_private_temporary_ones(tmp_path, frames):
+    umask = os.umask(0o022)
+    try:
+        write_gif(tmp_path / "a.gif", frames, 10)
+        write_png_frames(tmp_path / "pngs", frames[:1])
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "a.gif").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "pngs").stat().st_mode & 0o777 == 0o755
