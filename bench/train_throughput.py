@@ -1,9 +1,11 @@
 """Training throughput of the VAE 784-512-256-2 (batch 128, float32, Adam) over one 60,000-image epoch.
 
-Prints, from one run: Latent Lab's time per epoch, the model's matrix-multiply limit (its own
-matrix products alone, at the same shapes, on preallocated arrays), the fraction of that limit
+Prints, from one run: Latent Lab's time per epoch (batches split over the threads, one BLAS
+thread each, as the command line trains), the model's matrix-multiply limit (its own matrix
+products alone, at the same shapes, on preallocated arrays: the faster of full batches on
+multi-threaded BLAS and batch parts on one BLAS thread per thread), the fraction of that limit
 reached, and, when PyTorch is installed (`pip install torch==2.13.0`; never a dependency), the
-same model trained by PyTorch on the same threads, with the speed ratio.
+same model trained by PyTorch on the same number of threads, with the speed ratio.
 
     python bench/train_throughput.py [--repeats 3] [--threads 2] [--data fashion|random]
 """
@@ -23,6 +25,7 @@ from core.config import ModelConfig, TrainConfig  # noqa: E402
 from core.data import find_fashion_mnist, load_idx_folder  # noqa: E402
 from core.models import build_model  # noqa: E402
 from core.optim import build_optimizer  # noqa: E402
+from core.parallel import ThreadTeam  # noqa: E402
 from core.training import Trainer  # noqa: E402
 
 SIZES = (784, 512, 256, 2)
@@ -40,8 +43,7 @@ def training_images(source: str) -> tuple[np.ndarray, str]:
 def latent_lab_epoch(images: np.ndarray, threads: int) -> float:
     model = build_model(ModelConfig(kind="vae"), np.random.default_rng(0))
     optimizer = build_optimizer("adam", model.parameters.flat, 1e-3, threads=threads)
-    trainer = Trainer(model, optimizer, images, images[:1000],
-                      TrainConfig(epochs=1, batch_size=BATCH))
+    trainer = Trainer(model, optimizer, images, images[:1000], TrainConfig(epochs=1, batch_size=BATCH), threads=threads)
     for _ in range(5):                               # warm-up: allocate buffers
         trainer.step()
     trainer.history.loss.clear()
@@ -51,9 +53,36 @@ def latent_lab_epoch(images: np.ndarray, threads: int) -> float:
     return time.perf_counter() - started
 
 
-def matmul_limit_epoch(n_images: int) -> float:
-    """Only the matrix products of one training epoch: forward, and backward dW and dx per layer."""
-    rng = np.random.default_rng(0)
+def matmul_limit_epochs(n_images: int, threads: int) -> tuple[float, float]:
+    """Only the matrix products of one training epoch, in two ways to use ``threads`` cores:
+    whole batches on multi-threaded BLAS, and batch parts on one BLAS thread per thread."""
+    with threadpool_limits(limits=threads, user_api="blas"):
+        whole_batches = matmul_epoch(n_images, BATCH, ThreadTeam(1))
+    with threadpool_limits(limits=1, user_api="blas"):
+        batch_parts = matmul_epoch(n_images, BATCH, ThreadTeam(threads))
+    return whole_batches, batch_parts
+
+
+def matmul_epoch(n_images: int, batch: int, team: ThreadTeam) -> float:
+    """Forward x W, and backward dW = x^T dy and dx = dy W^T per layer, for every batch of an epoch;
+    each thread of ``team`` multiplies its part of the batch rows."""
+    rows = [len(range(batch)[part]) for part in team.split(batch)]
+    products = [layer_products(n, seed) for seed, n in enumerate(rows)]
+    steps = -(-n_images // batch)
+
+    def one_step(index: int, _: slice) -> None:
+        for a, b, out in products[index]:
+            np.matmul(a, b, out=out)
+    for _ in range(5):
+        team.run_parts(batch, one_step)
+    started = time.perf_counter()
+    for _ in range(steps):
+        team.run_parts(batch, one_step)
+    return time.perf_counter() - started
+
+
+def layer_products(batch: int, seed: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    rng = np.random.default_rng(seed)
     enc = list(zip(SIZES[:-2], SIZES[1:-1]))                      # 784-512, 512-256
     heads = [(SIZES[-2], SIZES[-1])] * 2                          # mu and log_var heads
     dec = [(SIZES[i], SIZES[i - 1]) for i in range(len(SIZES) - 1, 0, -1)]  # 2-256, 256-512, 512-784
@@ -66,22 +95,12 @@ def matmul_limit_epoch(n_images: int) -> float:
         products.append((a.T if transpose_a else a, b, np.empty((m, n), np.float32)))
 
     for n_in, n_out in enc + heads + dec:
-        add(BATCH, n_in, n_out)                      # forward: x W
-        add(n_in, BATCH, n_out, transpose_a=True)    # dW = x^T dy
+        add(batch, n_in, n_out)                      # forward: x W
+        add(n_in, batch, n_out, transpose_a=True)    # dW = x^T dy
         if not first:
-            add(BATCH, n_out, n_in)                  # dx = dy W^T
+            add(batch, n_out, n_in)                  # dx = dy W^T
         first = False
-    steps = -(-n_images // BATCH)
-
-    def one_step():
-        for a, b, out in products:
-            np.matmul(a, b, out=out)
-    for _ in range(5):
-        one_step()
-    started = time.perf_counter()
-    for _ in range(steps):
-        one_step()
-    return time.perf_counter() - started
+    return products
 
 
 def torch_epoch(images: np.ndarray, threads: int) -> float | None:
@@ -137,16 +156,21 @@ def main() -> None:
     images, description = training_images(args.data)
     print(f"data: {description}; VAE 784-512-256-2, batch {BATCH}, float32, Adam; {args.threads} threads; "
           f"best of {args.repeats}")
-    results: dict[str, list[float]] = {"latent_lab": [], "matmul": [], "torch": []}
-    with threadpool_limits(limits=args.threads, user_api="blas"):
-        for _ in range(args.repeats):                # interleaved, so machine noise hits all alike
+    results: dict[str, list[float]] = {"latent_lab": [], "matmul_whole": [], "matmul_parts": [], "torch": []}
+    for _ in range(args.repeats):                    # interleaved, so machine noise hits all alike
+        with threadpool_limits(limits=1, user_api="blas"):
             results["latent_lab"].append(latent_lab_epoch(images, args.threads))
-            results["matmul"].append(matmul_limit_epoch(len(images)))
-            seconds = torch_epoch(images, args.threads)
-            if seconds is not None:
-                results["torch"].append(seconds)
-    ours, limit = min(results["latent_lab"]), min(results["matmul"])
+        whole, parts = matmul_limit_epochs(len(images), args.threads)
+        results["matmul_whole"].append(whole)
+        results["matmul_parts"].append(parts)
+        seconds = torch_epoch(images, args.threads)
+        if seconds is not None:
+            results["torch"].append(seconds)
+    ours = min(results["latent_lab"])
+    whole, parts = min(results["matmul_whole"]), min(results["matmul_parts"])
+    limit = min(whole, parts)
     print(f"Latent Lab (NumPy)   {ours:6.2f} s/epoch  {len(images) / ours:8.0f} images/s")
+    print(f"matmul only          {whole:6.2f} s/epoch whole batches, {parts:.2f} s/epoch batch parts per thread")
     print(f"matmul limit         {limit:6.2f} s/epoch  -> {limit / ours:5.1%} of the limit reached")
     if results["torch"]:
         theirs = min(results["torch"])

@@ -16,7 +16,8 @@ class ParallelForwardBackward:
     """``forward_backward`` of ``model`` with the batch split over ``threads`` replicas.
 
     The per-part losses are divided by the whole batch size, so their sums are the batch's mean
-    loss and gradient; the summed gradient is left in ``model.parameters.grad_flat``.
+    loss and gradient; the summed gradient is left in ``model.parameters.grad_flat``. The same
+    pass over the gradient also returns its squared norm, which the trainer's divergence check needs.
     """
 
     def __init__(self, model: AutoEncoder, threads: int = 1) -> None:
@@ -24,8 +25,8 @@ class ParallelForwardBackward:
         self.replicas = [model] + [model.replica() for _ in range(threads - 1)]
         self._team = ThreadTeam(threads)
 
-    def __call__(self, x: np.ndarray, beta: float, eps: np.ndarray | None) -> LossParts:
-        """x (batch, input_dim), eps (batch, latent_dim) or None. Returns the batch's LossParts."""
+    def __call__(self, x: np.ndarray, beta: float, eps: np.ndarray | None) -> tuple[LossParts, float]:
+        """x (batch, input_dim), eps (batch, latent_dim) or None. Returns the batch's LossParts and |grad|^2."""
         batch = len(x)
 
         def run_part(index: int, part: slice) -> LossParts:
@@ -33,11 +34,16 @@ class ParallelForwardBackward:
                 return self.replicas[index].forward_backward(x[part], beta, None if eps is None else eps[part], batch)
 
         results = self._team.run_parts(batch, run_part)
-        if len(results) > 1:
-            self._team.run_parts(self.model.parameters.size, self._sum_gradients)
-        return LossParts(*(sum(getattr(r, field) for r in results) for field in ("total", "rec", "kl")))
+        used = self.replicas[:len(results)]
+        squared_norm = sum(self._team.run_parts(self.model.parameters.size,
+                                                lambda _, part: _sum_gradients(used, part)))
+        return LossParts(*(sum(getattr(r, field) for r in results) for field in ("total", "rec", "kl"))), squared_norm
 
-    def _sum_gradients(self, _: int, part: slice) -> None:
-        total = self.model.parameters.grad_flat[part]
-        for replica in self.replicas[1:]:
+
+def _sum_gradients(replicas: list[AutoEncoder], part: slice) -> float:
+    """Add the replicas' gradients into the first one's, over ``part``; returns the sum's squared norm there."""
+    total = replicas[0].parameters.grad_flat[part]
+    with np.errstate(over="ignore", invalid="ignore"):
+        for replica in replicas[1:]:
             total += replica.parameters.grad_flat[part]
+        return float(np.dot(total, total))

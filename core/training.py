@@ -160,19 +160,16 @@ class Trainer:
         if self.model.config.kind == "vae":
             eps = np.random.default_rng((self.config.seed, NOISE_STREAM, step)).standard_normal(
                 (len(x), self.model.config.latent_dim), dtype=self.model.dtype)
-        parts = self._forward_backward(x, self.beta, eps)
-        grad = self.model.parameters.grad_flat
-        with np.errstate(over="ignore", invalid="ignore"):     # divergence is checked just below
-            # |g|^2 is non-finite when any entry is (or when |g| > 1e19 in float32: diverged too).
-            finite = math.isfinite(parts.total) and math.isfinite(float(np.dot(grad, grad)))
-        if not finite:
+        parts, grad_squared_norm = self._forward_backward(x, self.beta, eps)
+        # |g|^2 is non-finite when any entry is (or when |g| > 1e19 in float32: diverged too).
+        if not (math.isfinite(parts.total) and math.isfinite(grad_squared_norm)):
             what = "loss" if not math.isfinite(parts.total) else "gradient"
             raise TrainingDiverged(
                 f"The {what} became {parts.total if what == 'loss' else 'non-finite or overflowed'} at step {step + 1} "
                 f"(epoch {epoch + 1}). Training stopped and the weights and optimizer state were kept as "
                 f"they were before that step. Try a lower learning rate (now {self.lr:g})"
                 + (" or a smaller beta." if self.model.config.kind == "vae" else "."))
-        self.optimizer.step(grad)
+        self.optimizer.step(self.model.parameters.grad_flat)
         self.history.loss.append(parts.total)
         self.history.rec.append(parts.rec)
         self.history.kl.append(parts.kl)
