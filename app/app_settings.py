@@ -1,0 +1,68 @@
+"""What persists between launches (QSettings): the last model and training settings, the dataset, the window's
+geometry and splitters, the plot options and the last folder used.
+
+Every value is read defensively: a missing or damaged entry falls back to the default, so a bad settings file can
+never stop the app from starting. Tests pass their own QSettings (an .ini file in a temporary folder).
+"""
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import QByteArray, QSettings
+
+from core.config import ModelConfig, TrainConfig
+
+
+class AppSettings:
+    """Typed access to a QSettings store."""
+
+    def __init__(self, store: QSettings | None = None) -> None:
+        self.store = store if store is not None else QSettings()
+
+    # ---- configurations ---------------------------------------------------------------------------------------
+    def model_config(self) -> ModelConfig:
+        return self._config("model_config", ModelConfig)
+
+    def train_config(self) -> TrainConfig:
+        return self._config("train_config", TrainConfig)
+
+    def save_configs(self, model: ModelConfig, train: TrainConfig) -> None:
+        self.store.setValue("model_config", json.dumps(model.to_dict()))
+        self.store.setValue("train_config", json.dumps(train.to_dict()))
+
+    def _config(self, key: str, cls: type) -> object:
+        try:
+            return cls.from_dict(json.loads(str(self.store.value(key, ""))))
+        except (TypeError, ValueError):   # absent, not JSON, unknown fields or invalid values: the defaults
+            return cls()
+
+    # ---- plain values ------------------------------------------------------------------------------------------
+    def dataset_spec(self) -> str:
+        return str(self.store.value("dataset", "mnist5k") or "mnist5k")
+
+    def set_dataset_spec(self, spec: str) -> None:
+        self.store.setValue("dataset", spec)
+
+    def last_folder(self) -> str:
+        return str(self.store.value("last_folder", "") or "")
+
+    def set_last_folder(self, folder: str) -> None:
+        self.store.setValue("last_folder", folder)
+
+    def log_scale(self) -> bool:
+        return str(self.store.value("loss_plot/log_scale", "false")).lower() == "true"
+
+    def set_log_scale(self, on: bool) -> None:
+        self.store.setValue("loss_plot/log_scale", "true" if on else "false")
+
+    # ---- geometry -----------------------------------------------------------------------------------------------
+    def bytes(self, key: str) -> QByteArray | None:
+        """A saved geometry or splitter state, or None."""
+        value = self.store.value(key)
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    def set_bytes(self, key: str, value: QByteArray) -> None:
+        self.store.setValue(key, value)
+
+    def sync(self) -> None:
+        self.store.sync()

@@ -1,0 +1,296 @@
+"""The loss plot: per-step training loss (raw, faint) under its moving average, the reconstruction and KL parts,
+and the test loss after each epoch as markers, with a log-scale toggle and a hover readout.
+
+It streams: new steps are appended to growable arrays and drawn with setData at most REFRESH_HZ times a second,
+and pyqtgraph's peak downsampling with clip-to-view keeps it fast after 100,000 steps. It only draws.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from core.training import EpochProgress, History, StepProgress
+
+EMA_ALPHA = 0.05          # moving-average weight of the newest step (about the last 20 steps)
+REFRESH_HZ = 30
+COLORS = {"loss": "#3f90da", "rec": "#2ca58d", "kl": "#e76300", "test": "#d6336c"}
+
+
+class GrowingArray:
+    """A float64 array that grows by doubling, so appending n values costs O(n) overall."""
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self._data = np.empty(capacity)
+        self.size = 0
+
+    def extend(self, values: Sequence[float] | np.ndarray) -> None:
+        values = np.asarray(values, dtype=np.float64)
+        needed = self.size + len(values)
+        if needed > len(self._data):
+            grown = np.empty(max(needed, 2 * len(self._data)))
+            grown[:self.size] = self._data[:self.size]
+            self._data = grown
+        self._data[self.size:needed] = values
+        self.size = needed
+
+    def view(self) -> np.ndarray:
+        """The values so far (a view: it stays valid, later appends do not change it)."""
+        return self._data[:self.size]
+
+    def clear(self) -> None:
+        self.size = 0
+
+
+class MovingAverage:
+    """Exponential moving average with bias correction (it starts at the first value, not at zero)."""
+
+    def __init__(self, alpha: float = EMA_ALPHA) -> None:
+        self.alpha = alpha
+        self._biased = 0.0
+        self._weight = 0.0
+
+    def update(self, values: Sequence[float]) -> list[float]:
+        out = []
+        keep = 1.0 - self.alpha
+        for value in values:
+            self._biased = keep * self._biased + self.alpha * value
+            self._weight = keep * self._weight + self.alpha
+            out.append(self._biased / self._weight)
+        return out
+
+
+class LossPlot(QWidget):
+    """Shows ``history`` (a core History) and the steps appended to it while training runs.
+
+    model_kind "ae" hides the KL curve (the autoencoder's loss is its reconstruction).
+    """
+
+    log_scale_toggled = Signal(bool)
+
+    def __init__(self, history: History, model_kind: str = "vae", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._steps = GrowingArray()
+        self._raw = {name: GrowingArray() for name in ("loss", "rec", "kl")}
+        self._smooth = {name: GrowingArray() for name in ("loss", "rec", "kl")}
+        self._averages = {name: MovingAverage() for name in ("loss", "rec", "kl")}
+        self._epochs: list[EpochProgress] = []
+        self._model_kind = model_kind
+        self._stale = False
+
+        self.title = QLabel("Loss <span style='font-weight:normal'>(nats per image)</span>")
+        self.title.setObjectName("panelTitle")
+        self.readout = QLabel()     # the legend, or the values under the mouse pointer while hovering
+        self.readout.setToolTip("Hover over the plot to read the values at a step.")
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)   # may be cut short
+        self.log_check = QCheckBox("Log scale")
+        self.log_check.setToolTip("Show the loss axis on a logarithmic scale, to see small late improvements.")
+        self.log_check.toggled.connect(self._on_log_check_toggled)
+        header = QHBoxLayout()
+        header.setContentsMargins(4, 0, 4, 0)
+        header.addWidget(self.title)
+        header.addSpacing(16)
+        header.addWidget(self.readout, 1)
+        header.addWidget(self.log_check)
+
+        self.plot_widget = pg.PlotWidget()
+        self.plot_item = self.plot_widget.getPlotItem()
+        self.plot_item.setLabel("bottom", "step")
+        self.plot_item.showGrid(x=True, y=True, alpha=0.15)
+        self.plot_item.setMenuEnabled(False)
+        self.plot_item.hideButtons()
+        # PlotItem hands these to every curve it holds: at most ~2 points per pixel column, only the visible range.
+        self.plot_item.setDownsampling(auto=True, mode="peak")
+        self.plot_item.setClipToView(True)
+        self.plot_item.getViewBox().setMouseEnabled(x=True, y=False)
+        self.plot_item.getViewBox().setAutoVisible(y=True)   # the y range follows the visible steps
+        self.curves = {
+            "raw": self._curve(COLORS["loss"], 1.0, alpha=70, smooth=False),
+            "loss": self._curve(COLORS["loss"], 2.2),
+            "rec": self._curve(COLORS["rec"], 1.6),
+            "kl": self._curve(COLORS["kl"], 1.6),
+        }
+        self.curves["loss"].setZValue(2)      # the moving average on top of its parts
+        self.test_curve = pg.PlotDataItem(
+            pen=pg.mkPen(COLORS["test"], width=1, style=Qt.PenStyle.DashLine), symbol="o", symbolSize=7,
+            symbolBrush=COLORS["test"], symbolPen=pg.mkPen(COLORS["test"]))
+        self.test_curve.setZValue(3)
+        self.plot_item.addItem(self.test_curve)
+        self.cursor_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((128, 128, 128, 140), width=1))
+        self.cursor_line.setVisible(False)
+        self.plot_item.addItem(self.cursor_line, ignoreBounds=True)
+        self._mouse_proxy = pg.SignalProxy(self.plot_widget.scene().sigMouseMoved, rateLimit=30,
+                                           slot=self._on_scene_mouse_moved)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(header)
+        layout.addWidget(self.plot_widget, 1)
+
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(1000 // REFRESH_HZ)
+        self._refresh_timer.timeout.connect(self._refresh)
+        self._apply_theme()
+        self.set_history(history, model_kind)
+
+    # ---- public API -------------------------------------------------------------------------------------------
+    @property
+    def step_count(self) -> int:
+        return self._steps.size
+
+    @property
+    def log_scale(self) -> bool:
+        return self.log_check.isChecked()
+
+    def set_log_scale(self, on: bool) -> None:
+        self.log_check.setChecked(on)
+
+    def set_history(self, history: History, model_kind: str | None = None) -> None:
+        """Show a whole history again (after a reset or opening a checkpoint); drawn at once."""
+        if model_kind is not None:
+            self._model_kind = model_kind
+        self._steps.clear()
+        for name in self._raw:
+            self._raw[name].clear()
+            self._smooth[name].clear()
+            self._averages[name] = MovingAverage()
+        self._epochs = []
+        self._append(history.loss, history.rec, history.kl)
+        self._epochs = list(history.epochs)
+        self._update_curve_visibility()
+        self._show_legend()
+        self._refresh()
+        self.plot_item.enableAutoRange()
+
+    def append_steps(self, records: Sequence[StepProgress]) -> None:
+        """Add steps as they arrive from the worker; drawn within 1 / REFRESH_HZ seconds."""
+        if records:
+            self._append([r.loss for r in records], [r.rec for r in records], [r.kl for r in records])
+            self._schedule_refresh()
+
+    def add_epoch(self, record: EpochProgress) -> None:
+        """Add the test loss of a finished epoch as a marker at its last step."""
+        self._epochs.append(record)
+        self._schedule_refresh()
+
+    def series(self, name: str) -> np.ndarray:
+        """The plotted values of "loss", "rec", "kl" (raw per step) or "loss_ema"; for tests and export."""
+        if name.endswith("_ema"):
+            return self._smooth[name[:-4]].view()
+        return self._raw[name].view()
+
+    # ---- drawing ----------------------------------------------------------------------------------------------
+    def _curve(self, color: str, width: float, alpha: int = 255, smooth: bool = True) -> pg.PlotDataItem:
+        """A curve drawn from at most a few points per pixel column of the visible range.
+
+        The noisy raw loss keeps each column's minimum and maximum ("peak") and is drawn without antialiasing;
+        the smooth averages need only one point per column, and wide antialiased pens cost time per point.
+        """
+        pen_color = QColor(color)
+        pen_color.setAlpha(alpha)
+        curve = pg.PlotDataItem(pen=pg.mkPen(pen_color, width=width), antialias=smooth,
+                                autoDownsampleFactor=1.0 if smooth else 2.0)
+        self.plot_item.addItem(curve)       # applies the PlotItem's downsampling mode: set ours after it
+        curve.setDownsampling(auto=True, method="subsample" if smooth else "peak")
+        curve.setClipToView(True)
+        return curve
+
+    def _append(self, loss: Sequence[float], rec: Sequence[float], kl: Sequence[float]) -> None:
+        start = self._steps.size
+        self._steps.extend(np.arange(start + 1, start + len(loss) + 1))
+        for name, values in (("loss", loss), ("rec", rec), ("kl", kl)):
+            self._raw[name].extend(values)
+            self._smooth[name].extend(self._averages[name].update(values))
+
+    def _schedule_refresh(self) -> None:
+        self._stale = True
+        if not self._refresh_timer.isActive():
+            self._refresh_timer.start()
+
+    @Slot()
+    def _refresh(self) -> None:
+        self._stale = False
+        x = self._steps.view()
+        self.curves["raw"].setData(x, self._raw["loss"].view())
+        self.curves["loss"].setData(x, self._smooth["loss"].view())
+        vae = self._model_kind == "vae"
+        self.curves["rec"].setData(x, self._smooth["rec"].view()) if vae else self.curves["rec"].setData([], [])
+        self.curves["kl"].setData(x, self._smooth["kl"].view()) if vae else self.curves["kl"].setData([], [])
+        self.test_curve.setData([e.step for e in self._epochs], [e.test_loss for e in self._epochs])
+
+    def _update_curve_visibility(self) -> None:
+        for curve in ("rec", "kl"):
+            self.curves[curve].setVisible(self._model_kind == "vae")
+
+    def _show_legend(self) -> None:
+        """The header names each curve in its colour (the hover readout replaces it while hovering)."""
+        entries = [("loss", "━", "loss")]
+        if self._model_kind == "vae":
+            entries += [("rec", "━", "reconstruction"), ("kl", "━", "KL")]
+        entries.append(("test", "●", "test loss" + (" (β = 1)" if self._model_kind == "vae" else "")))
+        self.readout.setText("&nbsp;&nbsp;&nbsp;".join(
+            f"<span style='color:{COLORS[key]}'>{glyph}</span>&nbsp;{text}" for key, glyph, text in entries))
+
+    def _apply_theme(self) -> None:
+        palette = self.palette()
+        background = palette.color(QPalette.ColorRole.Base)
+        text = palette.color(QPalette.ColorRole.Text)
+        self.plot_widget.setBackground(background)
+        axis_color = QColor(text)
+        axis_color.setAlpha(150)
+        for name in ("left", "bottom"):
+            axis = self.plot_item.getAxis(name)
+            axis.setPen(pg.mkPen(axis_color))
+            axis.setTextPen(pg.mkPen(text))
+        self.plot_item.setLabel("bottom", "step", color=text.name())
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._apply_theme()
+        super().changeEvent(event)
+
+    # ---- hover readout ---------------------------------------------------------------------------------------
+    def _on_scene_mouse_moved(self, args: tuple[QPointF]) -> None:
+        position = args[0]
+        view_box = self.plot_item.getViewBox()
+        n = self._steps.size
+        if n == 0 or not view_box.sceneBoundingRect().contains(position):
+            if self.cursor_line.isVisible():
+                self.cursor_line.setVisible(False)
+                self._show_legend()
+            return
+        step = int(round(view_box.mapSceneToView(position).x()))
+        step = min(max(step, 1), n)
+        self.cursor_line.setPos(step)
+        self.cursor_line.setVisible(True)
+        self.readout.setText(self.readout_text(step))
+
+    def readout_text(self, step: int) -> str:
+        """The readout for a 1-based step: raw and averaged loss, the parts, and the test loss near it."""
+        i = step - 1
+
+        def colored(key: str, text: str) -> str:
+            return f"<span style='color:{COLORS[key]}'>{text}</span>"
+
+        parts = [f"step {step:,}", colored("loss", f"loss {self._raw['loss'].view()[i]:.2f}") +
+                 f" (avg {self._smooth['loss'].view()[i]:.2f})"]
+        if self._model_kind == "vae":
+            parts += [colored("rec", f"rec {self._smooth['rec'].view()[i]:.2f}"),
+                      colored("kl", f"KL {self._smooth['kl'].view()[i]:.2f}")]
+        if self._epochs:
+            nearest = min(self._epochs, key=lambda e: abs(e.step - step))
+            span = max(1, self._steps.size // 100)
+            if abs(nearest.step - step) <= span:
+                parts.append(colored("test", f"test {nearest.test_loss:.2f}") + f" (epoch {nearest.epoch + 1})")
+        return "&nbsp;&nbsp;&nbsp;".join(parts)
+
+    def _on_log_check_toggled(self, on: bool) -> None:
+        self.plot_item.setLogMode(y=on)
+        self.plot_item.enableAutoRange()
+        self.log_scale_toggled.emit(on)

@@ -1,0 +1,7 @@
+"""Where the app finds its bundled files. Only app/ reads resources/; core receives paths as arguments."""
+from __future__ import annotations
+
+from pathlib import Path
+
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+BUNDLED_DATASET = RESOURCES / "mnist5k.npz"

@@ -1,0 +1,210 @@
+"""The training worker: a QObject that runs core's Trainer on its own QThread and reports to the GUI.
+
+It sends small frozen records and fresh arrays only, throttled on its own clock: step records at most every
+PROGRESS_INTERVAL seconds, a ModelSnapshot (decoder weights, encoded test images, the strips) about once a second
+and after every epoch. It never touches a widget. The GUI steers it by calling its methods directly
+(``set_lr``, ``control.pause()``...): they set plain attributes and events, because a queued slot would not run
+until training ended (this thread's event loop is busy inside ``run``).
+"""
+from __future__ import annotations
+
+import math
+import threading
+import time
+import traceback
+from contextlib import nullcontext
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal, Slot
+from threadpoolctl import threadpool_limits
+
+from core.models import AutoEncoder, DecoderSnapshot
+from core.training import EpochProgress, StepProgress, Trainer, TrainingControl, TrainingDiverged
+
+PROGRESS_INTERVAL = 0.05   # seconds between progressed signals (at most 20 a second)
+SNAPSHOT_INTERVAL = 1.0    # seconds between snapshots, at least
+SNAPSHOT_BUDGET = 0.03     # ... and at most this fraction of the training time spent on them
+
+
+@dataclass(frozen=True)
+class SnapshotInputs:
+    """What a snapshot encodes and decodes; fixed for a run so the views compare like with like.
+
+    explorer_images: (n, 784) float in [0, 1]; strip_images: (k, 784) float in [0, 1];
+    prior_draws: (m, latent_dim) draws of N(0, I), or None for the autoencoder.
+    """
+
+    explorer_images: np.ndarray
+    strip_images: np.ndarray
+    prior_draws: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class ModelSnapshot:
+    """The model's view of the fixed inputs at one step. All arrays are private copies.
+
+    codes: (n, latent_dim) means (VAE) or codes (AE) of the explorer images; log_var: (n, latent_dim) or None;
+    reconstructions: (n, 784) float32 in [0, 1]; strip_reconstructions: (k, 784); prior_samples: (m, 784) or None.
+    """
+
+    step: int
+    decoder: DecoderSnapshot
+    codes: np.ndarray
+    log_var: np.ndarray | None
+    reconstructions: np.ndarray
+    strip_reconstructions: np.ndarray
+    prior_samples: np.ndarray | None
+
+
+def take_snapshot(model: AutoEncoder, inputs: SnapshotInputs, step: int) -> ModelSnapshot:
+    """Encode and decode ``inputs`` with the model's current weights (pure: no buffers are shared)."""
+    codes, log_var = model.encode(inputs.explorer_images)
+    reconstructions = model.decode(codes)
+    strip = model.reconstruct(inputs.strip_images)
+    samples = None
+    if inputs.prior_draws is not None and model.config.kind == "vae":
+        samples = model.decode(inputs.prior_draws)
+    return ModelSnapshot(step, model.decoder_snapshot(), codes, log_var, reconstructions, strip, samples)
+
+
+class ParkingControl(TrainingControl):
+    """A TrainingControl that also says when the training loop is parked in a pause.
+
+    ``parked`` is set while the loop waits at the top of an iteration, where it touches neither weights nor
+    history; a thread that paused the loop may read the model once ``parked`` is set, until it resumes.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parked = threading.Event()
+        self.on_parked = lambda: None
+
+    def wait_while_paused(self) -> None:
+        if self.paused:
+            self.parked.set()
+            self.on_parked()
+        super().wait_while_paused()
+        self.parked.clear()
+
+
+class TrainingWorker(QObject):
+    """Runs ``trainer`` until its epochs are done, a stop is requested or ``max_steps`` steps have run.
+
+    blas_threads: OpenBLAS threads while training (None leaves the process setting alone; note that the limit
+    is process-wide). Move the worker to a QThread and connect ``thread.started`` to ``run``.
+    """
+
+    progressed = Signal(list)          # list[StepProgress], oldest first
+    epoch_finished = Signal(object)    # EpochProgress
+    snapshot_ready = Signal(object)    # ModelSnapshot
+    paused = Signal()                  # parked in a pause: the model may be read until resume
+    diverged = Signal(str)             # what happened and what to try; the weights are the last good ones
+    failed = Signal(str)
+    finished = Signal()
+
+    def __init__(self, trainer: Trainer, inputs: SnapshotInputs, *, max_steps: int | None = None,
+                 blas_threads: int | None = None, progress_interval: float = PROGRESS_INTERVAL,
+                 snapshot_interval: float = SNAPSHOT_INTERVAL) -> None:
+        super().__init__()
+        self.trainer = trainer
+        self.inputs = inputs
+        self.max_steps = max_steps
+        self.blas_threads = blas_threads
+        self.progress_interval = progress_interval
+        self.snapshot_interval = snapshot_interval
+        self.control = ParkingControl()
+        self.control.on_parked = self.paused.emit
+        self._lr = trainer.lr
+        self._beta = trainer.beta
+        self._pause_after_step = False
+        self._snapshot_step = -1
+        self._next_snapshot = 0.0
+
+    # ---- called from the GUI thread (plain attributes: a float store is atomic) ---------------------------
+    def set_lr(self, lr: float) -> None:
+        """Use this learning rate from the next step on."""
+        self._lr = float(lr)
+
+    def set_beta(self, beta: float) -> None:
+        """Use this KL weight from the next step on."""
+        self._beta = float(beta)
+
+    def step_once(self) -> None:
+        """While paused: run exactly one more batch, then pause again."""
+        self._pause_after_step = True
+        self.control.resume()
+
+    # ---- the worker thread ------------------------------------------------------------------------------------
+    @Slot()
+    def run(self) -> None:
+        """Train, emitting progress; always ends with ``finished`` (after ``diverged`` or ``failed`` if any)."""
+        try:
+            limit = threadpool_limits(self.blas_threads, user_api="blas") if self.blas_threads else nullcontext()
+            with limit:
+                self._train()
+        except Exception as error:  # noqa: BLE001 - reported to the user, never lost in the thread
+            traceback.print_exc()
+            self.failed.emit(f"Training stopped by an unexpected error: {type(error).__name__}: {error}")
+        finally:
+            self.finished.emit()
+
+    def _train(self) -> None:
+        trainer, control = self.trainer, self.control
+        clock = time.perf_counter
+        pending: list[StepProgress] = []
+        steps = 0
+        last_emit = clock()
+        self._next_snapshot = clock() + self.snapshot_interval
+        self._apply_live_settings()
+        try:
+            for record in trainer.run(control):
+                if isinstance(record, EpochProgress):
+                    self._flush(pending)
+                    self.epoch_finished.emit(record)
+                    self._snapshot()
+                else:
+                    pending.append(record)
+                    steps += 1
+                    if self._pause_after_step:
+                        self._pause_after_step = False
+                        control.pause()
+                    if self.max_steps is not None and steps >= self.max_steps:
+                        control.request_stop()
+                    now = clock()
+                    if control.paused or control.stop_requested or now - last_emit >= self.progress_interval:
+                        self._flush(pending)
+                        last_emit = now
+                    if control.paused or now >= self._next_snapshot:
+                        self._snapshot()
+                self._apply_live_settings()     # last: a change made while handling this record counts next step
+        except TrainingDiverged as error:
+            self._flush(pending)
+            self._snapshot()
+            self.diverged.emit(str(error))
+            return
+        self._flush(pending)
+        self._snapshot()
+
+    def _apply_live_settings(self) -> None:
+        if self.trainer.lr != self._lr:
+            self.trainer.lr = self._lr
+        self.trainer.beta = self._beta
+
+    def _flush(self, pending: list[StepProgress]) -> None:
+        if pending:
+            self.progressed.emit(pending.copy())
+            pending.clear()
+
+    def _snapshot(self) -> None:
+        """Emit a snapshot unless this step already has one; schedule the next within the time budget."""
+        step = self.trainer.history.steps
+        if step == self._snapshot_step:
+            return
+        started = time.perf_counter()
+        snapshot = take_snapshot(self.trainer.model, self.inputs, step)
+        cost = time.perf_counter() - started
+        self._snapshot_step = step
+        self._next_snapshot = time.perf_counter() + max(self.snapshot_interval, cost / SNAPSHOT_BUDGET)
+        if all(math.isfinite(float(a.sum())) for a in (snapshot.codes, snapshot.reconstructions)):
+            self.snapshot_ready.emit(snapshot)

@@ -1,0 +1,260 @@
+"""The main window as a user drives it: train, pause, step, live learning rate, divergence, save and open,
+bad files, closing mid-training, persistence, locked architecture, shortcuts and tooltips."""
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QThread, Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from app.main_window import MainWindow
+from app.training_controller import RunState
+from conftest import weights
+from core.models import LossParts
+
+
+def train_epochs(qtbot, window: MainWindow, epochs: int) -> None:
+    window.panel.epochs_spin.setValue(epochs)
+    with qtbot.waitSignal(window.controller.run_finished, timeout=60_000):
+        window.train_action.trigger()
+
+
+def test_train_emits_progress_and_the_loss_plot_gains_points(qtbot, window):
+    assert window.loss_plot.step_count == 0
+    with qtbot.waitSignal(window.controller.progressed, timeout=10_000):
+        window.train_action.trigger()
+    assert window.controller.state is RunState.RUNNING
+    qtbot.waitUntil(lambda: window.loss_plot.step_count > 0, timeout=5_000)
+    with qtbot.waitSignal(window.controller.run_finished, timeout=60_000):
+        window.stop_action.trigger()
+    assert window.loss_plot.step_count == window.session.history.steps
+    assert window.isWindowModified()
+    assert "Step" in window.run_status.step_label.text()
+
+
+def test_a_full_run_reaches_its_epochs_with_test_markers_and_strips(qtbot, window):
+    train_epochs(qtbot, window, 1)
+    session = window.session
+    assert session.epochs_done == 1 and len(session.history.epochs) == 1
+    qtbot.waitUntil(lambda: window.loss_plot.test_curve.xData is not None)
+    assert window.loss_plot.test_curve.xData.tolist() == [session.history.steps]
+    assert window.reconstruction_strip.grid._image is not None
+    assert window.sample_strip.grid._image is not None
+    assert window.run_status.progress_bar.value() == 1000
+
+
+def test_space_pauses_and_resumes(qtbot, window):
+    window.panel.epochs_spin.setValue(100)
+    window.space_action.trigger()
+    qtbot.waitUntil(lambda: window.session.history.steps > 0, timeout=10_000)
+    window.space_action.trigger()
+    assert window.controller.state is RunState.PAUSED and window.pause_action.text() == "&Resume"
+    qtbot.waitUntil(window.controller.control.parked.is_set, timeout=5_000)
+    steps = window.session.history.steps
+    qtbot.wait(200)
+    assert window.session.history.steps == steps
+    window.space_action.trigger()
+    assert window.controller.state is RunState.RUNNING
+    qtbot.waitUntil(lambda: window.session.history.steps > steps, timeout=5_000)
+
+
+def test_step_runs_exactly_one_batch(qtbot, window):
+    with qtbot.waitSignal(window.controller.run_finished, timeout=10_000):
+        window.step_action.trigger()
+    assert window.session.history.steps == 1 and window.loss_plot.step_count == 1
+
+
+def test_a_learning_rate_changed_while_training_reaches_the_optimizer(qtbot, window):
+    window.panel.epochs_spin.setValue(100)
+    window.train_action.trigger()
+    qtbot.waitUntil(lambda: window.session.history.steps > 0, timeout=10_000)
+    assert window.panel.lr_spin.isEnabled() and not window.panel.latent_spin.isEnabled()
+    window.panel.lr_spin.setValue(0.0042)
+    steps = window.session.history.steps
+    qtbot.waitUntil(lambda: window.session.history.steps > steps + 1, timeout=10_000)
+    assert window.session.optimizer.lr == pytest.approx(0.0042)
+    assert window.session.train_config.lr == pytest.approx(0.0042)
+
+
+def test_a_forced_nan_shows_the_message_and_restores_the_weights(qtbot, window):
+    model = window.session.model
+    forward_backward = model.forward_backward
+    before = {}
+
+    def diverging(x, beta=1.0, eps=None, *args, **kwargs):
+        if window.session.history.steps == 3:
+            before["weights"] = weights(model)
+            forward_backward(x, beta, eps, *args, **kwargs)
+            model.parameters.grad_flat[:] = np.inf
+            return LossParts(math.inf, math.inf, 0.0)
+        return forward_backward(x, beta, eps, *args, **kwargs)
+
+    model.forward_backward = diverging
+    with qtbot.waitSignal(window.controller.run_finished, timeout=10_000):
+        window.train_action.trigger()
+    assert not window.message_bar.isHidden()
+    assert "learning rate" in window.message_bar.text()
+    assert np.array_equal(weights(model), before["weights"])
+    assert window.session.history.steps == 3 and window.controller.state is RunState.IDLE
+    window.message_bar.action_button.click()      # the offered fix: a tenfold lower learning rate
+    assert window.panel.lr_spin.value() == pytest.approx(window.session.train_config.lr)
+    assert window.session.train_config.lr == pytest.approx(1e-4)
+
+
+def test_save_then_open_round_trips_the_model_and_the_curves(qtbot, window, tmp_path):
+    train_epochs(qtbot, window, 1)
+    path = tmp_path / "model.npz"
+    assert window._write_checkpoint(path)
+    assert not window.isWindowModified() and not window.session.dirty
+    saved_weights, saved_history = weights(window.session.model), window.session.history
+    saved_loss = window.loss_plot.series("loss").copy()
+
+    window.reset_action.trigger()
+    assert window.loss_plot.step_count == 0 and window.panel.latent_spin.isEnabled()
+    assert window.open_checkpoint(path)
+    session = window.session
+    assert np.array_equal(weights(session.model), saved_weights)
+    assert session.history.loss == saved_history.loss and session.history.epochs == saved_history.epochs
+    assert np.array_equal(window.loss_plot.series("loss"), saved_loss)
+    assert window.loss_plot.test_curve.yData.tolist() == [e.test_loss for e in saved_history.epochs]
+    assert not window.panel.latent_spin.isEnabled()          # a trained model: the architecture is locked
+    steps = session.history.steps
+    train_epochs(qtbot, window, 2)                           # training continues where it stopped
+    assert session.history.steps == 2 * steps and len(session.history.epochs) == 2
+
+
+def test_saving_while_training_pauses_saves_and_resumes(qtbot, window, tmp_path):
+    window.panel.epochs_spin.setValue(100)
+    window.train_action.trigger()
+    qtbot.waitUntil(lambda: window.session.history.steps > 2, timeout=10_000)
+    path = tmp_path / "live.npz"
+    window.session.path = path
+    window.save_action.trigger()
+    qtbot.waitUntil(path.exists, timeout=5_000)
+    assert window.controller.state is RunState.RUNNING
+    steps = window.session.history.steps
+    qtbot.waitUntil(lambda: window.session.history.steps > steps, timeout=5_000)
+
+
+def test_an_unreadable_checkpoint_names_the_file_and_changes_nothing(qtbot, window, tmp_path):
+    window.step_action.trigger()
+    qtbot.waitUntil(lambda: window.controller.state is RunState.IDLE and window.session.history.steps == 1)
+    before = weights(window.session.model)
+    bad = tmp_path / "broken.npz"
+    bad.write_bytes(b"not a zip file at all")
+    assert not window.open_checkpoint(bad)
+    assert str(bad) in window.message_bar.text()
+    assert np.array_equal(weights(window.session.model), before)
+    assert window.session.history.steps == 1 and window.loss_plot.step_count == 1
+
+
+def test_an_unreadable_dataset_names_the_file_and_keeps_the_current_one(qtbot, window, tmp_path):
+    bad = tmp_path / "digits.npz"
+    bad.write_bytes(b"PK\x03\x04 truncated")
+    dataset = window.session.dataset
+    assert not window.load_dataset(str(bad))
+    assert str(bad) in window.message_bar.text()
+    assert window.session.dataset is dataset and window.panel.dataset_spec() == "mnist5k"
+
+
+def test_a_dataset_file_can_be_opened(qtbot, window, tmp_path, small_dataset):
+    path = tmp_path / "few.npz"
+    np.savez(path, train_images=small_dataset.train_images, train_labels=small_dataset.train_labels,
+             test_images=small_dataset.test_images, test_labels=small_dataset.test_labels)
+    assert window.load_dataset(str(path))
+    assert window.session.dataset_spec == str(path) and len(window.session.dataset.train_images) == 640
+    assert window.panel.dataset_spec() == str(path)
+    assert "640 training" in window.panel.dataset_info.text()
+
+
+def test_closing_mid_training_stops_the_thread_and_asks_to_save(qtbot, window):
+    window.panel.epochs_spin.setValue(1000)
+    window.train_action.trigger()
+    thread = window.controller.thread
+    qtbot.waitUntil(lambda: window.session.history.steps > 2, timeout=10_000)
+    asked = []
+    window.ask_to_save = lambda: asked.append(True) or QMessageBox.StandardButton.Discard
+    started = time.perf_counter()
+    assert window.close()
+    assert time.perf_counter() - started < 1.0
+    assert asked == [True]
+    assert not thread.isRunning() and window.controller.thread is None
+
+
+def test_cancelling_the_close_keeps_the_window_and_the_model(qtbot, window):
+    window.step_action.trigger()
+    qtbot.waitUntil(lambda: window.session.history.steps == 1 and window.controller.state is RunState.IDLE)
+    window.show()
+    window.ask_to_save = lambda: QMessageBox.StandardButton.Cancel
+    assert not window.close()
+    assert window.isVisible() and window.session.dirty
+
+
+def test_settings_and_geometry_persist_between_launches(qtbot, qsettings, catalog):
+    first = MainWindow(qsettings, blas_threads=1, catalog=catalog)
+    first.ask_to_save = lambda: QMessageBox.StandardButton.Discard
+    qtbot.addWidget(first)
+    first.panel.latent_spin.setValue(3)
+    first.panel.hidden_edit.setText("40, 20")
+    first.panel.hidden_edit.editingFinished.emit()
+    first.panel.lr_spin.setValue(0.002)
+    first.panel.seed_spin.setValue(7)
+    first.loss_plot.set_log_scale(True)
+    first.show()
+    first.resize(1200, 790)
+    qtbot.waitExposed(first)
+    first.main_splitter.setSizes([300, 900])
+    sizes = first.main_splitter.sizes()
+    first.close()
+
+    second = MainWindow(qsettings, blas_threads=1, catalog=catalog)
+    qtbot.addWidget(second)
+    assert second.session.model_config.latent_dim == 3 and second.session.model_config.hidden == (40, 20)
+    assert second.panel.lr_spin.value() == pytest.approx(0.002) and second.panel.seed_spin.value() == 7
+    assert second.loss_plot.log_scale
+    # The offscreen screen is only 800x600 and restoreGeometry clamps to it: check what it was given.
+    assert second.app_settings.bytes("window/geometry") == first.saveGeometry()
+    second.show()
+    second.resize(1200, 790)
+    assert second.main_splitter.sizes() == sizes
+    second.close()
+
+
+def test_the_architecture_is_locked_after_training_until_reset(qtbot, window):
+    panel = window.panel
+    panel.latent_spin.setValue(3)           # an untrained model follows the panel at once
+    assert window.session.model_config.latent_dim == 3
+    with qtbot.waitSignal(window.controller.run_finished, timeout=10_000):
+        window.step_action.trigger()
+    assert not panel.latent_spin.isEnabled() and panel.lock_label.isVisibleTo(panel)
+    assert "Reset to change the architecture" in panel.latent_spin.toolTip()
+    window.ask_to_save = lambda: QMessageBox.StandardButton.Discard
+    window.reset_action.trigger()
+    assert panel.latent_spin.isEnabled() and window.session.history.steps == 0
+
+
+def test_the_menus_show_the_keyboard_shortcuts(window):
+    shortcuts = {action.shortcut().toString() for action in window.actions()}
+    assert {"Ctrl+S", "Ctrl+O", "Ctrl+Q", "Space"} <= shortcuts
+    menu_actions = [a for menu in window.menuBar().actions() for a in menu.menu().actions()]
+    assert QKeySequence("Space") in [a.shortcut() for a in menu_actions]
+
+
+def test_every_setting_has_a_tooltip(window):
+    panel = window.panel
+    controls = [panel.dataset_combo, panel.dataset_button, panel.kind_combo, panel.latent_spin, panel.hidden_edit,
+                panel.activation_combo, panel.reconstruction_combo, panel.optimizer_combo, panel.lr_spin,
+                panel.beta_spin, panel.batch_spin, panel.epochs_spin, panel.seed_spin]
+    assert all(control.toolTip().strip().endswith((".", ".)")) for control in controls)
+    for action in (window.train_action, window.pause_action, window.step_action, window.stop_action,
+                   window.reset_action):
+        assert action.toolTip()
+
+
+def test_the_window_fits_1280_by_800(window):
+    window.show()
+    assert window.minimumSizeHint().width() <= 1280 and window.minimumSizeHint().height() <= 800

@@ -1,0 +1,236 @@
+"""The training worker and its controller: progress, snapshots, live settings, pause/step/stop, divergence,
+and that everything the GUI receives arrives on the GUI thread."""
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Slot
+
+from app.session import Session
+from app.training_controller import RunState, TrainingController
+from app.training_worker import ModelSnapshot, TrainingWorker
+from conftest import SMALL_MODEL, SMALL_TRAINING, weights
+from core.models import LossParts
+from core.training import EpochProgress, StepProgress
+
+
+@pytest.fixture
+def session(small_dataset) -> Session:
+    return Session(small_dataset, "small", SMALL_MODEL, SMALL_TRAINING)
+
+
+def make_worker(session: Session, **kwargs) -> TrainingWorker:
+    controller = TrainingController(session)
+    return TrainingWorker(session.make_trainer(), controller.snapshot_inputs(), **kwargs)
+
+
+def collect(worker: TrainingWorker) -> dict[str, list]:
+    received = {name: [] for name in ("progressed", "epoch_finished", "snapshot_ready", "diverged", "failed",
+                                      "finished")}
+    for name, values in received.items():
+        getattr(worker, name).connect(lambda *args, values=values: values.append(args[0] if args else None))
+    return received
+
+
+def test_run_reports_every_step_and_epoch_and_sends_snapshots(session):
+    worker = make_worker(session)
+    received = collect(worker)
+    worker.run()           # on the test thread: the threading is not the point here
+    steps = [record for batch in received["progressed"] for record in batch]
+    assert [record.step for record in steps] == list(range(1, 21))
+    assert all(isinstance(record, StepProgress) for record in steps)
+    assert [record.epoch for record in received["epoch_finished"]] == [0, 1]
+    assert isinstance(received["epoch_finished"][0], EpochProgress)
+    assert received["finished"] == [None] and not received["diverged"] and not received["failed"]
+    snapshot = received["snapshot_ready"][-1]
+    assert isinstance(snapshot, ModelSnapshot) and snapshot.step == 20
+    assert snapshot.codes.shape == (100, 2) and snapshot.log_var.shape == (100, 2)
+    assert snapshot.reconstructions.shape == (100, 784)
+    assert snapshot.strip_reconstructions.shape == (10, 784) and snapshot.prior_samples.shape == (20, 784)
+
+
+def test_snapshots_are_copies_not_live_arrays(session):
+    worker = make_worker(session)
+    received = collect(worker)
+    worker.run()
+    decoder = received["snapshot_ready"][-1].decoder
+    flat = session.model.parameters.flat
+    assert not any(np.shares_memory(array, flat) for pair in decoder.weights for array in pair)
+    z = np.zeros((1, 2), dtype=np.float32)
+    assert np.allclose(decoder.decode(z), session.model.decode(z))
+
+
+def test_progress_is_batched_on_the_worker_clock(session):
+    worker = make_worker(session, progress_interval=60.0)
+    received = collect(worker)
+    worker.run()
+    # Nothing is sent per step: only at the epoch ends (with their test loss) and at the end of the run.
+    assert len(received["progressed"]) == 2
+    assert sum(len(batch) for batch in received["progressed"]) == 20
+
+
+def test_max_steps_one_runs_exactly_one_batch(session):
+    worker = make_worker(session, max_steps=1)
+    received = collect(worker)
+    worker.run()
+    assert session.history.steps == 1
+    assert [r.step for batch in received["progressed"] for r in batch] == [1]
+
+
+def test_changed_learning_rate_reaches_the_optimizer_at_the_next_step(session):
+    worker = make_worker(session, progress_interval=0.0)
+    rates = []
+    optimizer_step = worker.trainer.optimizer.step
+
+    def recording_step(grad):
+        rates.append(worker.trainer.optimizer.lr)
+        optimizer_step(grad)
+
+    worker.trainer.optimizer.step = recording_step
+    worker.progressed.connect(lambda records: worker.set_lr(0.005) if records[-1].step == 3 else None)
+    worker.set_beta(0.5)
+    worker.run()
+    assert rates[:3] == [pytest.approx(SMALL_TRAINING.lr)] * 3
+    assert rates[3:] == [pytest.approx(0.005)] * 17
+    assert worker.trainer.optimizer.lr == pytest.approx(0.005) and worker.trainer.beta == 0.5
+
+
+def test_divergence_stops_with_a_message_and_keeps_the_last_good_weights(session):
+    worker = make_worker(session, progress_interval=0.0)
+    received = collect(worker)
+    good = {}
+    worker.progressed.connect(lambda records: good.__setitem__(records[-1].step, weights(session.model)))
+    forward_backward = session.model.forward_backward
+
+    def diverging(x, beta=1.0, eps=None, *args, **kwargs):
+        parts = forward_backward(x, beta, eps, *args, **kwargs)
+        if session.history.steps == 4:
+            session.model.parameters.grad_flat[0] = np.nan
+            return LossParts(math.nan, math.nan, parts.kl)
+        return parts
+
+    session.model.forward_backward = diverging
+    worker.run()
+    assert session.history.steps == 4
+    assert len(received["diverged"]) == 1 and "lower learning rate" in received["diverged"][0].lower()
+    assert np.array_equal(weights(session.model), good[4])
+    assert np.isfinite(session.model.parameters.flat).all()
+    assert received["finished"] == [None]
+
+
+def test_an_unexpected_error_is_reported_and_the_run_still_finishes(session):
+    worker = make_worker(session)
+    received = collect(worker)
+
+    def broken(*args, **kwargs):
+        raise MemoryError("no room")
+
+    session.model.forward_backward = broken
+    worker.run()
+    assert len(received["failed"]) == 1 and "MemoryError: no room" in received["failed"][0]
+    assert received["finished"] == [None]
+
+
+# ---- on a real thread, through the controller ----------------------------------------------------------------
+
+class Receiver(QObject):
+    """A GUI-thread object whose slot records the thread it runs on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.threads: list[bool] = []
+        self.steps = 0
+
+    @Slot(list)
+    def on_progressed(self, records: list) -> None:
+        self.threads.append(QThread.currentThread() == QCoreApplication.instance().thread())
+        self.steps = records[-1].step
+
+
+@pytest.fixture
+def controller(qtbot, session):
+    controller = TrainingController(session, blas_threads=1)
+    yield controller
+    controller.shutdown()
+
+
+def test_progress_reaches_a_gui_thread_slot_on_the_gui_thread(qtbot, controller):
+    receiver = Receiver()
+    controller.progressed.connect(receiver.on_progressed)
+    controller.worker_threads = []
+    with qtbot.waitSignal(controller.run_finished, timeout=20_000):
+        controller.start()
+    assert receiver.threads and all(receiver.threads)
+    assert receiver.steps == 20
+
+
+def test_pause_stops_the_steps_and_resume_continues(qtbot, controller, session):
+    session.set_train_config(SMALL_TRAINING.__class__(epochs=50, batch_size=64))
+    controller.start()
+    qtbot.waitUntil(lambda: session.history.steps >= 3, timeout=10_000)
+    controller.pause()
+    assert controller.state is RunState.PAUSED
+    qtbot.waitUntil(controller.control.parked.is_set, timeout=5_000)
+    steps = session.history.steps
+    qtbot.wait(300)
+    assert session.history.steps == steps
+    controller.resume()
+    assert controller.state is RunState.RUNNING
+    qtbot.waitUntil(lambda: session.history.steps >= steps + 3, timeout=10_000)
+
+
+def test_step_while_paused_runs_exactly_one_batch(qtbot, controller, session):
+    session.set_train_config(SMALL_TRAINING.__class__(epochs=50, batch_size=64))
+    controller.start()
+    qtbot.waitUntil(lambda: session.history.steps >= 2, timeout=10_000)
+    controller.pause()
+    qtbot.waitUntil(controller.control.parked.is_set, timeout=5_000)
+    steps = session.history.steps
+    with qtbot.waitSignal(controller.worker.paused, timeout=5_000):
+        controller.step()
+    qtbot.wait(200)
+    assert session.history.steps == steps + 1
+    assert controller.state is RunState.PAUSED
+
+
+def test_step_when_idle_runs_exactly_one_batch(qtbot, controller, session):
+    with qtbot.waitSignal(controller.run_finished, timeout=5_000):
+        controller.step()
+    assert session.history.steps == 1 and controller.state is RunState.IDLE
+
+
+def test_stop_ends_the_thread(qtbot, controller, session):
+    session.set_train_config(SMALL_TRAINING.__class__(epochs=1000, batch_size=64))
+    controller.start()
+    thread = controller.thread
+    qtbot.waitUntil(lambda: session.history.steps >= 2, timeout=10_000)
+    with qtbot.waitSignal(controller.run_finished, timeout=1_000):
+        controller.stop()
+    assert controller.thread is None and controller.state is RunState.IDLE
+    assert not thread.isRunning()
+
+
+def test_shutdown_mid_run_leaves_no_thread_within_a_second(qtbot, controller, session):
+    session.set_train_config(SMALL_TRAINING.__class__(epochs=1000, batch_size=64))
+    controller.start()
+    thread = controller.thread
+    qtbot.waitUntil(lambda: session.history.steps >= 2, timeout=10_000)
+    started = time.perf_counter()
+    assert controller.shutdown(timeout_ms=1000)
+    assert time.perf_counter() - started < 1.0
+    assert not thread.isRunning() and controller.thread is None
+
+
+def test_the_model_is_handed_out_only_while_parked(qtbot, controller, session):
+    session.set_train_config(SMALL_TRAINING.__class__(epochs=1000, batch_size=64))
+    controller.start()
+    qtbot.waitUntil(lambda: session.history.steps >= 2, timeout=10_000)
+    seen = []
+    controller.when_model_free(lambda: seen.append((controller.control.parked.is_set(), session.history.steps)))
+    qtbot.waitUntil(lambda: bool(seen), timeout=5_000)
+    assert seen[0][0]                                # read while the loop was parked
+    qtbot.waitUntil(lambda: session.history.steps > seen[0][1], timeout=5_000)   # ... and it resumed afterwards
+    assert controller.state is RunState.RUNNING
