@@ -2,7 +2,9 @@
 and the test loss after each epoch as markers, with a log-scale toggle and a hover readout.
 
 It streams: new steps are appended to growable arrays and drawn with setData at most REFRESH_HZ times a second,
-and pyqtgraph's peak downsampling with clip-to-view keeps it fast after 100,000 steps. It only draws.
+and pyqtgraph's peak downsampling with clip-to-view keeps it fast after 100,000 steps. The axes are cached as
+pixmaps and the view range changes only when the data leaves it (redrawing axis text is most of a repaint), so a
+repaint costs a few milliseconds. It only draws.
 """
 from __future__ import annotations
 
@@ -12,12 +14,14 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from core.training import EpochProgress, History, StepProgress
 
 EMA_ALPHA = 0.05          # moving-average weight of the newest step (about the last 20 steps)
-REFRESH_HZ = 30
+REFRESH_HZ = 10
+Y_MARGIN = 0.05          # of the data's span, above and below
+Y_SLACK = 1.4            # the y range shrinks once it is this many times the data's span
 COLORS = {"loss": "#3f90da", "rec": "#2ca58d", "kl": "#e76300", "test": "#d6336c"}
 
 
@@ -81,6 +85,8 @@ class LossPlot(QWidget):
         self._epochs: list[EpochProgress] = []
         self._model_kind = model_kind
         self._stale = False
+        self._expected_steps = 0      # the x axis reaches at least this far (the end of the current run)
+        self._follow = True           # the view follows the data until the user pans or zooms
 
         self.title = QLabel("Loss <span style='font-weight:normal'>(nats per image)</span>")
         self.title.setObjectName("panelTitle")
@@ -106,8 +112,12 @@ class LossPlot(QWidget):
         # PlotItem hands these to every curve it holds: at most ~2 points per pixel column, only the visible range.
         self.plot_item.setDownsampling(auto=True, mode="peak")
         self.plot_item.setClipToView(True)
-        self.plot_item.getViewBox().setMouseEnabled(x=True, y=False)
-        self.plot_item.getViewBox().setAutoVisible(y=True)   # the y range follows the visible steps
+        self.view_box = self.plot_item.getViewBox()
+        self.view_box.setMouseEnabled(x=True, y=False)
+        self.view_box.disableAutoRange()          # _update_range follows the data, with hysteresis
+        self.view_box.sigRangeChangedManually.connect(self._on_view_box_range_changed_manually)
+        for name in ("left", "bottom"):
+            self.plot_item.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.curves = {
             "raw": self._curve(COLORS["loss"], 1.0, alpha=70, smooth=False),
             "loss": self._curve(COLORS["loss"], 2.2),
@@ -125,6 +135,8 @@ class LossPlot(QWidget):
         self.plot_item.addItem(self.cursor_line, ignoreBounds=True)
         self._mouse_proxy = pg.SignalProxy(self.plot_widget.scene().sigMouseMoved, rateLimit=30,
                                            slot=self._on_scene_mouse_moved)
+        self.plot_widget.scene().sigMouseClicked.connect(self._on_scene_mouse_clicked)
+        self.plot_widget.setToolTip("Wheel or drag to zoom and pan the steps; double-click to see all of them.")
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -165,8 +177,9 @@ class LossPlot(QWidget):
         self._epochs = list(history.epochs)
         self._update_curve_visibility()
         self._show_legend()
+        self._expected_steps = 0
+        self._follow = True
         self._refresh()
-        self.plot_item.enableAutoRange()
 
     def append_steps(self, records: Sequence[StepProgress]) -> None:
         """Add steps as they arrive from the worker; drawn within 1 / REFRESH_HZ seconds."""
@@ -179,6 +192,16 @@ class LossPlot(QWidget):
         self._epochs.append(record)
         self._schedule_refresh()
 
+    def set_expected_steps(self, steps: int) -> None:
+        """Let the step axis reach ``steps`` (the end of the run now starting), so it need not grow as it runs."""
+        self._expected_steps = steps
+        self._schedule_refresh()
+
+    def follow(self) -> None:
+        """Show all steps and follow new ones again (after the user zoomed or panned)."""
+        self._follow = True
+        self._update_range(force=True)
+
     def series(self, name: str) -> np.ndarray:
         """The plotted values of "loss", "rec", "kl" (raw per step) or "loss_ema"; for tests and export."""
         if name.endswith("_ema"):
@@ -190,12 +213,12 @@ class LossPlot(QWidget):
         """A curve drawn from at most a few points per pixel column of the visible range.
 
         The noisy raw loss keeps each column's minimum and maximum ("peak") and is drawn without antialiasing;
-        the smooth averages need only one point per column, and wide antialiased pens cost time per point.
+        the smooth averages need only one point per two columns, and wide antialiased pens cost time per point.
         """
         pen_color = QColor(color)
         pen_color.setAlpha(alpha)
         curve = pg.PlotDataItem(pen=pg.mkPen(pen_color, width=width), antialias=smooth,
-                                autoDownsampleFactor=1.0 if smooth else 2.0)
+                                autoDownsampleFactor=0.5 if smooth else 2.0)
         self.plot_item.addItem(curve)       # applies the PlotItem's downsampling mode: set ours after it
         curve.setDownsampling(auto=True, method="subsample" if smooth else "peak")
         curve.setClipToView(True)
@@ -217,12 +240,42 @@ class LossPlot(QWidget):
     def _refresh(self) -> None:
         self._stale = False
         x = self._steps.view()
-        self.curves["raw"].setData(x, self._raw["loss"].view())
-        self.curves["loss"].setData(x, self._smooth["loss"].view())
+        # Every loss in a history is finite (a diverging step is never recorded): skip pyqtgraph's check.
+        self.curves["raw"].setData(x, self._raw["loss"].view(), skipFiniteCheck=True)
+        self.curves["loss"].setData(x, self._smooth["loss"].view(), skipFiniteCheck=True)
         vae = self._model_kind == "vae"
-        self.curves["rec"].setData(x, self._smooth["rec"].view()) if vae else self.curves["rec"].setData([], [])
-        self.curves["kl"].setData(x, self._smooth["kl"].view()) if vae else self.curves["kl"].setData([], [])
+        for name in ("rec", "kl"):
+            if vae:
+                self.curves[name].setData(x, self._smooth[name].view(), skipFiniteCheck=True)
+            else:
+                self.curves[name].setData([], [])
         self.test_curve.setData([e.step for e in self._epochs], [e.test_loss for e in self._epochs])
+        self._update_range()
+
+    def _update_range(self, force: bool = False) -> None:
+        """Frame the steps and the losses, changing the view only when the data leaves it or fills too little."""
+        n = self._steps.size
+        if not self._follow or n == 0:
+            return
+        (x0, x1), (y0, y1) = self.view_box.viewRange()
+        x_end = max(n, self._expected_steps, 2)
+        values = [self._raw["loss"].view(), self._smooth["loss"].view()]
+        if self._model_kind == "vae":
+            values += [self._smooth["rec"].view(), self._smooth["kl"].view()]
+        if self._epochs:
+            values.append(np.array([e.test_loss for e in self._epochs]))
+        low = min(float(np.min(v)) for v in values)
+        high = max(float(np.max(v)) for v in values)
+        if self.log_scale:
+            positive = [v[v > 0] for v in values]
+            low = np.log10(min(float(p.min()) for p in positive if p.size)) if any(p.size for p in positive) else 0
+            high = np.log10(max(high, 1e-12))
+        span = max(high - low, 1e-9 if not self.log_scale else 0.1)
+        low, high = low - Y_MARGIN * span, high + Y_MARGIN * span
+        y_stale = low < y0 or high > y1 or (y1 - y0) > Y_SLACK * (high - low)
+        if force or y_stale or x1 != x_end or x0 != 0:
+            self.view_box.setRange(xRange=(0, x_end), yRange=(low, high) if (force or y_stale) else (y0, y1),
+                                   padding=0)
 
     def _update_curve_visibility(self) -> None:
         for curve in ("rec", "kl"):
@@ -292,5 +345,12 @@ class LossPlot(QWidget):
 
     def _on_log_check_toggled(self, on: bool) -> None:
         self.plot_item.setLogMode(y=on)
-        self.plot_item.enableAutoRange()
+        self._update_range(force=True)
         self.log_scale_toggled.emit(on)
+
+    def _on_view_box_range_changed_manually(self, *args) -> None:
+        self._follow = False
+
+    def _on_scene_mouse_clicked(self, event) -> None:
+        if event.double():
+            self.follow()

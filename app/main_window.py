@@ -5,6 +5,7 @@ of each other. Training runs on the controller's worker thread; everything here 
 """
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -31,7 +32,10 @@ from core.data import Dataset, DatasetError
 from core.config import TrainConfig
 from core.training import EpochProgress, StepProgress
 
-APP_BLAS_THREADS = 1         # measured with bench/gui_responsiveness.py (see its docstring)
+# Measured with bench/gui_responsiveness.py (see its docstring): as the headless command line does, every core
+# trains part of each batch with one BLAS thread each; the GUI thread is idle most of the time.
+APP_TRAIN_THREADS = min(2, os.cpu_count() or 1)
+APP_BLAS_THREADS = 1
 CLOSE_TIMEOUT_MS = 1000
 STYLE_SHEET = """
 QLabel#panelTitle { font-weight: 600; }
@@ -47,16 +51,18 @@ except ImportError:      # pragma: no cover - only while the explorer is missing
 
 class MainWindow(QMainWindow):
     """Latent Lab's window. ``settings`` defaults to the user's QSettings and ``catalog`` to the bundled data and
-    the user's cache folder; tests pass their own. blas_threads: OpenBLAS threads while training."""
+    the user's cache folder; tests pass their own. train_threads: threads sharing each batch; blas_threads: OpenBLAS
+    threads while training (process-wide)."""
 
     def __init__(self, settings: QSettings | None = None, blas_threads: int | None = APP_BLAS_THREADS,
-                 catalog: DatasetCatalog | None = None) -> None:
+                 catalog: DatasetCatalog | None = None, train_threads: int = APP_TRAIN_THREADS) -> None:
         super().__init__()
         self.app_settings = AppSettings(settings)
         self.catalog = catalog or DatasetCatalog()
         self.message_bar = MessageBar()
         dataset, spec = self._initial_dataset()
-        self.session = Session(dataset, spec, self.app_settings.model_config(), self.app_settings.train_config())
+        self.session = Session(dataset, spec, self.app_settings.model_config(), self.app_settings.train_config(),
+                               train_threads)
         self.controller = TrainingController(self.session, blas_threads, self)
         self._download_dialog = None
         self._auto_fit = True       # frame the latent codes as they move, until the user pans or zooms
@@ -508,7 +514,9 @@ class MainWindow(QMainWindow):
     @Slot()
     def _on_controller_run_started(self) -> None:
         session = self.session
-        self.run_status.start_run(session.history.steps, session.run_config().epochs, session.batches_per_epoch)
+        epochs = session.run_config().epochs
+        self.run_status.start_run(session.history.steps, epochs, session.batches_per_epoch)
+        self.loss_plot.set_expected_steps(epochs * session.batches_per_epoch)
 
     @Slot(object)
     def _on_controller_state_changed(self, state: RunState) -> None:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
 from core.training import StepProgress
 
 RATE_WINDOW = 3.0     # seconds of history for samples/s
+LABEL_INTERVAL = 0.25  # seconds between label updates while training (they are read, not watched)
 
 
 def format_duration(seconds: float) -> str:
@@ -51,6 +52,7 @@ class RunStatus(QWidget):
         self._running_since: float | None = None
         self._window: deque[tuple[float, int]] = deque()   # (time, steps done) pairs of the last seconds
         self._samples_per_s = 0.0
+        self._labels_updated = 0.0
         self.show_idle(0, 1, 0)
 
     # ---- run lifecycle ----------------------------------------------------------------------------------------
@@ -96,6 +98,8 @@ class RunStatus(QWidget):
         self._window.append((now, self._step))
         while len(self._window) > 2 and now - self._window[1][0] > RATE_WINDOW:
             self._window.popleft()
+        if now - self._labels_updated < LABEL_INTERVAL:
+            return
         (t0, s0), (t1, s1) = self._window[0], self._window[-1]
         if t1 > t0 and s1 > s0:
             self._samples_per_s = self.samples_in(s0 + 1, s1) / (t1 - t0)
@@ -111,6 +115,7 @@ class RunStatus(QWidget):
         return self._samples_per_s
 
     def _update_labels(self, finished: bool = False) -> None:
+        self._labels_updated = time.perf_counter()
         epoch = -(-self._step // max(self._batches_per_epoch, 1))     # the epoch of the latest step, 1-based
         self.step_label.setText(f"Epoch {epoch}/{self._target_epochs}   Step {self._step:,}")
         self.rate_label.setText(f"{self._samples_per_s:,.0f} samples/s" if self._samples_per_s else "– samples/s")

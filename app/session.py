@@ -32,7 +32,8 @@ class Session:
     """
 
     def __init__(self, dataset: Dataset, dataset_spec: str, model_config: ModelConfig,
-                 train_config: TrainConfig) -> None:
+                 train_config: TrainConfig, threads: int = 1) -> None:
+        self.threads = threads
         self.dataset = dataset
         self.dataset_spec = dataset_spec
         self.train_config = train_config
@@ -65,7 +66,7 @@ class Session:
         """Fresh random weights (seeded by train_config.seed), a new optimizer and an empty history."""
         config = self.train_config
         self.model = build_model(model_config, np.random.default_rng(config.seed))
-        self.optimizer = build_optimizer(config.optimizer, self.model.parameters.flat, config.lr, config.momentum)
+        self.optimizer = self._build_optimizer(config)
         self.history = History()
         self.path = None
         self.dirty = False
@@ -75,10 +76,12 @@ class Session:
         if train_config.optimizer != self.train_config.optimizer:
             if self.trained:
                 raise ValueError("the optimizer of a trained model cannot change; reset the model first")
-            self.optimizer = build_optimizer(train_config.optimizer, self.model.parameters.flat, train_config.lr,
-                                             train_config.momentum)
+            self.optimizer = self._build_optimizer(train_config)
         self.train_config = train_config
         self.optimizer.lr = train_config.lr
+
+    def _build_optimizer(self, config: TrainConfig) -> Adam | SGD:
+        return build_optimizer(config.optimizer, self.model.parameters.flat, config.lr, config.momentum, self.threads)
 
     def set_lr(self, lr: float) -> None:
         """The learning rate of later runs; a running worker is told separately (see TrainingWorker.set_lr)."""
@@ -112,7 +115,7 @@ class Session:
     def make_trainer(self) -> Trainer:
         """A Trainer for the next run; it appends to this session's history."""
         return Trainer(self.model, self.optimizer, self.dataset.train_images, self.dataset.test_images,
-                       self.run_config(), self.history)
+                       self.run_config(), self.history, threads=self.threads)
 
     def batch_sizes(self, first_step: int, last_step: int) -> int:
         """Images in steps first_step..last_step (1-based, inclusive): the last batch of an epoch may be short."""
@@ -153,9 +156,10 @@ class Session:
     def adopt(self, checkpoint: Checkpoint, path: str | Path) -> None:
         """Continue from a checkpoint read with ``read_checkpoint``: model, optimizer, settings and history."""
         self.model = checkpoint.model
-        self.optimizer = checkpoint.optimizer
         # The optimizer's learning rate is the one last used (it may have been changed during training).
         self.train_config = replace(checkpoint.train_config, lr=checkpoint.optimizer.lr)
+        self.optimizer = self._build_optimizer(self.train_config)        # with this session's threads
+        self.optimizer.load_state_dict(checkpoint.optimizer.state_dict())
         self.history = checkpoint.history
         self.path = Path(path)
         self.dirty = False

@@ -1,8 +1,8 @@
 """The training worker: a QObject that runs core's Trainer on its own QThread and reports to the GUI.
 
 It sends small frozen records and fresh arrays only, throttled on its own clock: step records at most every
-PROGRESS_INTERVAL seconds, a ModelSnapshot (decoder weights, encoded test images, the strips) about once a second
-and after every epoch. It never touches a widget. The GUI steers it by calling its methods directly
+PROGRESS_INTERVAL seconds, a ModelSnapshot (decoder weights, encoded test images, the strips) about once a second,
+after every epoch (unless the last one is under EPOCH_SNAPSHOT_GAP old) and when a run pauses or ends. It never touches a widget. The GUI steers it by calling its methods directly
 (``set_lr``, ``control.pause()``...): they set plain attributes and events, because a queued slot would not run
 until training ended (this thread's event loop is busy inside ``run``).
 """
@@ -25,6 +25,7 @@ from core.training import EpochProgress, StepProgress, Trainer, TrainingControl,
 PROGRESS_INTERVAL = 0.05   # seconds between progressed signals (at most 20 a second)
 SNAPSHOT_INTERVAL = 1.0    # seconds between snapshots, at least
 SNAPSHOT_BUDGET = 0.03     # ... and at most this fraction of the training time spent on them
+EPOCH_SNAPSHOT_GAP = 0.5   # seconds: very short epochs do not each get a snapshot
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,7 @@ class TrainingWorker(QObject):
         self._beta = trainer.beta
         self._pause_after_step = False
         self._snapshot_step = -1
+        self._last_snapshot = 0.0
         self._next_snapshot = 0.0
 
     # ---- called from the GUI thread (plain attributes: a float store is atomic) ---------------------------
@@ -162,7 +164,8 @@ class TrainingWorker(QObject):
                 if isinstance(record, EpochProgress):
                     self._flush(pending)
                     self.epoch_finished.emit(record)
-                    self._snapshot()
+                    if clock() >= self._last_snapshot + EPOCH_SNAPSHOT_GAP:
+                        self._snapshot()
                 else:
                     pending.append(record)
                     steps += 1
@@ -203,8 +206,9 @@ class TrainingWorker(QObject):
             return
         started = time.perf_counter()
         snapshot = take_snapshot(self.trainer.model, self.inputs, step)
-        cost = time.perf_counter() - started
+        self._last_snapshot = time.perf_counter()
+        cost = self._last_snapshot - started
         self._snapshot_step = step
-        self._next_snapshot = time.perf_counter() + max(self.snapshot_interval, cost / SNAPSHOT_BUDGET)
+        self._next_snapshot = self._last_snapshot + max(self.snapshot_interval, cost / SNAPSHOT_BUDGET)
         if all(math.isfinite(float(a.sum())) for a in (snapshot.codes, snapshot.reconstructions)):
             self.snapshot_ready.emit(snapshot)

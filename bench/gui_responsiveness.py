@@ -1,0 +1,166 @@
+"""GUI responsiveness while the default VAE trains in the window, and the app's training throughput against the
+same training run headless, in the same process.
+
+    python bench/gui_responsiveness.py [--epochs 20] [--repeats 3] [--configs 2x1,1x1,1x2]
+
+A 10 ms QTimer on the GUI thread records how late each of its timeouts fires (lateness = time since the previous
+timeout - 10 ms) while the main window (1280x800, offscreen unless a display is set) trains the default VAE
+(784-512-256-2, batch 128, Adam) on the bundled digits: live loss plot, status bar, strips and latent explorer
+included. A configuration "TxB" trains with T threads sharing each batch (core/data_parallel.py) and B OpenBLAS
+threads. The headless reference is what `python main.py train` does: 2 threads sharing each batch (one per core
+here), 1 BLAS thread each. Runs are interleaved (headless, then each app configuration, per repeat) so that a
+noisy neighbour on the machine affects all of them alike; throughput is samples / wall time of the whole run,
+test-set evaluations included, and the ratio compares each app run with the headless runs of the same repeat.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, Qt, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+from app.app_settings import AppSettings  # noqa: E402
+from app.main_window import MainWindow  # noqa: E402
+from app.paths import BUNDLED_DATASET  # noqa: E402
+from core.config import ModelConfig, TrainConfig  # noqa: E402
+from core.data import load_npz  # noqa: E402
+from core.models import build_model  # noqa: E402
+from core.optim import build_optimizer  # noqa: E402
+from core.training import Trainer  # noqa: E402
+
+HEADLESS_THREADS = min(2, os.cpu_count() or 1)
+PROBE_MS = 10
+
+
+def headless_run(epochs: int) -> float:
+    """Samples per second of the headless command line's training loop on the bundled digits."""
+    dataset = load_npz(BUNDLED_DATASET)
+    config = TrainConfig(epochs=epochs)
+    model = build_model(ModelConfig(), np.random.default_rng(config.seed))
+    optimizer = build_optimizer("adam", model.parameters.flat, config.lr, threads=HEADLESS_THREADS)
+    trainer = Trainer(model, optimizer, dataset.train_images, dataset.test_images, config, threads=HEADLESS_THREADS)
+    with threadpool_limits(limits=1, user_api="blas"):
+        started = time.perf_counter()
+        for _ in trainer.run():
+            pass
+        seconds = time.perf_counter() - started
+    return len(dataset.train_images) * epochs / seconds
+
+
+class Probe:
+    """A PROBE_MS timer on the GUI thread; ``lateness`` holds how late each timeout came, in ms."""
+
+    def __init__(self) -> None:
+        self.lateness: list[float] = []
+        self.recording = False
+        self._clock = QElapsedTimer()
+        self._last = None
+        self._timer = QTimer()
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(PROBE_MS)
+        self._timer.timeout.connect(self._on_timeout)
+        self._clock.start()
+        self._timer.start()
+
+    def _on_timeout(self) -> None:
+        now = self._clock.nsecsElapsed() / 1e6
+        if self.recording and self._last is not None:
+            self.lateness.append(now - self._last - PROBE_MS)
+        self._last = now
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+
+def app_run(epochs: int, train_threads: int, blas_threads: int) -> tuple[float, list[float]]:
+    """Train in the window; returns samples per second and the probe's lateness samples (ms)."""
+    folder = tempfile.mkdtemp(prefix="latent-lab-bench-")
+    store = QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat)
+    AppSettings(store).save_configs(ModelConfig(), TrainConfig(epochs=epochs))
+    window = MainWindow(store, blas_threads=blas_threads, train_threads=train_threads)
+    window.resize(1280, 800)
+    window.show()
+    loop = QEventLoop()
+    QTimer.singleShot(500, loop.quit)          # let the window settle before measuring
+    loop.exec()
+    probe = Probe()
+    times = {}
+
+    def on_started() -> None:
+        times["start"] = time.perf_counter()
+        probe.recording = True
+
+    def on_finished() -> None:
+        times["end"] = time.perf_counter()
+        probe.recording = False
+        QTimer.singleShot(0, loop.quit)
+
+    window.controller.run_started.connect(on_started)
+    window.controller.run_finished.connect(on_finished)
+    window.train()
+    loop.exec()
+    probe.stop()
+    samples = len(window.session.dataset.train_images) * epochs
+    window.session.dirty = False
+    window.close()
+    window.deleteLater()
+    return samples / (times["end"] - times["start"]), probe.lateness
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--epochs", type=int, default=20, help="epochs of the bundled digits per run (36 steps each)")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--configs", default="2x1,1x1,1x2",
+                        help="app configurations: trainer threads x BLAS threads, comma-separated")
+    args = parser.parse_args()
+    configs = [tuple(int(n) for n in item.split("x")) for item in args.configs.split(",")]
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    print(f"{os.cpu_count()} CPUs, Qt platform {app.platformName()}, {args.epochs} epochs of 4,500 images per run")
+
+    headless: list[list[float]] = []
+    results = {config: {"rate": [], "ratio": [], "lateness": []} for config in configs}
+    for repeat in range(args.repeats):
+        this_repeat = [headless_run(args.epochs)]
+        for config in configs:
+            rate, lateness = app_run(args.epochs, *config)
+            results[config]["rate"].append(rate)
+            results[config]["lateness"].extend(lateness)
+            results[config]["runs"] = results[config].get("runs", []) + [(rate, lateness)]
+        this_repeat.append(headless_run(args.epochs))
+        headless.append(this_repeat)
+        reference = statistics.mean(this_repeat)
+        for config in configs:
+            results[config]["ratio"].append(results[config]["rate"][-1] / reference)
+        print(f"repeat {repeat + 1}: headless {', '.join(f'{r:,.0f}' for r in this_repeat)} samples/s; app "
+              + ", ".join(f"{t}x{b}: {results[(t, b)]['rate'][-1]:,.0f}" for t, b in configs), flush=True)
+
+    all_headless = [rate for pair in headless for rate in pair]
+    print(f"\nheadless ({HEADLESS_THREADS} threads x 1 BLAS): median {statistics.median(all_headless):,.0f} samples/s")
+    print(f"{'app config':>22}  {'samples/s':>10}  {'vs headless':>11}  {'p50 ms':>7}  {'p99 ms':>7}  {'max ms':>7}"
+          f"  {'worst run p99/max':>18}")
+    for (threads, blas), result in results.items():
+        lateness = np.array(result["lateness"])
+        worst = max(result["runs"], key=lambda run: np.percentile(run[1], 99))
+        print(f"{f'{threads} threads x {blas} BLAS':>22}  {statistics.median(result['rate']):>10,.0f}  "
+              f"{statistics.median(result['ratio']):>10.0%}  {np.percentile(lateness, 50):>7.1f}  "
+              f"{np.percentile(lateness, 99):>7.1f}  {lateness.max():>7.1f}  "
+              f"{np.percentile(worst[1], 99):>8.1f}/{max(worst[1]):.1f}")
+    print("lateness: how much later than 10 ms each tick of a 10 ms QTimer on the GUI thread came, over all runs")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
