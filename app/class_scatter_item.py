@@ -13,7 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 import shiboken6
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEngine, QPen, QPixmap
 
 # A QPainter.PixmapFragment is ten doubles: x, y (target centre), sourceLeft, sourceTop, width, height,
 # scaleX, scaleY, rotation, opacity.
@@ -112,6 +112,9 @@ class ClassScatterItem(pg.GraphicsObject):
         x, y, labels = x[keep], y[keep], self._labels[keep]
         if not len(x):
             return
+        if painter.paintEngine().type() == QPaintEngine.Type.SVG:
+            self._paint_vector_dots(painter, x, y, labels)  # an SVG export: circles, not pixmap stamps
+            return
         t = painter.transform()
         cell = self._cell_pixels(ratio)
         fragments = np.empty((len(x), _FRAGMENT_FIELDS))
@@ -125,6 +128,23 @@ class ClassScatterItem(pg.GraphicsObject):
         # PySide6 takes a pointer to the first fragment of a C array and a count; `fragments` is that array.
         first = shiboken6.wrapInstance(fragments.ctypes.data, QPainter.PixmapFragment)
         painter.drawPixmapFragments(first, len(fragments), self._atlas)
+
+    def _paint_vector_dots(self, painter: QPainter, x: np.ndarray, y: np.ndarray, labels: np.ndarray) -> None:
+        """Each dot as a circle in item coordinates, the same colours as the atlas (for vector exports only)."""
+        t = painter.transform()
+        # A dot's radius in item units: dots keep their pixel size whatever the zoom.
+        radius_x = (self._size / 2 - 0.4) / max(np.hypot(t.m11(), t.m12()), 1e-12)
+        radius_y = (self._size / 2 - 0.4) / max(np.hypot(t.m21(), t.m22()), 1e-12)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        for px, py, label in zip(x, y, labels):
+            color = self._colors[label]
+            fill = QColor(color)
+            fill.setAlpha(215)
+            pen = QPen(QColor(color).darker(135), 0.8)
+            pen.setCosmetic(True)
+            painter.setPen(pen)
+            painter.setBrush(fill)
+            painter.drawEllipse(QPointF(px, py), radius_x, radius_y)
 
     def _cell_pixels(self, ratio: float) -> int:
         return int(np.ceil((self._size + 2) * ratio))

@@ -1,9 +1,9 @@
 """The latent plot: class-coloured codes on a plane, with probing (press and drag), hover and Ctrl+click.
 
 Mouse: press or drag with the left button probes the plane point under the cursor (`point_probed`, plane
-coordinates); Shift+drag or middle-drag pans, the wheel or right-drag zooms, Ctrl+click reports the point under
-the cursor. Overlays (crosshair, prior contours, posterior ellipse, pins, drawn star, manifold layer) are items
-created once and moved. This module works in plane coordinates only: it knows nothing of latent vectors or decoders.
+coordinates); Shift+drag or middle-drag pans, the wheel or right-drag zooms, Ctrl+click and a plain click report
+the point under the cursor. Overlays (crosshair, prior contours, posterior ellipse, pins, drawn star, a path with
+a marker, manifold layer) are items created once and moved. This module works in plane coordinates only: it knows nothing of latent vectors or decoders.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from app.manifold_layer import ManifoldLayer
 from app.palette import class_color, is_dark
 
 HOVER_RADIUS_PX = 7.0
+PATH_MARKER_COLOR = "#ffd400"
 FIT_MARGIN = 0.05
 _CIRCLE = np.linspace(0.0, 2.0 * np.pi, 97)
 
@@ -40,6 +41,7 @@ class ProbeViewBox(pg.ViewBox):
 
     probed = Signal(float, float)  # view coordinates
     ctrl_clicked = Signal(float, float)  # view coordinates
+    clicked = Signal(float, float)  # view coordinates of a plain left click (press and release, no drag)
 
     def __init__(self) -> None:
         super().__init__()
@@ -74,6 +76,9 @@ class ProbeViewBox(pg.ViewBox):
             point = self.mapSceneToView(ev.scenePos())
             self.ctrl_clicked.emit(point.x(), point.y())
         else:
+            if ev.button() == Qt.MouseButton.LeftButton and not ev.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+                point = self.mapSceneToView(ev.scenePos())
+                self.clicked.emit(point.x(), point.y())
             super().mouseClickEvent(ev)
 
 
@@ -87,6 +92,7 @@ class LatentScatter(pg.PlotWidget):
     point_probed = Signal(float, float)  # plane coordinates under the cursor, on press and while dragging
     point_hovered = Signal(int, QPoint)  # index of the point under the cursor (-1: none), cursor in widget pixels
     point_ctrl_clicked = Signal(int)  # index of the point under the cursor, -1 if none
+    point_clicked = Signal(int)  # index of the point under a plain click, -1 if none
 
     def __init__(self, class_count: int, parent=None) -> None:
         view_box = ProbeViewBox()
@@ -109,6 +115,9 @@ class LatentScatter(pg.PlotWidget):
         self._star = pg.ScatterPlotItem(size=22, symbol="star", pxMode=True)
         # A compact target, not full-width lines: a drag then repaints a few pixels, not strips across the dots.
         self._crosshair = pg.TargetItem(size=22, movable=False)
+        self._path = pg.PlotCurveItem()  # e.g. an interpolation being previewed
+        self._path_ends = pg.ScatterPlotItem(size=9, pxMode=True)
+        self._path_marker = pg.ScatterPlotItem(size=15, pxMode=True)
         self._add(self.manifold, -10)
         for item in self._prior + self._prior_lines:
             self._add(item, 3)
@@ -117,16 +126,21 @@ class LatentScatter(pg.PlotWidget):
             self._add(item, 4)
         self._add(self._pins, 5)
         self._add(self._star, 6)
+        self._add(self._path, 7)
+        self._add(self._path_ends, 7)
+        self._add(self._path_marker, 8)
         self._add(self._crosshair, 10)
         self.set_prior(None)
         self.set_posterior(None, None)
         self.set_crosshair(None)
         self.set_star(None)
         self.set_pinned(np.zeros((0, 2)))
+        self.set_path(None)
         self.apply_palette()
 
         self.view_box.probed.connect(self.point_probed)
         self.view_box.ctrl_clicked.connect(self._on_view_box_ctrl_clicked)
+        self.view_box.clicked.connect(self._on_view_box_clicked)
         self.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
 
     def _add(self, item: pg.GraphicsObject, z: float) -> None:
@@ -190,6 +204,30 @@ class LatentScatter(pg.PlotWidget):
         """Ring the pinned points at positions (m, 2)."""
         self._pins.setData(pos=np.asarray(positions, dtype=float).reshape(-1, 2))
 
+    def set_path(self, positions: np.ndarray | None, marker: np.ndarray | None = None) -> None:
+        """Draw a path through plane points positions (k, 2) with dots at its ends and a marker at plane point
+        `marker` (2,) (or none); None removes all three."""
+        if positions is None:
+            positions = np.zeros((0, 2))
+        positions = np.asarray(positions, dtype=float).reshape(-1, 2)
+        self._path.setData(positions[:, 0], positions[:, 1])
+        self._path_ends.setData(pos=positions[[0, -1]] if len(positions) else np.zeros((0, 2)))
+        self.set_path_marker(marker if len(positions) else None)
+
+    def set_path_marker(self, point: np.ndarray | None) -> None:
+        """Move the path's marker to plane point (2,), or hide it."""
+        self._path_marker.setData(pos=np.zeros((0, 2)) if point is None else np.asarray(point, dtype=float)[None])
+
+    def path(self) -> np.ndarray:
+        """The drawn path's plane points (k, 2); (0, 2) when none."""
+        x, y = self._path.getData()
+        return np.zeros((0, 2)) if x is None else np.column_stack([x, y])
+
+    def path_marker(self) -> np.ndarray | None:
+        """The path marker's plane point (2,), or None."""
+        points = self._path_marker.getData()
+        return None if len(points[0]) == 0 else np.array([points[0][0], points[1][0]])
+
     def set_prior(self, center: np.ndarray | None, line: bool = False) -> None:
         """Draw the prior's 1 and 2 sigma contours around plane point `center` (2,): circles of radius 1 and 2,
         or, with `line` (latent size 1), vertical lines at center_x -2, -1, +1, +2. None hides them."""
@@ -243,6 +281,11 @@ class LatentScatter(pg.PlotWidget):
             curve.setPen(pg.mkPen(accent, width=2, style=style))
         self._star.setPen(pg.mkPen("#000000", width=1.5))  # white with a black rim stands out on any dot
         self._star.setBrush(pg.mkBrush("#ffffff"))
+        self._path.setPen(pg.mkPen(_faded(accent, 0.8), width=2.5))
+        self._path_ends.setPen(pg.mkPen(accent, width=1.5))
+        self._path_ends.setBrush(pg.mkBrush(_faded(accent, 0.85)))
+        self._path_marker.setPen(pg.mkPen("#000000", width=2))  # like the star: seen on any dot, either theme
+        self._path_marker.setBrush(pg.mkBrush(PATH_MARKER_COLOR))
 
     def changeEvent(self, event) -> None:
         super().changeEvent(event)
@@ -266,6 +309,9 @@ class LatentScatter(pg.PlotWidget):
 
     def _on_view_box_ctrl_clicked(self, x: float, y: float) -> None:
         self.point_ctrl_clicked.emit(self.point_at(x, y))
+
+    def _on_view_box_clicked(self, x: float, y: float) -> None:
+        self.point_clicked.emit(self.point_at(x, y))
 
     def leaveEvent(self, event) -> None:
         self.point_hovered.emit(-1, QPoint())

@@ -9,6 +9,8 @@ Public API (the main window feeds it; it never trains, encodes or reads model we
     explorer.show_principal_plane() / show_dimensions(i, j) # which plane of a latent space larger than 2
     explorer.fit_view()
     explorer.point_decoded                                  # Signal(np.ndarray (d,)): the latent vector just decoded
+    explorer.point_clicked                                  # Signal(int): the test point under a plain click
+    explorer.set_path(path) / set_path_marker(i)           # draw a latent path (k, d), e.g. an interpolation
     explorer.decoded_image()                                # the last decoded (784,) image
     explorer.plane()                                        # the LatentPlane shown (core/projection.py)
 
@@ -78,6 +80,7 @@ class LatentExplorer(QWidget):
     """
 
     point_decoded = Signal(object)  # np.ndarray (latent_dim,)
+    point_clicked = Signal(int)  # index of the test point under a plain click (press and release, no drag)
 
     def __init__(self, class_names: Sequence[str], parent: QWidget | None = None, max_points: int = MAX_POINTS) -> None:
         super().__init__(parent)
@@ -99,6 +102,8 @@ class LatentExplorer(QWidget):
         self._drawn: np.ndarray | None = None  # (d,)
         self._pins: list[int] = []
         self._hovered = -1
+        self._path: np.ndarray | None = None  # (k, d) a latent path drawn on the plane
+        self._path_index: int | None = None
 
         self.scatter = LatentScatter(len(self._class_names))
         self.legend = ClassLegend(self._class_names, columns=5)
@@ -115,6 +120,7 @@ class LatentExplorer(QWidget):
         self.scatter.point_probed.connect(self._on_scatter_point_probed)
         self.scatter.point_hovered.connect(self._on_scatter_point_hovered)
         self.scatter.point_ctrl_clicked.connect(self._on_scatter_point_ctrl_clicked)
+        self.scatter.point_clicked.connect(self._on_scatter_point_clicked)
         self.legend.class_toggled.connect(self.scatter.set_class_visible)
         self.pinned_strip.unpin_clicked.connect(self._on_pinned_strip_unpin_clicked)
         self.pinned_strip.clear_clicked.connect(self._on_pinned_strip_clear_clicked)
@@ -258,6 +264,20 @@ class LatentExplorer(QWidget):
         if self._drawn is not None and self._decode is not None:
             self._set_probe(self._drawn)
 
+    def set_path(self, path: np.ndarray | None, index: int | None = None) -> None:
+        """Draw the latent path (k, d) on the plane with a marker at path[index]; None removes it.
+
+        A path of another latent size than the codes' is not drawn."""
+        self._path = None if path is None else np.asarray(path, dtype=np.float64).reshape(len(path), -1)
+        self._path_index = index
+        self._update_path()
+
+    def set_path_marker(self, index: int | None) -> None:
+        """Move the path's marker to path[index], or hide it for None."""
+        self._path_index = index
+        if self._path is not None and self._plane is not None and self._path.shape[1] == self._latent_dim():
+            self.scatter.set_path_marker(None if index is None else self._path_positions(self._path[index:index + 1])[0])
+
     def show_principal_plane(self) -> None:
         """Plot the plane of the codes' first two principal components (latent size above 2)."""
         self._set_plane_mode(PRINCIPAL)
@@ -313,6 +333,7 @@ class LatentExplorer(QWidget):
         self.scatter.set_pinned(self._plot_positions(np.array(self._pins, dtype=np.intp)))
         self._update_star()
         self._update_crosshair()
+        self._update_path()
         self._update_prior()
         self._update_pinned_strip()
         if self._hovered >= 0:
@@ -385,6 +406,19 @@ class LatentExplorer(QWidget):
             self.scatter.set_star(None)
             return
         self.scatter.set_star(self._plot_point(self._drawn))
+
+    def _path_positions(self, path: np.ndarray) -> np.ndarray:
+        positions = self._plane.to_plane(path)
+        if self._latent_dim() == 1:
+            positions[:, 1] = (len(self._class_names) - 1) / 2  # mid-height, like the other marks
+        return positions
+
+    def _update_path(self) -> None:
+        if self._path is None or self._plane is None or self._path.shape[1] != self._latent_dim():
+            self.scatter.set_path(None)
+            return
+        positions = self._path_positions(self._path)
+        self.scatter.set_path(positions, None if self._path_index is None else positions[self._path_index])
 
     def _update_crosshair(self) -> None:
         """Mark the decoded latent vector on the plot and write its plot coordinates under the image."""
@@ -461,6 +495,10 @@ class LatentExplorer(QWidget):
             if self._plane_combo.currentText() == DIMENSIONS:
                 self._anchor_index = index
         self._update_plane()
+
+    def _on_scatter_point_clicked(self, shown_index: int) -> None:
+        if shown_index >= 0:
+            self.point_clicked.emit(int(self._shown[shown_index]))
 
     def _on_pinned_strip_unpin_clicked(self, index: int) -> None:
         self._pins.remove(index)
