@@ -14,10 +14,10 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QSpinBox, QToolButton,
-    QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea,
+    QSpinBox, QToolButton, QVBoxLayout, QWidget,
 )
 
 from app.export_worker import ExportJob
@@ -31,7 +31,7 @@ from core.models import AutoEncoder, build_model
 
 MODE_NAMES = {"slerp": "Spherical (slerp)", "lerp": "Linear (lerp)"}
 STRIP_STEPS = 12  # decoded steps shown in the strip
-THUMB_SIDE = 56
+THUMB_SIDE = 32
 PICK_HINT = "Click the start point in the latent plot…", "Now click the end point…"
 
 
@@ -77,59 +77,56 @@ class AnimationPanel(QWidget):
 
     # ---- construction ---------------------------------------------------------------------------------------
     def _build(self) -> None:
+        """Three columns of controls (ends; look; models and export) over the strip, the player on the right."""
         self.end_combos = [QComboBox(), QComboBox()]
         self.previous_buttons = [QToolButton(text="◀"), QToolButton(text="◀")]
         self.next_buttons = [QToolButton(text="▶"), QToolButton(text="▶")]
         self.thumbs = [ImagePanel(side=THUMB_SIDE), ImagePanel(side=THUMB_SIDE)]
         self.end_labels = [QLabel(), QLabel()]
-        form = QFormLayout()
-        form.setContentsMargins(0, 0, 0, 0)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+        ends = _form()
         for end, name in enumerate(("From", "To")):
             combo = self.end_combos[end]
             combo.addItems(self._class_names)
-            combo.setToolTip("Class of the image: the test image nearest its class mean in latent space")
+            combo.setToolTip("Class of the image: the test image nearest its class mean in latent space.")
             combo.activated.connect(partial(self._on_end_combo_activated, end))
-            self.previous_buttons[end].setToolTip("The previous image of this class (nearer the class mean)")
-            self.next_buttons[end].setToolTip("The next image of this class (farther from the class mean)")
+            self.previous_buttons[end].setToolTip("The previous image of this class (nearer the class mean).")
+            self.next_buttons[end].setToolTip("The next image of this class (farther from the class mean).")
             self.previous_buttons[end].clicked.connect(partial(self._step_rank, end, -1))
             self.next_buttons[end].clicked.connect(partial(self._step_rank, end, +1))
             self.end_labels[end].setObjectName("hint")
-            column = QVBoxLayout()
-            column.setSpacing(2)
-            column.addWidget(combo)
-            column.addWidget(self.end_labels[end])
-            row = QHBoxLayout()
-            row.addLayout(column)
-            row.addWidget(self.previous_buttons[end])
-            row.addWidget(self.next_buttons[end])
-            row.addWidget(self.thumbs[end])
-            form.addRow(name, row)
+            ends.addRow(name, _row(combo, self.previous_buttons[end], self.next_buttons[end], self.thumbs[end],
+                                   self.end_labels[end]))
         self.pick_button = QPushButton("Pick on plot")
         self.pick_button.setCheckable(True)
-        self.pick_button.setToolTip("Click two points in the latent plot: the start, then the end")
+        self.pick_button.setToolTip("Click two points in the latent plot: the start, then the end.")
         self.pick_button.toggled.connect(self._on_pick_button_toggled)
         self.swap_button = QPushButton("Swap")
         self.swap_button.clicked.connect(self.swap_ends)
-        form.addRow("", _row(self.pick_button, self.swap_button))
+        ends.addRow("", _row(self.pick_button, self.swap_button))
+        self.status_label = QLabel()
+        self.status_label.setObjectName("hint")
+        self.status_label.setWordWrap(True)
+        ends.addRow(self.status_label)
 
         self.mode_combo = QComboBox()
         for mode, name in MODE_NAMES.items():
             self.mode_combo.addItem(name, mode)
-        self.mode_combo.setToolTip("Spherical keeps the code's length from shrinking halfway, as suits a VAE")
-        self.frames_spin = _spin(2, 240, 60, "Decoded steps from one end to the other, both included")
+        self.mode_combo.setToolTip("Spherical keeps the code's length from shrinking halfway, as suits a VAE.")
+        self.frames_spin = _spin(2, 240, 60, "Decoded steps from one end to the other, both included.")
         self.fps_spin = QDoubleSpinBox(minimum=1, maximum=50, value=20, decimals=0, suffix=" fps")
-        self.fps_spin.setToolTip("Frames per second (a GIF plays at most 50)")
-        self.hold_spin = _spin(0, 120, 0, "Extra frames showing each end: a pause before it moves on")
-        self.scale_spin = _spin(1, 16, 8, "Pixels per image pixel in the exported file (nearest neighbour)", "×")
+        self.fps_spin.setToolTip("Frames per second (a GIF plays at most 50).")
+        self.hold_spin = _spin(0, 120, 0, "Extra frames showing each end: a pause before it moves on.")
+        self.scale_spin = _spin(1, 16, 8, "Pixels per image pixel in the exported file (nearest neighbour).", "×")
         self.ping_pong_check = QCheckBox("Ping-pong")
-        self.ping_pong_check.setToolTip("Play back to the start, for a loop without a jump")
+        self.ping_pong_check.setToolTip("Play back to the start, for a loop without a jump.")
         self.caption_check = QCheckBox("Caption", checked=True)
-        self.caption_check.setToolTip("Write t=0.42 under each image")
-        form.addRow("Path", self.mode_combo)
-        form.addRow("Frames", _row(self.frames_spin, self.fps_spin))
-        form.addRow("Hold", _row(self.hold_spin, QLabel("at each end")))
-        form.addRow("Scale", _row(self.scale_spin, self.ping_pong_check, self.caption_check))
+        self.caption_check.setToolTip("Write t=0.42 under each image.")
+        look = _form()
+        look.addRow("Path", self.mode_combo)
+        look.addRow("Frames", _row(self.frames_spin, self.fps_spin))
+        look.addRow("Hold", _row(self.hold_spin, QLabel("at each end")))
+        look.addRow("Scale", self.scale_spin)
+        look.addRow("", _row(self.ping_pong_check, self.caption_check))
         for spin in (self.frames_spin, self.fps_spin, self.hold_spin, self.scale_spin):
             spin.valueChanged.connect(self._schedule_refresh)
         for check in (self.ping_pong_check, self.caption_check):
@@ -139,44 +136,53 @@ class AnimationPanel(QWidget):
         self.comparison_label = QLabel("—")
         self.comparison_label.setObjectName("hint")
         self.open_comparison_button = QPushButton("Open…")
-        self.open_comparison_button.setToolTip("Show a saved model beside this one, on the same two images")
+        self.open_comparison_button.setToolTip("Show a saved model beside this one, on the same two images.")
         self.keep_button = QPushButton("Keep this")
-        self.keep_button.setToolTip("Keep the current model for comparison, then train another one")
+        self.keep_button.setToolTip("Keep the current model for comparison, then train another one.")
         self.remove_comparison_button = QPushButton("Remove")
         self.open_comparison_button.clicked.connect(self.open_comparison_requested)
         self.keep_button.clicked.connect(self.keep_comparison_requested)
         self.remove_comparison_button.clicked.connect(self._on_remove_comparison_clicked)
-        form.addRow("Beside", self.comparison_label)
-        form.addRow("", _row(self.open_comparison_button, self.keep_button, self.remove_comparison_button))
-
-        self.status_label = QLabel()
-        self.status_label.setObjectName("hint")
-        self.status_label.setWordWrap(True)
         self.update_button = QPushButton("Use latest weights")
-        self.update_button.setToolTip("Animate the model as it is now")
+        self.update_button.setToolTip("Animate the model as it is now.")
         self.update_button.clicked.connect(self.model_requested)
         self.export_button = QPushButton("Export…")
-        self.export_button.setToolTip("Write the animation as a GIF, an MP4 or PNG frames (Ctrl+E)")
+        self.export_button.setToolTip("Write the animation as a GIF, an MP4 or PNG frames (Ctrl+E).")
         self.export_button.clicked.connect(self.export_requested)
-        controls = QVBoxLayout()
-        controls.addLayout(form)
-        controls.addWidget(self.status_label)
-        controls.addLayout(_row(self.update_button, self.export_button))
-        controls.addStretch(1)
+        self.comparison_label.setWordWrap(True)
+        models = QVBoxLayout()
+        models.setContentsMargins(0, 0, 0, 0)
+        models.addWidget(QLabel("Beside it, on the left:"))
+        models.addWidget(self.comparison_label)
+        models.addLayout(_row(self.open_comparison_button, self.keep_button, self.remove_comparison_button))
+        models.addSpacing(8)
+        models.addLayout(_row(self.update_button, self.export_button))
+
+        self.strip = FrameView()
+        self.strip.setMinimumHeight(24)
+        self.strip.setMaximumHeight(124)
+        self.strip.setToolTip("Evenly spaced steps of the interpolation, one row per model.")
+        controls = QWidget()
+        grid = QGridLayout(controls)
+        grid.setContentsMargins(0, 0, 4, 0)
+        grid.setHorizontalSpacing(18)
+        for column, form in enumerate((ends, look, models)):
+            grid.addLayout(form, 0, column, Qt.AlignmentFlag.AlignTop)
+        grid.addWidget(self.strip, 1, 0, 1, 3)
+        grid.setRowStretch(1, 1)
+        # Scrolls when the window gives the panel little room: it must not set the window's minimum size.
+        scroll = _FittingScrollArea()
+        scroll.setWidget(controls)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setMinimumWidth(min(controls.sizeHint().width(), 320))
 
         self.player = FramePlayer()
         self.player.frame_changed.connect(self.frame_shown)
-        self.strip = FrameView()
-        self.strip.setMinimumHeight(30)
-        self.strip.setMaximumHeight(64)
-        self.strip.setToolTip("Evenly spaced steps of the interpolation, one row per model")
-        preview = QVBoxLayout()
-        preview.addWidget(self.player, 1)
-        preview.addWidget(self.strip)
         layout = QHBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
-        layout.addLayout(controls)
-        layout.addLayout(preview, 1)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(scroll)
+        layout.addWidget(self.player, 1)
 
     # ---- data -----------------------------------------------------------------------------------------------
     def set_test_set(self, images: np.ndarray, labels: np.ndarray, class_names: Sequence[str] | None = None) -> None:
@@ -210,6 +216,10 @@ class AnimationPanel(QWidget):
 
     def comparison_model(self) -> AutoEncoder | None:
         return self._comparison
+
+    def model_step(self) -> int | None:
+        """The training step of the animated weights, as given to set_model."""
+        return self._step
 
     # ---- choices --------------------------------------------------------------------------------------------
     def spec(self) -> InterpolationSpec:
@@ -330,7 +340,7 @@ class AnimationPanel(QWidget):
         self.strip.set_frame(_strip_image([images[steps] for images in decoded]))
         codes = self._codes[list(self._ends)]
         self._path = (slerp_path if spec.mode == "slerp" else lerp_path)(codes[0], codes[1], spec.n_frames)
-        self.path_changed.emit(self._path)
+        self.path_changed.emit(self._path if self.isVisible() else None)  # drawn only while the preview shows
         self.player.set_frames(self._frames, spec.fps, timeline(spec.n_frames, spec.hold_frames, spec.ping_pong))
         self.export_button.setEnabled(True)
         self._update_comparison_controls()
@@ -375,10 +385,10 @@ class AnimationPanel(QWidget):
             if index < 0:
                 text = ""
             elif rank is None:
-                text = f"#{index}, picked"
+                text = f"#{index}\npicked"
             else:
                 members = int(np.sum(self._labels == self._labels[index]))
-                text = f"#{index}, {rank % members + 1} of {members}"
+                text = f"#{index}\n{rank % members + 1} of {members}"
             self.end_labels[end].setText(text)
 
     def _update_comparison_controls(self) -> None:
@@ -426,6 +436,21 @@ def _spin(minimum: int, maximum: int, value: int, tip: str, suffix: str = "") ->
     spin = QSpinBox(minimum=minimum, maximum=maximum, value=value, suffix=suffix)
     spin.setToolTip(tip)
     return spin
+
+
+class _FittingScrollArea(QScrollArea):
+    """A scroll area that asks for its whole widget's size (QScrollArea caps its hint at a few dozen lines)."""
+
+    def sizeHint(self) -> QSize:
+        hint = self.widget().sizeHint()
+        return QSize(hint.width() + self.verticalScrollBar().sizeHint().width(), hint.height())
+
+
+def _form() -> QFormLayout:
+    form = QFormLayout()
+    form.setContentsMargins(0, 0, 0, 0)
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+    return form
 
 
 def _row(*widgets: QWidget) -> QHBoxLayout:

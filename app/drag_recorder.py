@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
+from core.frames import compose_frames
+
 MAX_TAIL = 1.0  # seconds the last image is held at most: the pause before the user reached Stop
 
 
@@ -44,6 +46,11 @@ class Recording:
     def resample(self, fps: float) -> np.ndarray:
         """The images at a steady frame rate: (frame_count(fps), 784), frame k the one shown at k / fps."""
         return self.images[sample_and_hold(self.times, fps, self.frame_count(fps))]
+
+    def frames(self, fps: float, scale: int = 8, title: str = "") -> np.ndarray:
+        """The resampled images as animation frames (frame_count(fps), H, W, 3) uint8, titled, upscaled by
+        `scale` (core.frames.compose_frames, as the interpolation animations)."""
+        return compose_frames([(title, self.resample(fps))], scale=scale, caption=False)
 
 
 class DragRecorder(QObject):

@@ -7,7 +7,8 @@ is core/scatter_frames.py's job; this module neither trains nor encodes.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 
 import numpy as np
 
@@ -82,11 +83,16 @@ class LatentReplay:
 
     def frames(self, class_names: Sequence[str], side: int = 480) -> np.ndarray:
         """Render every kept snapshot: (len(self), H, side, 3) uint8, captioned with its step."""
+        return self.frame_maker(class_names, side)()
+
+    def frame_maker(self, class_names: Sequence[str], side: int = 480) -> Callable[[], np.ndarray]:
+        """A function rendering the snapshots kept now, as `frames` does; it holds its own lists (the arrays are
+        never changed), so it may run on another thread while more snapshots arrive."""
         if not self.steps:
             raise ValueError("no snapshots to replay yet: train the model first")
         captions = [f"step {step:,}" for step in self.steps]
-        return render_scatter_frames(self._positions, self.labels, CLASS_COLORS, side=side, captions=captions,
-                                     class_names=list(class_names))
+        return partial(render_scatter_frames, list(self._positions), self.labels, CLASS_COLORS, side=side,
+                       captions=captions, class_names=list(class_names))
 
     def _project(self, codes: np.ndarray) -> np.ndarray:
         d = codes.shape[1]

@@ -181,7 +181,7 @@ def test_two_clicks_on_the_plot_choose_the_ends(qtbot, panel, explorer, dataset)
     click(45)
     assert panel.ends() == (123, 45) and not panel.pick_button.isChecked()
     assert panel.end_combos[0].currentIndex() == dataset.test_labels[123]
-    assert panel.end_labels[1].text() == "#45, picked"
+    assert panel.end_labels[1].text() == "#45\npicked"
 
 
 @pytest.mark.parametrize("model_name", ["vae", "vae3"])
