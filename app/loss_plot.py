@@ -259,11 +259,15 @@ class LossPlot(QWidget):
             return
         (x0, x1), (y0, y1) = self.view_box.viewRange()
         x_end = max(n, self._expected_steps, 2)
-        values = [self._raw["loss"].view(), self._smooth["loss"].view()]
+        # The first steps' losses are far above the rest: once there are enough steps, leave them above the view
+        # so that the progress of later steps shows (the log scale shows everything).
+        skip = 0 if self.log_scale else min(n // 10, max(20, n // 50))
+        values = [self._raw["loss"].view()[skip:], self._smooth["loss"].view()[skip:]]
         if self._model_kind == "vae":
-            values += [self._smooth["rec"].view(), self._smooth["kl"].view()]
+            values += [self._smooth["rec"].view()[skip:], self._smooth["kl"].view()]
         if self._epochs:
             values.append(np.array([e.test_loss for e in self._epochs]))
+        values = [v for v in values if v.size]
         low = min(float(np.min(v)) for v in values)
         high = max(float(np.max(v)) for v in values)
         if self.log_scale:

@@ -19,10 +19,10 @@ from PySide6.QtWidgets import (
 from core.config import ModelConfig, TrainConfig
 
 LOCK_NOTE = "Reset to change the architecture"
-MODEL_KINDS = (("Variational autoencoder (VAE)", "vae"), ("Autoencoder (AE)", "ae"))
+MODEL_KINDS = (("VAE (variational)", "vae"), ("Autoencoder", "ae"))
 ACTIVATIONS = (("ReLU", "relu"), ("Leaky ReLU", "leaky_relu"), ("tanh", "tanh"))
-RECONSTRUCTIONS = (("Bernoulli (cross-entropy)", "bernoulli"), ("Squared error", "sse"))
-OPTIMIZERS = (("Adam", "adam"), ("SGD with momentum", "sgd"))
+RECONSTRUCTIONS = (("Cross-entropy", "bernoulli"), ("Squared error", "sse"))
+OPTIMIZERS = (("Adam", "adam"), ("SGD + momentum", "sgd"))
 
 
 class LogSpinBox(QDoubleSpinBox):
@@ -125,7 +125,8 @@ class SettingsPanel(QWidget):
                                     "them.")
         self.activation_combo = _combo(ACTIVATIONS, "The nonlinearity after each hidden layer.")
         self.reconstruction_combo = _combo(RECONSTRUCTIONS, "How a reconstruction is compared with its image: "
-                                                            "pixel-wise cross-entropy or half the squared error.")
+                                                            "pixel-wise (Bernoulli) cross-entropy or half the squared "
+                                                            "error.")
         self.lock_label = QLabel(f"{LOCK_NOTE}.")
         self.lock_label.setObjectName("hint")
         self.lock_label.setToolTip("The weights fix the architecture; Reset makes a new model with these settings.")
@@ -176,7 +177,7 @@ class SettingsPanel(QWidget):
         model_form.addRow(self._label("Latent size", self.latent_spin), self.latent_spin)
         model_form.addRow(self._label("Hidden layers", self.hidden_edit), self.hidden_edit)
         model_form.addRow(self._label("Activation", self.activation_combo), self.activation_combo)
-        model_form.addRow(self._label("Loss", self.reconstruction_combo), self.reconstruction_combo)
+        model_form.addRow(self._label("Reconstruction", self.reconstruction_combo), self.reconstruction_combo)
         model_form.addRow(self._label("Optimizer", self.optimizer_combo), self.optimizer_combo)
         model_form.addRow("", self.model_info)
         model_form.addRow(self.lock_label)
