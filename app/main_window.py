@@ -47,6 +47,10 @@ try:     # the latent explorer is developed alongside this window
     from app.latent_view import LatentExplorer
 except ImportError:      # pragma: no cover - only while the explorer is missing
     LatentExplorer = None
+try:     # so are the animation tools (Animate view, exports, recording)
+    from app.animation_tools import AnimationTools
+except ImportError:      # pragma: no cover - only while they are missing
+    AnimationTools = None
 
 
 class MainWindow(QMainWindow):
@@ -79,6 +83,7 @@ class MainWindow(QMainWindow):
         self.sample_strip.grid.min_label_width = self.reconstruction_strip.grid.min_label_width = label_width
         self.explorer = self._make_explorer(dataset.class_names)
         self.run_status = RunStatus(self.session.batch_sizes)
+        self.animation = AnimationTools(self) if AnimationTools is not None else None
         self._build_actions()
         self._build_menus_and_toolbar()
         self._build_layout()
@@ -191,6 +196,8 @@ class MainWindow(QMainWindow):
         toolbar.addActions([self.open_action, self.save_action])
         self.open_action.setIconText("Open")
         self.save_action.setIconText("Save")
+        if self.animation is not None:
+            self.animation.install(file_menu, self.open_npz_action, view_menu, toolbar)
         view_menu.addSeparator()
         view_menu.addAction(toolbar.toggleViewAction())
         self.panel.set_dataset_actions([self.open_npz_action, self.open_idx_action, self.download_action])
@@ -220,7 +227,9 @@ class MainWindow(QMainWindow):
         self.view_splitter = QSplitter(Qt.Orientation.Vertical)
         self.view_splitter.setObjectName("viewSplitter")
         self.view_splitter.addWidget(self.explorer)
-        self.view_splitter.addWidget(self.bottom_splitter)
+        # The Animate view takes the place of the loss plot and strips while it is on.
+        lower = self.animation.views(self.bottom_splitter) if self.animation is not None else self.bottom_splitter
+        self.view_splitter.addWidget(lower)
         self.view_splitter.setStretchFactor(0, 3)
         self.view_splitter.setStretchFactor(1, 2)
         self.view_splitter.setCollapsible(0, False)
@@ -238,6 +247,8 @@ class MainWindow(QMainWindow):
         self.main_splitter.setCollapsible(1, False)
         self.setCentralWidget(self.main_splitter)
         self.statusBar().addPermanentWidget(self.run_status)
+        if self.animation is not None:
+            self.animation.attach_explorer(self.explorer)
         self.setStyleSheet(STYLE_SHEET)
 
     def _connect(self) -> None:
@@ -440,6 +451,8 @@ class MainWindow(QMainWindow):
             self.view_splitter.replaceWidget(0, explorer)
             self.explorer.deleteLater()
             self.explorer = explorer
+            if self.animation is not None:
+                self.animation.attach_explorer(explorer)
 
     def _fill_dataset_choices(self) -> None:
         for spec, label, enabled, tip in self.catalog.choices():
@@ -458,6 +471,8 @@ class MainWindow(QMainWindow):
         self._explorer_images = test[indices]
         self._explorer_labels = session.dataset.test_labels[indices].astype(np.intp)
         self._strip_images = test[session.strip_indices()]
+        if self.animation is not None:
+            self.animation.show_model()
         self._show_snapshot(self.controller.snapshot_now())
         self._auto_fit = True
         self._fit_explorer()
@@ -472,6 +487,8 @@ class MainWindow(QMainWindow):
                                    snapshot.reconstructions)
             self.explorer.set_decoder(snapshot.decoder.decode)
         self.reconstruction_strip.set_rows([self._strip_images, snapshot.strip_reconstructions])
+        if self.animation is not None:
+            self.animation.add_snapshot(snapshot, self._explorer_labels)
         if snapshot.prior_samples is not None:
             half = len(snapshot.prior_samples) // 2
             self.sample_strip.set_rows([snapshot.prior_samples[:half], snapshot.prior_samples[half:]])
@@ -570,6 +587,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Finished epoch {last.epoch + 1}: test loss {last.test_loss:.2f}.")
         elif not self.message_bar.isVisible():
             self.statusBar().showMessage(f"Stopped at step {session.history.steps:,}.")
+        if self.animation is not None:
+            self.animation.run_finished()
         self._update_actions()
 
     # ---- slots: the panel -------------------------------------------------------------------------------------
@@ -638,6 +657,8 @@ class MainWindow(QMainWindow):
         if not self._maybe_save():
             event.ignore()
             return
+        if self.animation is not None:
+            self.animation.shutdown()
         self._save_settings()
         event.accept()
 
