@@ -29,6 +29,7 @@ from app.training_controller import RunState, TrainingController
 from app.training_worker import ModelSnapshot
 from core.checkpoint import CheckpointError
 from core.data import Dataset, DatasetError
+from core.download import download_mnist
 from core.config import TrainConfig
 from core.training import EpochProgress, StepProgress
 
@@ -69,6 +70,7 @@ class MainWindow(QMainWindow):
                                train_threads)
         self.controller = TrainingController(self.session, blas_threads, self)
         self._download_dialog = None
+        self.downloader = download_mnist     # replaced in tests (no network)
         self._auto_fit = True       # frame the latent codes as they move, until the user pans or zooms
         self._explorer_labels = np.zeros(0, dtype=np.intp)
         self._explorer_images = np.zeros((0, 784), dtype=np.uint8)
@@ -413,7 +415,7 @@ class MainWindow(QMainWindow):
 
         if self._download_dialog is not None:
             return
-        dialog = DownloadDialog(self.catalog.cache_dir, self)
+        dialog = DownloadDialog(self.catalog.cache_dir, self, self.downloader)
         dialog.downloaded.connect(self._on_download_dialog_downloaded)
         dialog.finished.connect(self._on_download_dialog_finished)
         self._download_dialog = dialog

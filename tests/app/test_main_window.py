@@ -258,3 +258,60 @@ def test_every_setting_has_a_tooltip(window):
 def test_the_window_fits_1280_by_800(window):
     window.show()
     assert window.minimumSizeHint().width() <= 1280 and window.minimumSizeHint().height() <= 800
+
+
+def write_idx_mnist(folder, n_train: int = 30, n_test: int = 10) -> None:
+    """Four gzipped IDX files named as MNIST's, with random images: what a finished download leaves."""
+    import gzip
+    import struct
+
+    from core.download import MNIST_FILES
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    for remote in MNIST_FILES:
+        n = n_train if remote.name.startswith("train") else n_test
+        if "images" in remote.name:
+            data = struct.pack(">4I", 0x803, n, 28, 28) + rng.integers(0, 256, n * 784, dtype=np.uint8).tobytes()
+        else:
+            data = struct.pack(">2I", 0x801, n) + (np.arange(n) % 10).astype(np.uint8).tobytes()
+        (folder / remote.name).write_bytes(gzip.compress(data))
+
+
+def test_choosing_mnist_downloads_it_with_a_progress_dialog_then_trains_on_it(qtbot, window):
+    def fake_download(cache_dir, progress=None, cancel=None):
+        progress(0, 100)
+        write_idx_mnist(cache_dir / "mnist")
+        progress(100, 100)
+        return cache_dir / "mnist"
+
+    window.downloader = fake_download
+    window.panel.dataset_combo.setCurrentIndex(window.panel.dataset_combo.findData("mnist"))
+    assert window._download_dialog is not None
+    qtbot.waitUntil(lambda: window.session.dataset_spec == "mnist", timeout=10_000)
+    assert len(window.session.dataset.train_images) == 30
+    assert window.panel.dataset_spec() == "mnist" and "30 training" in window.panel.dataset_info.text()
+    qtbot.waitUntil(lambda: window._download_dialog is None, timeout=5_000)
+
+
+def test_no_training_thread_is_left_after_the_window_closes(qtbot, window):
+    import gc
+    import threading
+
+    def helpers() -> int:
+        gc.collect()
+        return sum(t.name.startswith("latent-lab") for t in threading.enumerate())
+
+    before = helpers()          # other tests' sessions may still hold theirs
+    for _ in range(3):          # runs do not leave helper threads behind
+        with qtbot.waitSignal(window.controller.run_finished, timeout=10_000):
+            window.step_action.trigger()
+    window.panel.epochs_spin.setValue(1000)
+    window.train_action.trigger()
+    thread = window.controller.thread
+    qtbot.waitUntil(lambda: window.session.history.steps > 5, timeout=10_000)
+    window.close()
+    assert window.controller.thread is None and not thread.isRunning()
+    # What may stay: the idle helper of the session's optimizer (core.parallel.ThreadTeam), and that of the
+    # last run's trainer until it is collected.
+    assert helpers() <= before + 1
