@@ -1,5 +1,6 @@
 """Shows uint8 RGB frames: `FrameView` one picture scaled to fit with crisp pixels, `FramePlayer` an animation
-driven by a QTimer at the export's frame duration, with play/pause and a position slider.
+driven by a QTimer at the export's frame duration, with play/pause and a position slider; `tile_strip` lays
+decoded images out as one picture.
 
 They only display arrays they are given; making the frames is core/animation.py's job.
 """
@@ -11,6 +12,7 @@ from PySide6.QtGui import QImage, QPainter, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSlider, QStyle, QToolButton, QVBoxLayout, QWidget
 
 from core.animation_io import gif_frame_duration_ms
+from core.frames import to_uint8_tiles
 
 
 class FrameView(QWidget):
@@ -42,6 +44,9 @@ class FrameView(QWidget):
 
     def frame(self) -> np.ndarray | None:
         return self._array
+
+    def sizeHint(self) -> QSize:
+        return self.minimumSize()  # it takes what room is left, and asks for none
 
     def target_rect(self) -> QRect:
         """Where the frame is drawn, in widget pixels."""
@@ -183,3 +188,17 @@ class FramePlayer(QWidget):
     @Slot(int)
     def _on_slider_changed(self, value: int) -> None:
         self.seek(value)
+
+
+def tile_strip(rows: list[np.ndarray], gap: int = 2) -> np.ndarray:
+    """Decoded images (k, 784) per row, the same k in every row, as one (H, W) uint8 picture of 28 x 28 tiles
+    with `gap` pixels between them (for a FrameView)."""
+    tiles = [to_uint8_tiles(images, 1) for images in rows]  # (k, 28, 28) each
+    k = len(tiles[0])
+    height, width = len(tiles) * (28 + gap) - gap, k * (28 + gap) - gap
+    picture = np.full((height, width), 60, np.uint8)
+    for row, row_tiles in enumerate(tiles):
+        for column, tile in enumerate(row_tiles):
+            top, left = row * (28 + gap), column * (28 + gap)
+            picture[top:top + 28, left:left + 28] = tile
+    return picture

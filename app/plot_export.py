@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 import pyqtgraph as pg
-import pyqtgraph.exporters
+import pyqtgraph.exporters  # noqa: F401 - makes pg.exporters available
 from PySide6.QtCore import QRectF, QSize
 from PySide6.QtGui import QGuiApplication, QPainter
 from PySide6.QtSvg import QSvgGenerator

@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import imageio.v3 as iio
@@ -85,16 +86,16 @@ def test_ends_by_class_are_the_current_models_picks_and_the_arrows_step_through_
                                                                                           dataset):
     codes = mean_codes(load_checkpoint(saved["vae"]).model, dataset.test_images)
     assert panel.ends() == pick_pair_by_label(codes, dataset.test_labels, 2, 7)
-    qtbot.mouseClick(panel.next_buttons[1], LEFT)
-    qtbot.mouseClick(panel.next_buttons[1], LEFT)
-    qtbot.mouseClick(panel.previous_buttons[0], LEFT)
+    qtbot.mouseClick(panel.picker.next_buttons[1], LEFT)
+    qtbot.mouseClick(panel.picker.next_buttons[1], LEFT)
+    qtbot.mouseClick(panel.picker.previous_buttons[0], LEFT)
     assert panel.ends() == pick_pair_by_label(codes, dataset.test_labels, 2, 7, -1, 2)
-    panel.end_combos[0].setCurrentIndex(4)
-    panel.end_combos[0].activated.emit(4)  # as when the user chooses "4"
+    panel.picker.end_combos[0].setCurrentIndex(4)
+    panel.picker.end_combos[0].activated.emit(4)  # as when the user chooses "4"
     assert panel.ends() == pick_pair_by_label(codes, dataset.test_labels, 4, 7, 0, 2)
-    qtbot.mouseClick(panel.swap_button, LEFT)
+    qtbot.mouseClick(panel.picker.swap_button, LEFT)
     assert panel.ends() == pick_pair_by_label(codes, dataset.test_labels, 7, 4, 2, 0)
-    assert panel.end_combos[0].currentText() == "7" and panel.thumbs[0].image() is not None
+    assert panel.picker.end_combos[0].currentText() == "7" and panel.picker.thumbs[0].image() is not None
 
 
 def test_export_equals_the_recipe_and_the_gif_command_file(qtbot, panel, saved, dataset, tmp_path):
@@ -175,13 +176,13 @@ def test_two_clicks_on_the_plot_choose_the_ends(qtbot, panel, explorer, dataset)
     click(30)  # not picking: an ordinary click changes nothing
     before = panel.ends()
     assert before != (123, 45)
-    qtbot.mouseClick(panel.pick_button, LEFT)
+    qtbot.mouseClick(panel.picker.pick_button, LEFT)
     click(123)
-    assert panel.pick_button.isChecked() and panel.ends()[0] == 123
+    assert panel.picker.pick_button.isChecked() and panel.ends()[0] == 123
     click(45)
-    assert panel.ends() == (123, 45) and not panel.pick_button.isChecked()
-    assert panel.end_combos[0].currentIndex() == dataset.test_labels[123]
-    assert panel.end_labels[1].text() == "#45\npicked"
+    assert panel.ends() == (123, 45) and not panel.picker.pick_button.isChecked()
+    assert panel.picker.end_combos[0].currentIndex() == dataset.test_labels[123]
+    assert panel.picker.end_labels[1].text() == "#45\npicked"
 
 
 @pytest.mark.parametrize("model_name", ["vae", "vae3"])
@@ -212,3 +213,15 @@ def test_the_path_is_drawn_on_the_scatter_with_a_marker_following_the_preview(qt
     qtbot.waitUntil(marker_moved_and_matches, timeout=5_000)
     panel.hide()
     assert len(explorer.scatter.path()) == 0  # drawn only while the preview is in sight
+
+
+def test_the_spec_controls_round_trip_every_field(qtbot):
+    from app.spec_form import SpecForm
+
+    form = SpecForm()
+    qtbot.addWidget(form)
+    assert form.spec() == InterpolationSpec()  # starts at the command line's defaults
+    for spec in (SPEC, replace(SPEC, mode="lerp", ping_pong=False, caption=False, fps=12, scale=1)):
+        with qtbot.waitSignal(form.changed):
+            form.set_spec(spec)
+        assert form.spec() == spec

@@ -1,0 +1,179 @@
+"""Animations in the main window, as a user reaches them: the Animate view and its path on the scatter, Export
+Animation (the same file as `main.py gif`), the comparison model, the latent replay, recording and plot exports."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import imageio.v3 as iio
+import numpy as np
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QToolBar
+
+from core.animation import InterpolationSpec
+from core.animation_io import gif_frame_duration_ms
+from core.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from core.config import ModelConfig, TrainConfig
+from core.models import build_model
+from core.optim import build_optimizer
+
+ROOT = Path(__file__).resolve().parents[2]
+LEFT = Qt.MouseButton.LeftButton
+SPEC = InterpolationSpec(n_frames=10, fps=25, mode="lerp", hold_frames=1, ping_pong=False, scale=2, caption=True)
+
+
+def step_once(qtbot, window) -> None:
+    with qtbot.waitSignal(window.controller.run_finished, timeout=20_000):
+        window.step_action.trigger()
+
+
+def export_and_wait(qtbot, window, start) -> None:
+    exporter = window.animation.exporter
+    with qtbot.waitSignal(exporter.finished, timeout=30_000):
+        assert start()
+    assert window.message_bar.text() == ""  # no error
+
+
+def read_gif(path: Path) -> tuple[np.ndarray, list[int]]:
+    """A GIF's (gray) frames and their durations in milliseconds."""
+    frames = iio.imread(path, index=None)
+    return frames if frames.ndim == 3 else frames[..., 0], [iio.immeta(path, index=i)["duration"]
+                                                             for i in range(len(frames))]
+
+
+def test_the_menus_and_toolbar_offer_the_animation_commands(window):
+    tools = window.animation
+    file_menu = window.menuBar().actions()[0].menu()
+    texts = [action.text() for action in file_menu.actions()]
+    assert {"&Export Animation…", "Export Latent &Replay…", "Export &Plot", "Open &Comparison Model…"} <= set(texts)
+    assert tools.export_animation_action.shortcut() == QKeySequence("Ctrl+E")
+    plot_menu = next(a.menu() for a in file_menu.actions() if a.text() == "Export &Plot")
+    assert [a.text() for a in plot_menu.actions()] == ["&Loss Plot…", "Latent &Scatter…"]
+    toolbar_actions = window.findChild(QToolBar, "trainingToolBar").actions()
+    assert tools.record_action in toolbar_actions and tools.animate_action in toolbar_actions
+    assert tools.record_action.isCheckable() and tools.animate_action.isCheckable()
+
+
+def test_the_animate_view_replaces_the_training_view_and_draws_its_path_on_the_scatter(qtbot, window):
+    window.show()
+    qtbot.waitExposed(window)
+    tools = window.animation
+    assert len(window.explorer.scatter.path()) == 0
+    tools.animate_action.trigger()
+    assert tools.stack.currentWidget() is tools.panel and tools.panel.isVisible()
+    path = tools.panel.path()
+    np.testing.assert_allclose(window.explorer.scatter.path(), window.explorer.plane().to_plane(path), atol=1e-9)
+    assert window.explorer.scatter.path_marker() is not None
+    tools.animate_action.trigger()
+    assert tools.stack.currentWidget() is window.bottom_splitter
+    assert len(window.explorer.scatter.path()) == 0
+
+
+def test_export_animation_equals_the_gif_command_with_the_comparison_model_on_the_left(qtbot, window, tmp_path):
+    step_once(qtbot, window)  # a trained VAE (the test settings' small one)
+    vae_path = tmp_path / "vae.npz"
+    window.session.save(vae_path)
+    ae = build_model(ModelConfig(kind="ae", hidden=(32,)), np.random.default_rng(5))
+    config = TrainConfig(epochs=1, batch_size=64)
+    optimizer = build_optimizer(config.optimizer, ae.parameters.flat, config.lr, config.momentum)
+    ae_path = tmp_path / "ae.npz"
+    save_checkpoint(ae_path, Checkpoint(ae, optimizer, config, "mnist5k", load_checkpoint(vae_path).history))
+    tools = window.animation
+    assert tools.open_comparison(ae_path)
+    assert tools.animate_action.isChecked()  # opening a comparison model shows it
+    tools.panel.set_spec(SPEC)
+    tools.panel.set_ends_by_label(3, 8, 1, 0)
+    assert [title for title, _ in tools.panel.models()] == ["Autoencoder", "VAE"]
+
+    gui_path = tmp_path / "gui.gif"
+    export_and_wait(qtbot, window, lambda: tools.export_animation(gui_path))
+    cli_path = tmp_path / "cli.gif"
+    command = [sys.executable, "main.py", "gif", "--checkpoint", str(vae_path), "--compare", str(ae_path),
+               "--from-label", "3", "--from-rank", "1", "--to-label", "8", "--frames", "10", "--fps", "25",
+               "--mode", "lerp", "--hold", "1", "--scale", "2", "--out", str(cli_path)]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert gui_path.read_bytes() == cli_path.read_bytes()
+    frames, durations = read_gif(gui_path)
+    expanded = np.repeat(frames, np.array(durations) // min(durations), axis=0)  # undo pillow merging held frames
+    np.testing.assert_array_equal(expanded, tools.panel.frames()[..., 0])
+    assert min(durations) == gif_frame_duration_ms(25) and len(expanded) == SPEC.length
+
+
+def test_keeping_the_model_then_training_another_kind_animates_both(qtbot, window):
+    step_once(qtbot, window)
+    tools = window.animation
+    tools.keep_comparison_action.trigger()
+    kept = window.session.model.parameters.flat.copy()
+    np.testing.assert_array_equal(tools.panel.comparison_model().parameters.flat, kept)
+    window.session.dirty = False
+    window.panel.set_configs(replace(window.session.model_config, kind="ae"), window.session.train_config)
+    window.reset_action.trigger()
+    step_once(qtbot, window)
+    assert [title for title, _ in tools.panel.models()] == ["VAE", "Autoencoder"]
+    np.testing.assert_array_equal(tools.panel.model().parameters.flat, window.session.model.parameters.flat)
+    np.testing.assert_array_equal(tools.panel.comparison_model().parameters.flat, kept)
+    assert tools.panel.model_step() == window.session.history.steps == 1
+
+
+def test_training_keeps_replay_snapshots_and_exports_them_as_an_animation(qtbot, window, tmp_path):
+    window.panel.epochs_spin.setValue(2)
+    with qtbot.waitSignal(window.controller.run_finished, timeout=60_000):
+        window.train_action.trigger()
+    replay = window.animation.replay
+    assert len(replay) >= 3 and replay.steps[0] == 0 and replay.steps[-1] == window.session.history.steps
+    assert window.animation.export_replay_action.isEnabled()
+    path = tmp_path / "replay.gif"
+    export_and_wait(qtbot, window, lambda: window.animation.export_replay(path))
+    frames, durations = read_gif(path)
+    assert len(frames) == len(replay)  # each frame has its own step caption: none are merged
+    assert set(durations) == {gif_frame_duration_ms(window.animation.panel.spec().fps)}
+    assert frames.shape[2] == 480
+
+
+def test_recording_a_drag_with_the_record_button_exports_its_frames(qtbot, window, tmp_path):
+    window.show()
+    qtbot.waitExposed(window)
+    tools, explorer = window.animation, window.explorer
+    tools.panel.set_spec(SPEC)
+    tools.record_action.trigger()
+    assert tools.recorder.recording
+    viewport = explorer.scatter.viewport()
+    view_box = explorer.scatter.view_box
+    center = view_box.viewRect().center()
+    points = [QPointF(center.x() + dx, center.y()) for dx in np.linspace(-0.5, 0.5, 6)]
+    pixels = [explorer.scatter.mapFromScene(view_box.mapViewToScene(point)) for point in points]
+    QTest.mousePress(viewport, LEFT, Qt.KeyboardModifier.NoModifier, pixels[0])
+    for pixel in pixels[1:]:
+        QTest.qWait(30)
+        QTest.mouseMove(viewport, pixel)
+    QTest.mouseRelease(viewport, LEFT, Qt.KeyboardModifier.NoModifier, pixels[-1])
+    tools.record_action.trigger()
+    recording = tools.last_recording
+    assert recording is not None and len(recording.images) >= len(points)
+    assert "Recorded" in window.message_bar.text() and window.message_bar.action_button.isVisible()
+
+    path = tmp_path / "recording.gif"
+    export_and_wait(qtbot, window, lambda: tools.export_recording(path=path))
+    frames, durations = read_gif(path)
+    expected = recording.frames(SPEC.fps, SPEC.scale, "VAE")[..., 0]  # (frame_count, H, W)
+    assert len(expected) == recording.frame_count(SPEC.fps)
+    expanded = np.repeat(frames, np.array(durations) // min(durations), axis=0)
+    np.testing.assert_array_equal(expanded, expected)
+
+
+def test_the_loss_plot_and_the_scatter_export_as_png_and_svg(qtbot, window, tmp_path):
+    window.show()
+    qtbot.waitExposed(window)
+    QApplication.processEvents()
+    tools = window.animation
+    for name in ("loss.png", "loss.svg"):
+        assert tools.export_loss_plot(tmp_path / name).stat().st_size > 0
+    for name in ("scatter.png", "scatter.svg"):
+        assert tools.export_scatter(tmp_path / name).stat().st_size > 0
+    assert iio.imread(tmp_path / "scatter.png").ndim == 3
+    assert "<svg" in (tmp_path / "loss.svg").read_text()
