@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from app.training_worker import ModelSnapshot
 
 REPLAY_SIDE = 480  # pixels, square
+REPLAY_FPS = 10  # snapshots come about once a second: ten times faster than training went, give or take
+REPLAY_HOLD_S = 1.0  # the last snapshot stays this long before the GIF loops
 
 
 class AnimationTools(QObject):
@@ -165,7 +167,7 @@ class AnimationTools(QObject):
 
     @Slot()
     def export_replay(self, path: str | Path | None = None) -> bool:
-        """Write the latent replay (one frame per kept snapshot) at the Animate tab's frame rate."""
+        """Write the latent replay: one frame per kept snapshot at REPLAY_FPS, the last held REPLAY_HOLD_S."""
         if len(self.replay) < 2:
             self.window.message_bar.show_message("Train the model a little first: the replay shows the latent space "
                                                  "forming, from snapshots taken during training.")
@@ -173,8 +175,9 @@ class AnimationTools(QObject):
         path = self._path_or_ask(path, "Export Latent Replay", "latent_replay.gif")
         if path is None:
             return False
-        make = self.replay.frame_maker(self.window.session.dataset.class_names, REPLAY_SIDE)
-        return self._export(ExportJob(Path(path), make, self.panel.spec().fps, "latent replay"))
+        make = self.replay.frame_maker(self.window.session.dataset.class_names, REPLAY_SIDE,
+                                       round(REPLAY_HOLD_S * REPLAY_FPS))
+        return self._export(ExportJob(Path(path), make, REPLAY_FPS, "latent replay"))
 
     def export_recording(self, recording: Recording | None = None, path: str | Path | None = None) -> bool:
         """Write a recording (default: the last one) resampled to the Animate tab's frame rate and scale."""

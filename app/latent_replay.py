@@ -81,18 +81,20 @@ class LatentReplay:
         """The kept snapshots: (m, 2) float32 plane positions each, oldest first."""
         return list(self._positions)
 
-    def frames(self, class_names: Sequence[str], side: int = 480) -> np.ndarray:
-        """Render every kept snapshot: (len(self), H, side, 3) uint8, captioned with its step."""
-        return self.frame_maker(class_names, side)()
+    def frames(self, class_names: Sequence[str], side: int = 480, hold_last: int = 0) -> np.ndarray:
+        """Render every kept snapshot, captioned with its step, then `hold_last` more copies of the last frame
+        (a pause before a GIF loops): (len(self) + hold_last, H, side, 3) uint8."""
+        return self.frame_maker(class_names, side, hold_last)()
 
-    def frame_maker(self, class_names: Sequence[str], side: int = 480) -> Callable[[], np.ndarray]:
-        """A function rendering the snapshots kept now, as `frames` does; it holds its own lists (the arrays are
+    def frame_maker(self, class_names: Sequence[str], side: int = 480, hold_last: int = 0) -> Callable[[], np.ndarray]:
+        """A function returning `frames(...)` of the snapshots kept now: it holds its own lists (the arrays are
         never changed), so it may run on another thread while more snapshots arrive."""
         if not self.steps:
             raise ValueError("no snapshots to replay yet: train the model first")
         captions = [f"step {step:,}" for step in self.steps]
-        return partial(render_scatter_frames, list(self._positions), self.labels, CLASS_COLORS, side=side,
-                       captions=captions, class_names=list(class_names))
+        render = partial(render_scatter_frames, list(self._positions), self.labels, CLASS_COLORS, side=side,
+                         captions=captions, class_names=list(class_names))
+        return partial(_with_held_last, render, hold_last)
 
     def _project(self, codes: np.ndarray) -> np.ndarray:
         d = codes.shape[1]
@@ -102,3 +104,8 @@ class LatentReplay:
             return np.asarray(codes, dtype=np.float64)
         self._plane = LatentPlane.principal(codes, like=self._plane)
         return self._plane.to_plane(codes)
+
+
+def _with_held_last(render: Callable[[], np.ndarray], hold_last: int) -> np.ndarray:
+    frames = render()
+    return np.concatenate([frames, np.repeat(frames[-1:], hold_last, axis=0)])

@@ -14,7 +14,7 @@ from core.frames import BACKGROUND, CAPTION_GRAY, render_text
 
 ROBUST_QUANTILE = 0.005  # the frame leaves out the outermost 0.5% of points on each side
 MARGIN = 0.06  # of the span, around the points
-SMOOTHING = 0.35  # weight of the new frame's bounds in the moving average of the framing
+SMOOTHING = 0.5  # weight of the new frame's bounds in the moving average of the framing
 
 
 def _hex_to_rgb(color: str) -> tuple[int, int, int]:

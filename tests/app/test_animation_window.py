@@ -14,6 +14,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QToolBar
 
+from app.animation_tools import REPLAY_FPS, REPLAY_HOLD_S
 from core.animation import InterpolationSpec
 from core.animation_io import gif_frame_duration_ms
 from core.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
@@ -130,8 +131,9 @@ def test_training_keeps_replay_snapshots_and_exports_them_as_an_animation(qtbot,
     path = tmp_path / "replay.gif"
     export_and_wait(qtbot, window, lambda: window.animation.export_replay(path))
     frames, durations = read_gif(path)
-    assert len(frames) == len(replay)  # each frame has its own step caption: none are merged
-    assert set(durations) == {gif_frame_duration_ms(window.animation.panel.spec().fps)}
+    assert len(frames) == len(replay)  # each frame has its own step caption; the held copies of the last merge
+    assert set(durations[:-1]) == {gif_frame_duration_ms(REPLAY_FPS)}
+    assert durations[-1] == gif_frame_duration_ms(REPLAY_FPS) * (1 + round(REPLAY_HOLD_S * REPLAY_FPS))
     assert frames.shape[2] == 480
 
 

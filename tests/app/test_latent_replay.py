@@ -64,6 +64,8 @@ def test_frames_render_one_captioned_frame_per_snapshot():
     frames = replay.frames(DIGITS, side=120)
     assert frames.shape[0] == 3 and frames.shape[2:] == (120, 3) and frames.dtype == np.uint8
     assert not np.array_equal(frames[0], frames[-1])  # the step captions and the dots differ
+    held = replay.frames(DIGITS, side=120, hold_last=4)
+    assert len(held) == 7 and np.array_equal(held[:3], frames) and (held[3:] == frames[-1]).all()
 
 
 def test_a_one_dimensional_latent_space_is_drawn_by_class_like_the_explorer():
