@@ -123,8 +123,11 @@ class AnimationTools(QObject):
 
     def attach_explorer(self, explorer) -> None:
         """Draw the preview's path on `explorer`, pick ends with its clicks and record its decodes."""
-        if self._explorer is not None and hasattr(self._explorer, "point_clicked"):
-            self._explorer.point_clicked.disconnect(self.panel.pick_point)
+        if self._explorer is not None:
+            try:
+                self._explorer.point_clicked.disconnect(self.panel.pick_point)
+            except (RuntimeError, TypeError):  # already deleted (the window replaced it), or not connected
+                pass
         self._explorer = explorer if hasattr(explorer, "point_clicked") else None
         if self._explorer is not None:
             explorer.point_clicked.connect(self.panel.pick_point)

@@ -78,7 +78,10 @@ class DragRecorder(QObject):
         """Capture every image `explorer` decodes (its `point_decoded` signal, then `decoded_image()`);
         a LatentExplorer, or anything with those two. Watching another explorer stops watching the old one."""
         if self._explorer is not None:
-            self._explorer.point_decoded.disconnect(self._on_explorer_point_decoded)
+            try:
+                self._explorer.point_decoded.disconnect(self._on_explorer_point_decoded)
+            except (RuntimeError, TypeError):  # already deleted (the window replaced it), or not connected
+                pass
         self._explorer = explorer
         explorer.point_decoded.connect(self._on_explorer_point_decoded)
 

@@ -179,3 +179,24 @@ def test_the_loss_plot_and_the_scatter_export_as_png_and_svg(qtbot, window, tmp_
         assert tools.export_scatter(tmp_path / name).stat().st_size > 0
     assert iio.imread(tmp_path / "scatter.png").ndim == 3
     assert "<svg" in (tmp_path / "loss.svg").read_text()
+
+
+def test_a_dataset_with_other_classes_gets_a_new_explorer_that_the_animation_follows(qtbot, window, tmp_path,
+                                                                                     small_dataset):
+    path = tmp_path / "fashion_few.npz"  # "fashion" in the name: Fashion-MNIST's class names, a new explorer
+    np.savez(path, train_images=small_dataset.train_images, train_labels=small_dataset.train_labels,
+             test_images=small_dataset.test_images, test_labels=small_dataset.test_labels)
+    old = window.explorer
+    assert window.load_dataset(str(path))
+    assert window.explorer is not old
+    window.show()
+    qtbot.waitExposed(window)
+    tools = window.animation
+    tools.animate_action.setChecked(True)
+    assert tools.panel.picker.end_combos[0].itemText(0) == window.session.dataset.class_names[0] != "0"
+    assert len(window.explorer.scatter.path()) == tools.panel.spec().n_frames
+    window.explorer.point_clicked.emit(5)  # as a click on test point 5 would
+    tools.panel.picker.pick_button.click()
+    window.explorer.point_clicked.emit(7)
+    window.explorer.point_clicked.emit(9)
+    assert tools.panel.ends() == (7, 9)

@@ -102,3 +102,14 @@ def test_stopping_without_any_decode_gives_no_recording(explorer):
     recorder.watch(explorer)
     recorder.start()
     assert recorder.stop() is None
+
+
+def test_watching_a_new_explorer_stops_watching_the_old_one(qtbot, explorer):
+    recorder = DragRecorder(FakeClock())
+    recorder.watch(explorer)
+    other = LatentExplorer([str(k) for k in range(10)])
+    qtbot.addWidget(other)
+    recorder.watch(other)
+    recorder.start()
+    explorer.point_decoded.emit(np.zeros(2))  # the old explorer: ignored
+    assert recorder.stop() is None
