@@ -11,7 +11,7 @@ $(BIN)/python:
 setup: $(BIN)/python
 	bash tools/install_system_deps.sh
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[test]"
+	$(BIN)/python -m pip install -q -e ".[test,mp4]"
 
 run: setup
 	$(BIN)/python main.py
