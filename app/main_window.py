@@ -301,9 +301,11 @@ class MainWindow(QMainWindow):
     @Slot()
     def reset(self) -> None:
         """A new model with fresh weights from the panel's architecture and seed."""
-        if self.controller.state is RunState.RUNNING or not self._maybe_save():
+        if self.controller.state is RunState.RUNNING:
             return
-        self.controller.shutdown(CLOSE_TIMEOUT_MS)
+        self.controller.shutdown(CLOSE_TIMEOUT_MS)       # a paused run ends here: saving needs a still model
+        if not self._maybe_save():
+            return
         try:
             model_config = self.panel.model_config()
         except ValueError as error:
@@ -366,9 +368,9 @@ class MainWindow(QMainWindow):
         except CheckpointError as error:
             self.message_bar.show_message(f"Could not open the model. {error}.", "error")
             return False
+        self.controller.shutdown(CLOSE_TIMEOUT_MS)       # before asking: saving needs a still model
         if not self._maybe_save():
             return False
-        self.controller.shutdown(CLOSE_TIMEOUT_MS)
         note = self._switch_dataset_for(checkpoint.dataset)
         self.session.adopt(checkpoint, path)
         self.app_settings.set_last_folder(str(path.parent))
@@ -644,7 +646,8 @@ class MainWindow(QMainWindow):
             QMessageBox.StandardButton.Save)
 
     def _maybe_save(self) -> bool:
-        """True when the current model may be replaced: saved, discarded, or nothing to save."""
+        """True when the current model may be replaced: saved, discarded, or nothing to save. Call it with no
+        run in progress (a save during a run waits for a pause, so it would not be done on return)."""
         if not self.session.dirty:
             return True
         answer = self.ask_to_save()

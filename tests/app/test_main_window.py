@@ -315,3 +315,19 @@ def test_no_training_thread_is_left_after_the_window_closes(qtbot, window):
     # What may stay: the idle helper of the session's optimizer (core.parallel.ThreadTeam), and that of the
     # last run's trainer until it is collected.
     assert helpers() <= before + 1
+
+
+def test_opening_a_model_while_training_stops_the_run_and_offers_to_save_first(qtbot, window, tmp_path):
+    window.step_action.trigger()
+    qtbot.waitUntil(lambda: window.controller.state is RunState.IDLE and window.session.history.steps == 1)
+    other = tmp_path / "other.npz"
+    window.session.save(other)
+    window.panel.epochs_spin.setValue(1000)
+    window.train_action.trigger()
+    qtbot.waitUntil(lambda: window.session.history.steps > 3, timeout=10_000)
+    current = tmp_path / "current.npz"
+    window.session.path = current
+    window.ask_to_save = lambda: QMessageBox.StandardButton.Save
+    assert window.open_checkpoint(other)
+    assert current.exists()                               # the trained model was saved before it was replaced
+    assert window.controller.state is RunState.IDLE and window.session.history.steps == 1
