@@ -259,19 +259,18 @@ class LossPlot(QWidget):
             return
         (x0, x1), (y0, y1) = self.view_box.viewRange()
         x_end = max(n, self._expected_steps, 2)
-        # The first steps' losses are far above the rest: once there are enough steps, leave them above the view
-        # so that the progress of later steps shows (the log scale shows everything).
+        # The first steps' losses are far above the rest: once there are enough steps, the view's top follows the
+        # per-step losses after them (the averages, which remember the start, may leave it for a while), so the
+        # progress of later steps shows. The log scale shows everything.
         skip = 0 if self.log_scale else min(n // 10, max(20, n // 50))
-        values = [self._raw["loss"].view()[skip:], self._smooth["loss"].view()[skip:]]
+        curves = [self._raw["loss"].view(), self._smooth["loss"].view()]
         if self._model_kind == "vae":
-            values += [self._smooth["rec"].view()[skip:], self._smooth["kl"].view()]
-        if self._epochs:
-            values.append(np.array([e.test_loss for e in self._epochs]))
-        values = [v for v in values if v.size]
-        low = min(float(np.min(v)) for v in values)
-        high = max(float(np.max(v)) for v in values)
+            curves += [self._smooth["rec"].view(), self._smooth["kl"].view()]
+        tests = [np.array([e.test_loss for e in self._epochs])] if self._epochs else []
+        low = min(float(np.min(v)) for v in curves + tests)
+        high = max(float(np.max(v)) for v in [self._raw["loss"].view()[skip:]] + tests)
         if self.log_scale:
-            positive = [v[v > 0] for v in values]
+            positive = [v[v > 0] for v in curves + tests]
             low = np.log10(min(float(p.min()) for p in positive if p.size)) if any(p.size for p in positive) else 0
             high = np.log10(max(high, 1e-12))
         span = max(high - low, 1e-9 if not self.log_scale else 0.1)
