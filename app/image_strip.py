@@ -28,7 +28,7 @@ class ImageGrid(QWidget):
         self._pixels: np.ndarray | None = None     # keeps the QImage's buffer alive
         self.min_label_width = 0                    # to align the images of several grids
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        self.setMinimumHeight(len(self.row_labels) * 30)
+        self.setMinimumHeight(len(self.row_labels) * 20)
 
     def label_width(self) -> int:
         widths = [self.fontMetrics().horizontalAdvance(label) + LABEL_PADDING for label in self.row_labels if label]
@@ -101,8 +101,8 @@ class ImageStrip(QWidget):
         self.note.setEnabled(False)
         self.note.hide()
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.setSpacing(4)
+        layout.setContentsMargins(4, 2, 4, 2)
+        layout.setSpacing(2)
         layout.addWidget(self.title)
         layout.addWidget(self.grid, 1)
         layout.addWidget(self.note, 1)

@@ -215,7 +215,7 @@ class MainWindow(QMainWindow):
         strips = QWidget()
         strips_layout = QVBoxLayout(strips)
         strips_layout.setContentsMargins(0, 0, 0, 0)
-        strips_layout.setSpacing(6)
+        strips_layout.setSpacing(4)
         strips_layout.addWidget(self.reconstruction_strip)
         strips_layout.addWidget(self.sample_strip)
         strips_layout.addStretch(1)
