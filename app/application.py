@@ -4,25 +4,40 @@ main.py calls ``run_app`` when it is run without arguments; the headless command
 """
 from __future__ import annotations
 
+import signal
 import sys
 
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
+
+from app.paths import APP_ICON
 
 ORGANIZATION = "Latent Lab"
 APPLICATION = "Latent Lab"
 
 
 def run_app(argv: list[str]) -> int:
-    """Build the QApplication and the main window, show it and run the event loop; returns the exit code."""
+    """Build the QApplication and the main window, show it and run the event loop; returns the exit code.
+
+    High-DPI scaling is automatic in Qt 6; the style and palette are the system's (light or dark).
+    """
     app = QApplication.instance() or QApplication(argv)
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName(APPLICATION)
     app.setDesktopFileName("latent-lab")
+    app.setWindowIcon(QIcon(str(APP_ICON)))
     from app.main_window import MainWindow   # after the names are set: the window reads QSettings
 
     window = MainWindow()
     window.show()
+    # Ctrl+C in the terminal closes the window as its close button would (stop training, offer to save).
+    # Python runs signal handlers only between bytecodes, so a timer lets it in while Qt's loop waits.
+    signal.signal(signal.SIGINT, lambda *_: window.close())
+    heartbeat = QTimer()
+    heartbeat.timeout.connect(lambda: None)
+    heartbeat.start(250)
     return app.exec()
 
 

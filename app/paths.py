@@ -5,3 +5,4 @@ from pathlib import Path
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 BUNDLED_DATASET = RESOURCES / "mnist5k.npz"
+APP_ICON = RESOURCES / "icons" / "latent_lab.svg"

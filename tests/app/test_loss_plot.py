@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 
 from app.loss_plot import GrowingArray, LossPlot, MovingAverage
@@ -90,3 +91,17 @@ def test_it_stays_fast_after_100000_steps(qtbot, plot):
     assert plot.step_count == n + 100
     assert len(plot.curves["raw"].curve.xData) < 10_000           # downsampled to the pixels
     assert sorted(timings)[2] < 0.1                               # typically 5-15 ms here
+
+
+def test_moving_the_mouse_over_the_plot_shows_the_readout_and_a_cursor_line(qtbot, plot):
+    plot.append_steps(steps(1, 20))
+    plot._refresh()
+    view_box = plot.view_box
+    scene_point = view_box.mapViewToScene(pg.Point(10, 190.0))
+    plot.plot_widget.scene().sigMouseMoved.emit(scene_point)
+    qtbot.waitUntil(lambda: "step 10" in plot.readout.text(), timeout=2_000)
+    assert plot.cursor_line.isVisible() and plot.cursor_line.value() == 10
+    outside = view_box.mapViewToScene(pg.Point(10, 190.0)) + pg.Point(0, 10_000)
+    plot.plot_widget.scene().sigMouseMoved.emit(outside)
+    qtbot.waitUntil(lambda: not plot.cursor_line.isVisible(), timeout=2_000)
+    assert "reconstruction" in plot.readout.text()        # the legend is back
