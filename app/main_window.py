@@ -567,8 +567,26 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_controller_snapshot_ready(self, snapshot: ModelSnapshot) -> None:
         self._show_snapshot(snapshot)
-        if self._auto_fit and hasattr(self.explorer, "fit_view"):
+        if self._auto_fit and self._codes_need_framing(snapshot.codes):
             self.explorer.fit_view()
+
+    def _codes_need_framing(self, codes: np.ndarray) -> bool:
+        """Whether the codes left the explorer's view or fill little of it. Refitting on every snapshot would
+        redraw the plot's axes each time, the costliest part of a repaint while training runs."""
+        if not hasattr(self.explorer, "fit_view"):
+            return False
+        try:
+            plane = self.explorer.plane()
+            (x0, x1), (y0, y1) = self.explorer.scatter.view_box.viewRange()
+        except AttributeError:
+            return True
+        if plane is None or codes.shape[1] < 2:
+            return True
+        points = plane.to_plane(codes)
+        low, high = points.min(axis=0), points.max(axis=0)
+        outside = low[0] < x0 or low[1] < y0 or high[0] > x1 or high[1] > y1
+        small = (high[0] - low[0]) < 0.5 * (x1 - x0) and (high[1] - low[1]) < 0.5 * (y1 - y0)
+        return outside or small
 
     @Slot(str)
     def _on_controller_diverged(self, message: str) -> None:
