@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from threadpoolctl import threadpool_limits
 
 from core.models import AutoEncoder, DecoderSnapshot
+from core.parallel import ThreadTeam
 from core.training import EpochProgress, StepProgress, Trainer, TrainingControl, TrainingDiverged
 
 PROGRESS_INTERVAL = 0.05   # seconds between progressed signals (at most 20 a second)
@@ -59,10 +60,19 @@ class ModelSnapshot:
     prior_samples: np.ndarray | None
 
 
-def take_snapshot(model: AutoEncoder, inputs: SnapshotInputs, step: int) -> ModelSnapshot:
-    """Encode and decode ``inputs`` with the model's current weights (pure: no buffers are shared)."""
-    codes, log_var = model.encode(inputs.explorer_images)
-    reconstructions = model.decode(codes)
+def take_snapshot(model: AutoEncoder, inputs: SnapshotInputs, step: int, team: ThreadTeam | None = None) -> ModelSnapshot:
+    """Encode and decode ``inputs`` with the model's current weights (pure: no buffers are shared).
+
+    team: threads to share the explorer images between (inference is a pure function of the weights).
+    """
+    def encode_decode(_: int, part: slice) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+        codes, log_var = model.encode(inputs.explorer_images[part])
+        return codes, log_var, model.decode(codes)
+
+    parts = (team or ThreadTeam(1)).run_parts(len(inputs.explorer_images), encode_decode)
+    codes = np.concatenate([p[0] for p in parts])
+    log_var = None if parts[0][1] is None else np.concatenate([p[1] for p in parts])
+    reconstructions = np.concatenate([p[2] for p in parts])
     strip = model.reconstruct(inputs.strip_images)
     samples = None
     if inputs.prior_draws is not None and model.config.kind == "vae":
@@ -94,7 +104,8 @@ class TrainingWorker(QObject):
     """Runs ``trainer`` until its epochs are done, a stop is requested or ``max_steps`` steps have run.
 
     blas_threads: OpenBLAS threads while training (None leaves the process setting alone; note that the limit
-    is process-wide). Move the worker to a QThread and connect ``thread.started`` to ``run``.
+    is process-wide). snapshot_threads: threads that compute each snapshot (the training threads are idle then).
+    Move the worker to a QThread and connect ``thread.started`` to ``run``.
     """
 
     progressed = Signal(list)          # list[StepProgress], oldest first
@@ -107,7 +118,7 @@ class TrainingWorker(QObject):
 
     def __init__(self, trainer: Trainer, inputs: SnapshotInputs, *, max_steps: int | None = None,
                  blas_threads: int | None = None, progress_interval: float = PROGRESS_INTERVAL,
-                 snapshot_interval: float = SNAPSHOT_INTERVAL) -> None:
+                 snapshot_interval: float = SNAPSHOT_INTERVAL, snapshot_threads: int = 1) -> None:
         super().__init__()
         self.trainer = trainer
         self.inputs = inputs
@@ -115,6 +126,8 @@ class TrainingWorker(QObject):
         self.blas_threads = blas_threads
         self.progress_interval = progress_interval
         self.snapshot_interval = snapshot_interval
+        self.snapshot_threads = snapshot_threads
+        self._team: ThreadTeam | None = None        # made on the worker thread, in run()
         self.control = ParkingControl()
         self.control.on_parked = self.paused.emit
         self._lr = trainer.lr
@@ -144,12 +157,14 @@ class TrainingWorker(QObject):
         """Train, emitting progress; always ends with ``finished`` (after ``diverged`` or ``failed`` if any)."""
         try:
             limit = threadpool_limits(self.blas_threads, user_api="blas") if self.blas_threads else nullcontext()
+            self._team = ThreadTeam(self.snapshot_threads)
             with limit:
                 self._train()
         except Exception as error:  # noqa: BLE001 - reported to the user, never lost in the thread
             traceback.print_exc()
             self.failed.emit(f"Training stopped by an unexpected error: {type(error).__name__}: {error}")
         finally:
+            self._team = None
             self.finished.emit()
 
     def _train(self) -> None:
@@ -206,7 +221,7 @@ class TrainingWorker(QObject):
         if step == self._snapshot_step:
             return
         started = time.perf_counter()
-        snapshot = take_snapshot(self.trainer.model, self.inputs, step)
+        snapshot = take_snapshot(self.trainer.model, self.inputs, step, self._team)
         self._last_snapshot = time.perf_counter()
         cost = self._last_snapshot - started
         self._snapshot_step = step
