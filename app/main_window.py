@@ -34,7 +34,8 @@ from core.config import TrainConfig
 from core.training import EpochProgress, StepProgress
 
 # Measured with bench/gui_responsiveness.py (see its docstring): as the headless command line does, every core
-# trains part of each batch with one BLAS thread each; the GUI thread is idle most of the time.
+# trains part of each batch with one BLAS thread each (one training thread with two BLAS threads is as fast when
+# it works, but its BLAS helper busy-waits against the GUI thread and collapses 3-10x in some runs).
 APP_TRAIN_THREADS = min(2, os.cpu_count() or 1)
 APP_BLAS_THREADS = 1
 CLOSE_TIMEOUT_MS = 1000

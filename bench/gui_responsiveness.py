@@ -11,6 +11,20 @@ threads. The headless reference is what `python main.py train` does: 2 threads s
 here), 1 BLAS thread each. Runs are interleaved (headless, then each app configuration, per repeat) so that a
 noisy neighbour on the machine affects all of them alike; throughput is samples / wall time of the whole run,
 test-set evaluations included, and the ratio compares each app run with the headless runs of the same repeat.
+
+Measured on the 2-core development machine (shared with other work, so figures drift by 10-20% between runs):
+4 repeats of 15 epochs, headless median 12,300 samples/s.
+
+    app config            vs headless   p99 ms   max ms
+    2 threads x 1 BLAS    87% (70-92%)    19.6     35
+    1 thread  x 1 BLAS    61%             11.8     26
+    1 thread  x 2 BLAS    86%             18.0     35   (other runs: 926-4,121 samples/s and 245-375 ms stalls:
+                                                         the OpenBLAS helper busy-waits against the GUI)
+
+The app uses 2 x 1 (app/main_window.py, APP_TRAIN_THREADS and APP_BLAS_THREADS), as the command line does. What is
+left of the gap is the GUI thread's ~10% of a core, mostly pyqtgraph painting the loss plot and the latent
+explorer: PySide6 keeps the GIL through QPainter calls, so the training threads' Python stalls while they paint.
+Without the explorer's and the loss plot's updates, p99 is 3-5 ms.
 """
 from __future__ import annotations
 
