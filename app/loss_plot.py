@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QSi
 
 from core.training import EpochProgress, History, StepProgress
 
-EMA_ALPHA = 0.05          # moving-average weight of the newest step (about the last 20 steps)
+EMA_ALPHA = 0.1           # moving-average weight of the newest step (about the last 10 steps: little lag)
 REFRESH_HZ = 8
 Y_MARGIN = 0.05          # of the data's span, above and below
 Y_SLACK = 1.4            # the y range shrinks once it is this many times the data's span
@@ -126,7 +126,8 @@ class LossPlot(QWidget):
         }
         self.curves["loss"].setZValue(2)      # the moving average on top of its parts
         self.test_curve = pg.PlotDataItem(
-            pen=pg.mkPen(COLORS["test"], width=1, style=Qt.PenStyle.DashLine), symbol="o", symbolSize=7,
+            pen=pg.mkPen(COLORS["test"], width=self.devicePixelRatioF(), style=Qt.PenStyle.DashLine), symbol="o",
+            symbolSize=7,
             symbolBrush=COLORS["test"], symbolPen=pg.mkPen(COLORS["test"]))
         self.test_curve.setZValue(3)
         self.plot_item.addItem(self.test_curve)
@@ -217,7 +218,8 @@ class LossPlot(QWidget):
         """
         pen_color = QColor(color)
         pen_color.setAlpha(alpha)
-        curve = pg.PlotDataItem(pen=pg.mkPen(pen_color, width=width), antialias=smooth,
+        # pyqtgraph's pens are cosmetic (widths in device pixels): scale them for high-DPI screens.
+        curve = pg.PlotDataItem(pen=pg.mkPen(pen_color, width=width * self.devicePixelRatioF()), antialias=smooth,
                                 autoDownsampleFactor=0.5 if smooth else 2.0)
         self.plot_item.addItem(curve)       # applies the PlotItem's downsampling mode: set ours after it
         curve.setDownsampling(auto=True, method="subsample" if smooth else "peak")
