@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,23 +16,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QEventLoop, QPointF, QSettings, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QPointF, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
 
-
-def wait(milliseconds: int) -> None:
-    loop = QEventLoop()
-    QTimer.singleShot(milliseconds, loop.quit)
-    loop.exec()
-
-
-def train(window) -> None:
-    loop = QEventLoop()
-    window.controller.run_finished.connect(loop.quit)
-    window.train()
-    loop.exec()
-    window.controller.run_finished.disconnect(loop.quit)
+from tools.screenshot_main_window import make_application, open_window, save_and_close, train, wait  # noqa: E402
 
 
 def main() -> int:
@@ -42,21 +28,10 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots" / "animate.png")
     parser.add_argument("--dark", action="store_true")
     args = parser.parse_args()
-    app = QApplication(sys.argv[:1])
-    if args.dark:
-        from tools.screenshot_main_window import dark_palette
-
-        app.setStyle("Fusion")
-        app.setPalette(dark_palette())
-    from app.app_settings import AppSettings
-    from app.main_window import MainWindow
+    app = make_application(args.dark)  # noqa: F841  (kept alive while the window exists)
     from core.config import ModelConfig, TrainConfig
 
-    store = QSettings(str(Path(tempfile.mkdtemp()) / "settings.ini"), QSettings.Format.IniFormat)
-    AppSettings(store).save_configs(ModelConfig(kind="ae"), TrainConfig(epochs=args.epochs))
-    window = MainWindow(store)
-    window.resize(1280, 800)
-    window.show()
+    window = open_window(ModelConfig(kind="ae"), TrainConfig(epochs=args.epochs))
     train(window)                                  # an autoencoder first, kept for comparison
     window.animation.keep_for_comparison()
     window.session.dirty = False                   # as if saved: Reset asks nothing
@@ -72,11 +47,7 @@ def main() -> int:
     pixel = scatter.mapFromScene(scatter.view_box.mapViewToScene(middle))
     QTest.mouseClick(scatter.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pixel)
     wait(900)                                      # the preview plays; the marker moves along the path
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    window.grab().save(str(args.out))
-    print(f"{args.out}: {window.width()}x{window.height()}, {window.session.history.steps} steps")
-    window.session.dirty = False
-    window.close()
+    save_and_close(window, args.out)
     return 0
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,11 +16,10 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np  # noqa: E402
-from PySide6.QtCore import QEventLoop, QPointF, QSettings, Qt  # noqa: E402
+from PySide6.QtCore import QPointF, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from tools.screenshot_main_window import dark_palette, wait  # noqa: E402
+from tools.screenshot_main_window import make_application, open_window, save_and_close, train, wait  # noqa: E402
 
 
 def viewport_pixel(explorer, x: float, y: float):
@@ -36,23 +34,11 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots" / "explorer.png")
     parser.add_argument("--dark", action="store_true")
     args = parser.parse_args()
-    app = QApplication(sys.argv[:1])
-    if args.dark:
-        app.setStyle("Fusion")
-        app.setPalette(dark_palette())
-    from app.app_settings import AppSettings
-    from app.main_window import MainWindow
+    app = make_application(args.dark)  # noqa: F841  (kept alive while the window exists)
     from core.config import ModelConfig, TrainConfig
 
-    store = QSettings(str(Path(tempfile.mkdtemp()) / "settings.ini"), QSettings.Format.IniFormat)
-    AppSettings(store).save_configs(ModelConfig(), TrainConfig(epochs=args.epochs))
-    window = MainWindow(store)
-    window.resize(1280, 800)
-    window.show()
-    loop = QEventLoop()
-    window.controller.run_finished.connect(loop.quit)
-    window.train()
-    loop.exec()
+    window = open_window(ModelConfig(), TrainConfig(epochs=args.epochs))
+    train(window)
     wait(500)
     explorer = window.explorer
     viewport = explorer.scatter.viewport()
@@ -75,11 +61,7 @@ def main() -> int:
     hovered = int(np.argmax(codes[:, 1] - 0.3 * np.abs(codes[:, 0])))   # a point near the top, clear of the drag
     QTest.mouseMove(viewport, viewport_pixel(explorer, *codes[hovered]))
     wait(400)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    window.grab().save(str(args.out))
-    print(f"{args.out}: {window.session.history.steps} steps")
-    window.session.dirty = False
-    window.close()
+    save_and_close(window, args.out)
     return 0
 
 

@@ -44,35 +44,59 @@ def wait(milliseconds: int) -> None:
     loop.exec()
 
 
+def make_application(dark: bool) -> QApplication:
+    """The QApplication for a screenshot; ``dark`` draws it with a dark palette (Fusion style)."""
+    app = QApplication(sys.argv[:1])
+    if dark:
+        app.setStyle("Fusion")
+        app.setPalette(dark_palette())
+    return app
+
+
+def open_window(model_config, train_config):
+    """A shown 1280x800 MainWindow whose settings (in a temporary file) hold these configurations."""
+    from app.app_settings import AppSettings
+    from app.main_window import MainWindow
+
+    store = QSettings(str(Path(tempfile.mkdtemp()) / "settings.ini"), QSettings.Format.IniFormat)
+    AppSettings(store).save_configs(model_config, train_config)
+    window = MainWindow(store)
+    window.resize(1280, 800)
+    window.show()
+    return window
+
+
+def train(window) -> None:
+    """Press Train and wait until the run has finished."""
+    loop = QEventLoop()
+    window.controller.run_finished.connect(loop.quit)
+    window.train()
+    loop.exec()
+    window.controller.run_finished.disconnect(loop.quit)
+
+
+def save_and_close(window, out: Path) -> None:
+    """Grab the window into ``out`` and close it without asking to save."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    window.grab().save(str(out))
+    print(f"{out}: {window.width()}x{window.height()}, {window.session.history.steps} steps")
+    window.session.dirty = False   # nothing to ask about
+    window.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots" / "main_window.png")
     parser.add_argument("--dark", action="store_true")
     args = parser.parse_args()
-    app = QApplication(sys.argv[:1])
-    if args.dark:
-        app.setStyle("Fusion")
-        app.setPalette(dark_palette())
-    from app.app_settings import AppSettings
-    from app.main_window import MainWindow
+    app = make_application(args.dark)  # noqa: F841  (kept alive while the window exists)
     from core.config import ModelConfig, TrainConfig
 
-    store = QSettings(str(Path(tempfile.mkdtemp()) / "settings.ini"), QSettings.Format.IniFormat)
-    AppSettings(store).save_configs(ModelConfig(), TrainConfig(epochs=args.epochs))
-    window = MainWindow(store)
-    window.resize(1280, 800)
-    window.show()
-    loop = QEventLoop()
-    window.controller.run_finished.connect(loop.quit)
-    window.train()
-    loop.exec()
+    window = open_window(ModelConfig(), TrainConfig(epochs=args.epochs))
+    train(window)
     wait(400)                      # the last snapshot and plot refresh
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    window.grab().save(str(args.out))
-    print(f"{args.out}: {window.width()}x{window.height()}, {window.session.history.steps} steps")
-    window.session.dirty = False   # nothing to ask about
-    window.close()
+    save_and_close(window, args.out)
     return 0
 
 
