@@ -8,14 +8,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import Enum
 
-import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from app.session import Session
 from app.training_worker import ModelSnapshot, ParkingControl, SnapshotInputs, TrainingWorker, take_snapshot
+from core.data import images_to_float
 from core.training import EpochProgress, StepProgress
 
-PIXEL_SCALE = np.float32(1 / 255)
 
 
 class RunState(Enum):
@@ -144,8 +143,8 @@ class TrainingController(QObject):
     def snapshot_inputs(self) -> SnapshotInputs:
         session = self.session
         test = session.dataset.test_images
-        explorer = test[session.explorer_indices()].astype(session.model.dtype) * PIXEL_SCALE
-        strip = test[session.strip_indices()].astype(session.model.dtype) * PIXEL_SCALE
+        explorer = images_to_float(test[session.explorer_indices()], session.model.dtype)
+        strip = images_to_float(test[session.strip_indices()], session.model.dtype)
         prior = session.prior_draws() if session.model_config.kind == "vae" else None
         return SnapshotInputs(explorer, strip, prior)
 

@@ -15,11 +15,11 @@ from typing import Iterator
 import numpy as np
 
 from core.config import TrainConfig
+from core.data import images_to_float
 from core.data_parallel import ParallelForwardBackward
 from core.models import AutoEncoder, LossParts
 from core.optim import Adam, SGD
 
-PIXEL_SCALE = np.float32(1 / 255)
 # Independent random streams, all derived from the run's seed.
 SHUFFLE_STREAM, NOISE_STREAM, TEST_NOISE_STREAM = 0, 1, 2
 
@@ -199,7 +199,7 @@ class Trainer:
 
     def evaluate_test(self) -> LossParts:
         """The test set's per-image losses; for the VAE the single-sample negative ELBO with beta = 1."""
-        x = self.test_images.astype(self.model.dtype) * PIXEL_SCALE
+        x = images_to_float(self.test_images, self.model.dtype)
         eps = None
         if self.model.config.kind == "vae":
             eps = np.random.default_rng((self.config.seed, TEST_NOISE_STREAM)).standard_normal(
@@ -222,5 +222,5 @@ class Trainer:
         indices = self._epoch_order[1][batch * size:(batch + 1) * size]
         if self._batch is None or self._batch.shape[0] != len(indices):
             self._batch = np.empty((len(indices), self.train_images.shape[1]), dtype=self.model.dtype)
-        np.multiply(self.train_images[indices], PIXEL_SCALE, out=self._batch)
+        np.divide(self.train_images[indices], 255, out=self._batch)      # as images_to_float, into the buffer
         return self._batch
