@@ -1,10 +1,8 @@
 """The headless command line, run as a user runs it: a subprocess of main.py."""
 import json
-import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
