@@ -200,6 +200,11 @@ class LatentScatter(pg.PlotWidget):
         """Draw the star marker (the user's drawing) at plane point (2,), or hide it."""
         self._star.setData(pos=np.zeros((0, 2)) if point is None else np.asarray(point, dtype=float)[None])
 
+    def star(self) -> np.ndarray | None:
+        """The plane point (2,) marked by the star, or None."""
+        x, y = self._star.getData()
+        return None if len(x) == 0 else np.array([x[0], y[0]])
+
     def set_pinned(self, positions: np.ndarray) -> None:
         """Ring the pinned points at positions (m, 2)."""
         self._pins.setData(pos=np.asarray(positions, dtype=float).reshape(-1, 2))

@@ -5,13 +5,14 @@ Public API (the main window feeds it; it never trains, encodes or reads model we
     explorer = LatentExplorer(class_names)                  # e.g. "0".."9" or the Fashion-MNIST names
     explorer.set_data(codes, labels, images, log_var, reconstructions)   # about once a second; keeps pan/zoom
     explorer.set_decoder(decode)                            # decode(z (k, d)) -> (k, 784) float in [0, 1]; None: off
-    explorer.set_drawn_point(z)                             # star + reconstruction of the drawing pad's code
+    explorer.set_drawn_point(z, keep_probe)                 # star + reconstruction of the drawing pad's code
     explorer.show_principal_plane() / show_dimensions(i, j) # which plane of a latent space larger than 2
     explorer.fit_view()
     explorer.point_decoded                                  # Signal(np.ndarray (d,)): the latent vector just decoded
     explorer.point_clicked                                  # Signal(int): the test point under a plain click
     explorer.set_path(path) / set_path_marker(i)           # draw a latent path (k, d), e.g. an interpolation
     explorer.decoded_image()                                # the last decoded (784,) image
+    explorer.drawn_point()                                  # the starred latent vector (d,) or None
     explorer.plane()                                        # the LatentPlane shown (core/projection.py)
 
 Mouse: press or drag to decode, Shift+drag (or middle-drag) to pan, wheel or right-drag to zoom, Ctrl+click a
@@ -257,11 +258,15 @@ class LatentExplorer(QWidget):
         if decode is not None and self._probe is not None:
             self._decode_probe()
 
-    def set_drawn_point(self, z: np.ndarray | None) -> None:
-        """Mark the drawing pad's code z (d,) with a star and show its reconstruction; None removes the star."""
+    def set_drawn_point(self, z: np.ndarray | None, keep_probe: bool = False) -> None:
+        """Mark the drawing pad's code z (d,) with a star and show its reconstruction; None removes the star.
+
+        keep_probe: move only the star when the decoded panel shows a point the user chose since (for the same
+        drawing encoded by a newer model)."""
+        showing_drawing = self._probe is None or self._probe is self._drawn
         self._drawn = None if z is None else np.asarray(z, dtype=np.float64).reshape(-1)
         self._update_star()
-        if self._drawn is not None and self._decode is not None:
+        if self._drawn is not None and self._decode is not None and (showing_drawing or not keep_probe):
             self._set_probe(self._drawn)
 
     def set_path(self, path: np.ndarray | None, index: int | None = None) -> None:
@@ -290,6 +295,10 @@ class LatentExplorer(QWidget):
     def fit_view(self) -> None:
         """Frame all points."""
         self.scatter.fit()
+
+    def drawn_point(self) -> np.ndarray | None:
+        """The drawing pad's latent vector (d,) marked with the star, or None."""
+        return None if self._drawn is None else self._drawn.copy()
 
     def decoded_image(self) -> np.ndarray | None:
         """The last decoded image (784,) float, or None."""

@@ -13,12 +13,13 @@ import numpy as np
 from PySide6.QtCore import QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication, QFileDialog, QLabel, QMainWindow, QMessageBox, QScrollArea, QSizePolicy, QSplitter, QStyle,
-    QVBoxLayout, QWidget,
+    QApplication, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QScrollArea, QSizePolicy, QSplitter,
+    QStyle, QVBoxLayout, QWidget,
 )
 
 from app.app_settings import AppSettings
 from app.datasets import DatasetCatalog
+from app.drawing_pad import DrawingPad
 from app.image_strip import ImageStrip
 from app.loss_plot import LossPlot
 from app.message_bar import MessageBar
@@ -31,6 +32,7 @@ from core.checkpoint import CheckpointError
 from core.data import Dataset, DatasetError
 from core.download import download_mnist
 from core.config import TrainConfig
+from core.models import EncoderSnapshot
 from core.training import EpochProgress, StepProgress
 
 # Measured with bench/gui_responsiveness.py (see its docstring): as the headless command line does, every core
@@ -75,6 +77,7 @@ class MainWindow(QMainWindow):
         self._auto_fit = True       # frame the latent codes as they move, until the user pans or zooms
         self._explorer_labels = np.zeros(0, dtype=np.intp)
         self._explorer_images = np.zeros((0, 784), dtype=np.uint8)
+        self._encoder: EncoderSnapshot | None = None     # the latest snapshot's, for the drawing pad
 
         self.panel = SettingsPanel()
         self.loss_plot = LossPlot(self.session.history, self.session.model_config.kind)
@@ -86,6 +89,8 @@ class MainWindow(QMainWindow):
         self.sample_strip.grid.min_label_width = self.reconstruction_strip.grid.min_label_width = label_width
         self.explorer = self._make_explorer(dataset.class_names)
         self.run_status = RunStatus(self.session.batch_sizes)
+        self.drawing_pad = DrawingPad()
+        self.drawing_column = self._make_drawing_column()
         self.animation = AnimationTools(self) if AnimationTools is not None else None
         self._build_actions()
         self._build_menus_and_toolbar()
@@ -120,6 +125,25 @@ class MainWindow(QMainWindow):
         explorer.class_names = tuple(class_names)
         explorer.scatter.view_box.sigRangeChangedManually.connect(self._on_explorer_view_changed_manually)
         return explorer
+
+    def _make_drawing_column(self) -> QWidget:
+        """The drawing pad in a column beside the explorer, hidden until the Draw action shows it. Beside the
+        explorer, not in a dock: a dock would take its width from the loss plot too, which has none to spare."""
+        title = QLabel("Draw a digit")
+        title.setObjectName("panelTitle")
+        hint = QLabel("It is encoded as you draw, starred in the latent plot and decoded.")
+        hint.setObjectName("hint")
+        hint.setWordWrap(True)
+        column = QWidget()
+        layout = QVBoxLayout(column)
+        layout.setContentsMargins(0, 6, 6, 6)
+        layout.addWidget(title)
+        layout.addWidget(self.drawing_pad)
+        layout.addWidget(hint)
+        layout.addStretch(1)
+        column.setFixedWidth(self.drawing_pad.sizeHint().width() + 6)
+        column.hide()
+        return column
 
     def _action(self, text: str, slot, shortcut: QKeySequence | str | None = None, tip: str = "",
                 icon: QStyle.StandardPixmap | None = None) -> QAction:
@@ -170,6 +194,9 @@ class MainWindow(QMainWindow):
         self.fit_action = self._action("&Fit Latent View", self._fit_explorer, "Ctrl+F",
                                        "Frame all points of the latent space, and follow them as they move.")
         self.about_action = self._action("&About Latent Lab", self.show_about, None, "About this app.")
+        self.draw_action = self._action("&Draw", self._on_draw_action_toggled, "Ctrl+D",
+                                        "Draw a digit with the mouse and see it encoded and decoded live (Ctrl+D).")
+        self.draw_action.setCheckable(True)
 
     def _build_menus_and_toolbar(self) -> None:
         menu = self.menuBar()
@@ -201,6 +228,8 @@ class MainWindow(QMainWindow):
         self.save_action.setIconText("Save")
         if self.animation is not None:
             self.animation.install(file_menu, self.open_npz_action, view_menu, toolbar)
+        toolbar.addAction(self.draw_action)
+        view_menu.addAction(self.draw_action)
         view_menu.addSeparator()
         view_menu.addAction(toolbar.toggleViewAction())
         self.panel.set_dataset_actions([self.open_npz_action, self.open_idx_action, self.download_action])
@@ -229,7 +258,13 @@ class MainWindow(QMainWindow):
         self.bottom_splitter.setStretchFactor(1, 2)
         self.view_splitter = QSplitter(Qt.Orientation.Vertical)
         self.view_splitter.setObjectName("viewSplitter")
-        self.view_splitter.addWidget(self.explorer)
+        explorer_row = QWidget()
+        self.explorer_row_layout = QHBoxLayout(explorer_row)
+        self.explorer_row_layout.setContentsMargins(0, 0, 0, 0)
+        self.explorer_row_layout.setSpacing(0)
+        self.explorer_row_layout.addWidget(self.explorer, 1)
+        self.explorer_row_layout.addWidget(self.drawing_column)
+        self.view_splitter.addWidget(explorer_row)
         # The Animate view takes the place of the loss plot and strips while it is on.
         lower = self.animation.views(self.bottom_splitter) if self.animation is not None else self.bottom_splitter
         self.view_splitter.addWidget(lower)
@@ -271,6 +306,8 @@ class MainWindow(QMainWindow):
         panel.lr_changed.connect(self.controller.set_lr)
         panel.beta_changed.connect(self.controller.set_beta)
         self.loss_plot.log_scale_toggled.connect(self.log_action.setChecked)
+        self.drawing_pad.drawing_changed.connect(self._on_drawing_pad_drawing_changed)
+        self.drawing_pad.drawing_cleared.connect(self._on_drawing_pad_drawing_cleared)
 
     # ---- training commands ------------------------------------------------------------------------------------
     @Slot()
@@ -453,7 +490,7 @@ class MainWindow(QMainWindow):
                                     f"images")
         if tuple(dataset.class_names) != getattr(self.explorer, "class_names", ()):
             explorer = self._make_explorer(dataset.class_names)
-            self.view_splitter.replaceWidget(0, explorer)
+            self.explorer_row_layout.replaceWidget(self.explorer, explorer)
             self.explorer.deleteLater()
             self.explorer = explorer
             if self.animation is not None:
@@ -491,12 +528,30 @@ class MainWindow(QMainWindow):
             self.explorer.set_data(snapshot.codes, self._explorer_labels, self._explorer_images, snapshot.log_var,
                                    snapshot.reconstructions)
             self.explorer.set_decoder(snapshot.decoder.decode)
+        self._encoder = snapshot.encoder
+        self._show_drawing(keep_probe=True)      # the star follows training
         self.reconstruction_strip.set_rows([self._strip_images, snapshot.strip_reconstructions])
         if self.animation is not None:
             self.animation.add_snapshot(snapshot, self._explorer_labels)
         if snapshot.prior_samples is not None:
             half = len(snapshot.prior_samples) // 2
             self.sample_strip.set_rows([snapshot.prior_samples[:half], snapshot.prior_samples[half:]])
+
+    def _show_drawing(self, keep_probe: bool = False) -> None:
+        """Encode the pad's drawing with the latest encoder snapshot and star it in the explorer (if the pad is
+        shown and has ink). Before any snapshot, the session's model may encode it only while no run trains it."""
+        if not hasattr(self.explorer, "set_drawn_point") or not self.draw_action.isChecked():
+            return
+        image = self.drawing_pad.image()
+        if not image.any():
+            return
+        if self._encoder is not None:
+            z = self._encoder.encode_mean(image[None])[0]
+        elif self.controller.state is RunState.IDLE:
+            z = self.session.model.encode(image[None])[0][0]
+        else:
+            z = None
+        self.explorer.set_drawn_point(z, keep_probe)
 
     @Slot()
     def _fit_explorer(self) -> None:
@@ -613,6 +668,24 @@ class MainWindow(QMainWindow):
         if self.animation is not None:
             self.animation.run_finished()
         self._update_actions()
+
+    # ---- slots: the drawing pad -------------------------------------------------------------------------------
+    @Slot(object)
+    def _on_drawing_pad_drawing_changed(self, image: np.ndarray) -> None:
+        self._show_drawing()
+
+    @Slot()
+    def _on_drawing_pad_drawing_cleared(self) -> None:
+        if hasattr(self.explorer, "set_drawn_point"):
+            self.explorer.set_drawn_point(None)
+
+    @Slot(bool)
+    def _on_draw_action_toggled(self, shown: bool) -> None:
+        self.drawing_column.setVisible(shown)
+        if shown:
+            self._show_drawing()
+        elif hasattr(self.explorer, "set_drawn_point"):
+            self.explorer.set_drawn_point(None)
 
     # ---- slots: the panel -------------------------------------------------------------------------------------
     @Slot(str)

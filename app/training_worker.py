@@ -1,11 +1,11 @@
 """The training worker: a QObject that runs core's Trainer on its own QThread and reports to the GUI.
 
 It sends small frozen records and fresh arrays only, throttled on its own clock: step records at most every
-PROGRESS_INTERVAL seconds; a ModelSnapshot (decoder weights, encoded test images, the strips) about once a second,
-after each epoch unless the last is under EPOCH_SNAPSHOT_GAP old, and when a run pauses or ends. It never touches
-a widget. The GUI steers it by calling its methods directly (``set_lr``, ``control.pause()``...): they set plain
-attributes and events, because a queued slot would not run until training ended (this thread's event loop is busy
-inside ``run``).
+PROGRESS_INTERVAL seconds; a ModelSnapshot (encoder and decoder weights, encoded test images, the strips) about
+once a second, after each epoch unless the last is under EPOCH_SNAPSHOT_GAP old, and when a run pauses or ends. It
+never touches a widget. The GUI steers it by calling its methods directly (``set_lr``, ``control.pause()``...): they
+set plain attributes and events, because a queued slot would not run until training ended (this thread's event
+loop is busy inside ``run``).
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 from threadpoolctl import threadpool_limits
 
-from core.models import AutoEncoder, DecoderSnapshot
+from core.models import AutoEncoder, DecoderSnapshot, EncoderSnapshot
 from core.parallel import ThreadTeam
 from core.training import EpochProgress, StepProgress, Trainer, TrainingControl, TrainingDiverged
 
@@ -47,12 +47,14 @@ class SnapshotInputs:
 class ModelSnapshot:
     """The model's view of the fixed inputs at one step. All arrays are private copies.
 
+    encoder: the encoder's weights, to encode new images such as the drawing pad's;
     codes: (n, latent_dim) means (VAE) or codes (AE) of the explorer images; log_var: (n, latent_dim) or None;
     reconstructions: (n, 784) float32 in [0, 1]; strip_reconstructions: (k, 784); prior_samples: (m, 784) or None.
     """
 
     step: int
     decoder: DecoderSnapshot
+    encoder: EncoderSnapshot
     codes: np.ndarray
     log_var: np.ndarray | None
     reconstructions: np.ndarray
@@ -77,7 +79,8 @@ def take_snapshot(model: AutoEncoder, inputs: SnapshotInputs, step: int, team: T
     samples = None
     if inputs.prior_draws is not None and model.config.kind == "vae":
         samples = model.decode(inputs.prior_draws)
-    return ModelSnapshot(step, model.decoder_snapshot(), codes, log_var, reconstructions, strip, samples)
+    return ModelSnapshot(step, model.decoder_snapshot(), model.encoder_snapshot(), codes, log_var, reconstructions,
+                         strip, samples)
 
 
 class ParkingControl(TrainingControl):

@@ -46,6 +46,26 @@ class DecoderSnapshot:
         return sigmoid(mlp_apply(list(self.weights), self.activation, z))
 
 
+@dataclass(frozen=True)
+class EncoderSnapshot:
+    """A private copy of the encoder trunk's weights and its mean head, safe to encode with on any thread."""
+
+    trunk: tuple[tuple[np.ndarray, np.ndarray], ...]
+    mean_head: tuple[np.ndarray, np.ndarray]   # the AE's "code" head or the VAE's "mu" head
+    activation: str
+
+    @property
+    def input_dim(self) -> int:
+        return self.trunk[0][0].shape[0]
+
+    def encode_mean(self, x: np.ndarray) -> np.ndarray:
+        """x (n, input_dim) in [0, 1] -> the codes (AE) or posterior means (VAE), (n, latent_dim)."""
+        x = np.asarray(x, dtype=self.trunk[0][0].dtype).reshape(-1, self.input_dim)
+        h = mlp_apply(list(self.trunk), self.activation, x, activate_last=True)
+        W, b = self.mean_head
+        return h @ W + b
+
+
 class AutoEncoder:
     """Deterministic autoencoder: z = encoder(x), loss = reconstruction only."""
 
@@ -97,6 +117,12 @@ class AutoEncoder:
     def decoder_snapshot(self) -> DecoderSnapshot:
         """Copy the decoder's weights (about 0.1 ms for the default model)."""
         return DecoderSnapshot(tuple((W.copy(), b.copy()) for W, b in self._weights(self.decoder)), self.config.activation)
+
+    def encoder_snapshot(self) -> EncoderSnapshot:
+        """Copy the encoder trunk's weights and the mean head (the first head: "code" or "mu")."""
+        head = self.heads[self.head_names[0]].params
+        return EncoderSnapshot(tuple((W.copy(), b.copy()) for W, b in self._weights(self.trunk)),
+                               (head["W"].copy(), head["b"].copy()), self.config.activation)
 
     # ---- inference (pure) -----------------------------------------------------------------------
     def encode(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
