@@ -7,9 +7,8 @@ import time
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QThread, Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QMessageBox
 
 from app.main_window import MainWindow
 from app.training_controller import RunState
