@@ -69,8 +69,10 @@ def save_checkpoint(path: str | os.PathLike, checkpoint: Checkpoint) -> None:
         raise
 
 
-def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
-    """Read a checkpoint written by ``save_checkpoint``. Raises CheckpointError."""
+def load_checkpoint(path: str | os.PathLike, threads: int = 1) -> Checkpoint:
+    """Read a checkpoint written by ``save_checkpoint``; its optimizer updates on ``threads`` threads.
+
+    Raises CheckpointError."""
     path = Path(path)
     try:
         with np.load(path, allow_pickle=False) as archive:
@@ -90,7 +92,7 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     for name, target in model.parameters.values.items():
         target[...] = _array(path, arrays, f"param/{name}", target.shape)
     optimizer = build_optimizer(train_config.optimizer, model.parameters.flat, metadata["optimizer"]["lr"],
-                                train_config.momentum)
+                                train_config.momentum, threads)
     expected = optimizer.state_dict()
     optimizer.load_state_dict({key: _array(path, arrays, f"optimizer/{key}", value.shape) for key, value in expected.items()})
     history_arrays = {key: _array(path, arrays, f"history/{key}", None) for key in ("loss", "rec", "kl")}

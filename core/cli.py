@@ -121,7 +121,7 @@ def _make_trainer(args: argparse.Namespace, resources: Path) -> tuple[Trainer, s
         print(f"\rdownloading MNIST: {done / max(total, 1):6.1%}", end="", file=sys.stderr, flush=True)
 
     if args.resume:
-        saved = load_checkpoint(args.resume)
+        saved = load_checkpoint(args.resume, threads=THREADS)
         dataset = load_dataset(saved.dataset, bundled_path=resources / "mnist5k.npz", cache_dir=default_cache_dir(),
                                progress=download_progress)
         config = TrainConfig(**{**saved.train_config.to_dict(), "epochs": args.epochs})
