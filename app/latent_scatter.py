@@ -125,7 +125,7 @@ class LatentScatter(pg.PlotWidget):
         for item in self._posterior:
             self._add(item, 4)
         self._add(self._pins, 5)
-        self._add(self._star, 6)
+        self._add(self._star, 11)               # above the crosshair, which often marks the same point
         self._add(self._path, 7)
         self._add(self._path_ends, 7)
         self._add(self._path_marker, 8)
