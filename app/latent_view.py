@@ -347,6 +347,7 @@ class LatentExplorer(QWidget):
         self._update_pinned_strip()
         if self._hovered >= 0:
             self._show_posterior(self._hovered)
+            self.hover_card.set_card(self._card(self._hovered))    # the new reconstruction, without a mouse move
         if not _same_plane(previous, self._plane):
             self.scatter.manifold.refresh_later()
         if fit:

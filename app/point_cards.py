@@ -62,11 +62,15 @@ class HoverCard(QFrame):
         grid.addWidget(_small_label("reconstruction"), 2, 1, Qt.AlignmentFlag.AlignHCenter)
         self.hide()
 
-    def show_card(self, card: PointCard, cursor: QPoint) -> None:
-        """Show `card` beside `cursor` (parent coordinates), flipped to stay inside the parent."""
+    def set_card(self, card: PointCard) -> None:
+        """Show `card`'s images and caption where the card is (e.g. a newer reconstruction of the same point)."""
         self._original.set_image(card.image)
         self._reconstruction.set_image(card.reconstruction)
         self._caption.setText(card.caption)
+
+    def show_card(self, card: PointCard, cursor: QPoint) -> None:
+        """Show `card` beside `cursor` (parent coordinates), flipped to stay inside the parent."""
+        self.set_card(card)
         self.adjustSize()
         offset = 18
         parent = self.parentWidget().rect()
@@ -83,6 +87,10 @@ class HoverCard(QFrame):
     def original_image(self) -> np.ndarray | None:
         """The shown test image, (28, 28) uint8, or None."""
         return self._original.image()
+
+    def reconstruction_image(self) -> np.ndarray | None:
+        """The shown reconstruction, (28, 28) uint8, or None."""
+        return self._reconstruction.image()
 
 
 class PinnedStrip(QWidget):

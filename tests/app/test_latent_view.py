@@ -149,6 +149,17 @@ def test_hover_shows_the_thumbnail_of_the_point_under_the_cursor(explorer, qtbot
     qtbot.waitUntil(lambda: not explorer.hover_card.isVisible(), timeout=1000)
 
 
+def test_hover_card_shows_the_new_reconstruction_after_set_data(explorer, qtbot):
+    codes, labels, images, reconstructions = grid_data()
+    show(explorer, codes, labels, images, reconstructions)
+    index = 17
+    QTest.mouseMove(explorer.scatter.viewport(), viewport_pos(explorer, *codes[index]))
+    qtbot.waitUntil(explorer.hover_card.isVisible, timeout=1000)
+    newer = 1.0 - reconstructions                      # what a further-trained model might reconstruct
+    explorer.set_data(codes, labels, images, reconstructions=newer)
+    np.testing.assert_array_equal(explorer.hover_card.reconstruction_image(), to_gray8(newer[index]))
+
+
 def test_set_data_keeps_the_users_view_range(explorer, qtbot):
     codes, labels, images, _ = grid_data()
     show(explorer, codes, labels, images)
