@@ -1,0 +1,109 @@
+"""The window's model files: Save, Save As, Open Model, and asking to save before a trained model is replaced.
+
+Checkpoints are written only while no step runs (the training controller's when_model_free).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from app.session import Session
+from core.checkpoint import CheckpointError
+
+if TYPE_CHECKING:
+    from app.main_window import MainWindow
+
+
+class FileCommands:
+    """Saving and opening the window's model. ``close_timeout_ms`` bounds the wait for a run to end before a
+    checkpoint replaces the model."""
+
+    def __init__(self, window: MainWindow, close_timeout_ms: int) -> None:
+        self.window = window
+        self.close_timeout_ms = close_timeout_ms
+
+    def save(self) -> bool:
+        if self.window.session.path is None:
+            return self.save_as()
+        return self.write_checkpoint(self.window.session.path)
+
+    def save_as(self) -> bool:
+        window = self.window
+        suggested = str(Path(window.app_settings.last_folder() or Path.home()) / "model.npz")
+        path, _ = QFileDialog.getSaveFileName(window, "Save Model", suggested, "Latent Lab checkpoints (*.npz)")
+        if not path:
+            return False
+        if not path.endswith(".npz"):
+            path += ".npz"
+        return self.write_checkpoint(Path(path))
+
+    def write_checkpoint(self, path: Path) -> bool:
+        """Save now when no step runs, else as soon as the run has paused (it resumes afterwards)."""
+        window = self.window
+        result = []
+
+        def write() -> None:
+            try:
+                window.session.save(path)
+            except OSError as error:
+                window.message_bar.show_message(f"Could not save {path}: {error.strerror or error}.", "error")
+                result.append(False)
+                return
+            window.app_settings.set_last_folder(str(path.parent))
+            window.setWindowTitle(f"{path.name}[*] — Latent Lab")
+            window.setWindowModified(False)
+            window.statusBar().showMessage(f"Saved {path}", 5000)
+            result.append(True)
+
+        window.controller.when_model_free(write)
+        return bool(result and result[0])
+
+    def open_checkpoint(self, path: str | Path | None = None) -> bool:
+        """Open a checkpoint (asking for the file when ``path`` is None); on failure nothing changes."""
+        window = self.window
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(window, "Open Model", window.app_settings.last_folder(),
+                                                  "Latent Lab checkpoints (*.npz);;All files (*)")
+            if not path:
+                return False
+        path = Path(path)
+        try:
+            checkpoint = Session.read_checkpoint(path)
+        except CheckpointError as error:
+            window.message_bar.show_message(f"Could not open the model. {error}.", "error")
+            return False
+        window.controller.shutdown(self.close_timeout_ms)       # before asking: saving needs a still model
+        if not self.maybe_save():
+            return False
+        note = window.dataset_commands.switch_dataset_for(checkpoint.dataset)
+        window.session.adopt(checkpoint, path)
+        window.app_settings.set_last_folder(str(path.parent))
+        window.panel.set_configs(window.session.model_config, window.session.train_config)
+        window._show_model()
+        window.setWindowTitle(f"{path.name}[*] — Latent Lab")
+        if note:
+            window.message_bar.show_message(note, "info")
+        else:
+            window.message_bar.hide()
+        window.statusBar().showMessage(f"Opened {path}: {window.session.history.steps:,} steps trained.", 5000)
+        return True
+
+    def ask_to_save(self) -> QMessageBox.StandardButton:
+        """Save, Discard or Cancel for a model trained since it was saved."""
+        return QMessageBox.question(
+            self.window, "Save the model?", "The model has been trained since it was last saved. Save it?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save)
+
+    def maybe_save(self) -> bool:
+        """True when the current model may be replaced: saved, discarded, or nothing to save. Call it with no
+        run in progress (a save during a run waits for a pause, so it would not be done on return)."""
+        window = self.window
+        if not window.session.dirty:
+            return True
+        answer = window.ask_to_save()       # the window's, which tests replace
+        if answer == QMessageBox.StandardButton.Save:
+            return window.save()
+        return answer == QMessageBox.StandardButton.Discard

@@ -1,0 +1,122 @@
+"""How the window shows a training run: the controller's signals update the loss plot, the run status, the status
+and message bars, the snapshots in the explorer and strips, and which actions are enabled.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PySide6.QtCore import QObject, Slot
+
+from app.training_controller import RunState, TrainingController
+from app.training_worker import ModelSnapshot
+from app.window_actions import update_actions
+from core.training import EpochProgress, StepProgress
+
+if TYPE_CHECKING:
+    from app.main_window import MainWindow
+
+
+class RunDisplay(QObject):
+    """Receives the training controller's signals on the GUI thread and shows them in ``window``."""
+
+    def __init__(self, window: MainWindow, controller: TrainingController) -> None:
+        super().__init__(window)
+        self.window = window
+        controller.run_started.connect(self._on_run_started)
+        controller.state_changed.connect(self._on_state_changed)
+        controller.progressed.connect(self._on_progressed)
+        controller.epoch_finished.connect(self._on_epoch_finished)
+        controller.snapshot_ready.connect(self._on_snapshot_ready)
+        controller.diverged.connect(self._on_diverged)
+        controller.failed.connect(self._on_failed)
+        controller.run_finished.connect(self._on_run_finished)
+
+    @Slot()
+    def _on_run_started(self) -> None:
+        window = self.window
+        session = window.session
+        epochs = session.run_config().epochs
+        window.run_status.start_run(session.history.steps, epochs, session.batches_per_epoch)
+        window.loss_plot.set_expected_steps(epochs * session.batches_per_epoch)
+
+    @Slot(object)
+    def _on_state_changed(self, state: RunState) -> None:
+        window = self.window
+        if state is RunState.RUNNING:
+            window.run_status.resume()
+            window.statusBar().showMessage("Training…")
+        elif state is RunState.PAUSED:
+            window.run_status.pause()
+            window.statusBar().showMessage("Paused. Press Space to resume, or Step to train on one batch.")
+        update_actions(window)
+
+    @Slot(list)
+    def _on_progressed(self, records: list[StepProgress]) -> None:
+        window = self.window
+        window.loss_plot.append_steps(records)
+        window.run_status.add_steps(records)
+        if not window.isWindowModified():
+            window.setWindowModified(True)
+        if window.session.trained and window.panel.lock_label.isHidden():
+            update_actions(window)
+
+    @Slot(object)
+    def _on_epoch_finished(self, record: EpochProgress) -> None:
+        window = self.window
+        window.loss_plot.add_epoch(record)
+        window.statusBar().showMessage(f"Epoch {record.epoch + 1}: test loss {record.test_loss:.2f}, "
+                                       f"training loss {record.train_loss:.2f}", 8000)
+
+    @Slot(object)
+    def _on_snapshot_ready(self, snapshot: ModelSnapshot) -> None:
+        window = self.window
+        window._show_snapshot(snapshot)
+        if window._auto_fit and self._codes_need_framing(snapshot.codes):
+            window.explorer.fit_view()
+
+    def _codes_need_framing(self, codes: np.ndarray) -> bool:
+        """Whether the codes left the explorer's view or fill little of it. Refitting on every snapshot would
+        redraw the plot's axes each time, the costliest part of a repaint while training runs."""
+        window = self.window
+        if not hasattr(window.explorer, "fit_view"):
+            return False
+        try:
+            plane = window.explorer.plane()
+            (x0, x1), (y0, y1) = window.explorer.scatter.view_box.viewRange()
+        except AttributeError:
+            return True
+        if plane is None or codes.shape[1] < 2:
+            return True
+        points = plane.to_plane(codes)
+        low, high = points.min(axis=0), points.max(axis=0)
+        outside = low[0] < x0 or low[1] < y0 or high[0] > x1 or high[1] > y1
+        small = (high[0] - low[0]) < 0.5 * (x1 - x0) and (high[1] - low[1]) < 0.5 * (y1 - y0)
+        return outside or small
+
+    @Slot(str)
+    def _on_diverged(self, message: str) -> None:
+        window = self.window
+        lower = max(window.session.train_config.lr / 10, window.panel.lr_spin.minimum())
+        window.message_bar.show_message(
+            message, "warning", (f"Set the learning rate to {lower:g}", lambda: window.panel.lr_spin.setValue(lower)))
+        window.statusBar().showMessage("Training diverged; the weights were rolled back.", 8000)
+
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        self.window.message_bar.show_message(message, "error")
+
+    @Slot()
+    def _on_run_finished(self) -> None:
+        window = self.window
+        window.run_status.finish_run()
+        session = window.session
+        if session.history.epochs and session.history.epochs[-1].step == session.history.steps \
+                and session.epochs_done >= session.train_config.epochs:
+            last = session.history.epochs[-1]
+            window.statusBar().showMessage(f"Finished epoch {last.epoch + 1}: test loss {last.test_loss:.2f}.")
+        elif not window.message_bar.isVisible():
+            window.statusBar().showMessage(f"Stopped at step {session.history.steps:,}.")
+        if window.animation is not None:
+            window.animation.run_finished()
+        update_actions(window)
