@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from app.end_picker import EndPicker
 from app.export_worker import ExportJob
+from app.form_rows import widget_row
 from app.frame_player import FramePlayer, FrameView, tile_strip
 from app.spec_form import SpecForm
 from core.animation import InterpolationSpec, interpolation_frames, mean_codes, model_title
@@ -100,10 +101,10 @@ class AnimationPanel(QWidget):
         models = QVBoxLayout()
         models.setContentsMargins(0, 0, 0, 0)
         models.addWidget(QLabel("Beside it, on the left:"))
-        models.addLayout(_row(self.comparison_label, self.remove_comparison_button))
-        models.addLayout(_row(self.open_comparison_button, self.keep_button))
+        models.addLayout(widget_row(self.comparison_label, self.remove_comparison_button))
+        models.addLayout(widget_row(self.open_comparison_button, self.keep_button))
         models.addSpacing(8)
-        models.addLayout(_row(self.update_button, self.export_button))
+        models.addLayout(widget_row(self.update_button, self.export_button))
         models.addWidget(self.status_label)
 
         self.strip = FrameView()
@@ -299,12 +300,3 @@ class _FittingScrollArea(QScrollArea):
     def sizeHint(self) -> QSize:
         hint = self.widget().sizeHint()
         return QSize(hint.width() + self.verticalScrollBar().sizeHint().width(), hint.height())
-
-
-def _row(*widgets: QWidget) -> QHBoxLayout:
-    row = QHBoxLayout()
-    row.setContentsMargins(0, 0, 0, 0)
-    for widget in widgets:
-        row.addWidget(widget)
-    row.addStretch(1)
-    return row

@@ -11,8 +11,9 @@ from functools import partial
 
 import numpy as np
 from PySide6.QtCore import Signal, Slot
-from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
+from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QPushButton, QToolButton, QWidget
 
+from app.form_rows import widget_row
 from app.image_panel import ImagePanel
 from core.animation import pick_pair_by_label
 
@@ -62,13 +63,13 @@ class EndPicker(QWidget):
             self.previous_buttons[end].clicked.connect(partial(self._step_rank, end, -1))
             self.next_buttons[end].clicked.connect(partial(self._step_rank, end, +1))
             self.end_labels[end].setObjectName("hint")
-            form.addRow(name, _row(self.end_combos[end], self.previous_buttons[end], self.next_buttons[end],
+            form.addRow(name, widget_row(self.end_combos[end], self.previous_buttons[end], self.next_buttons[end],
                                    self.thumbs[end], self.end_labels[end]))
         self.pick_button.setCheckable(True)
         self.pick_button.setToolTip("Click two points in the latent plot: the start, then the end.")
         self.pick_button.toggled.connect(self._on_pick_button_toggled)
         self.swap_button.clicked.connect(self.swap_ends)
-        form.addRow("", _row(self.pick_button, self.swap_button))
+        form.addRow("", widget_row(self.pick_button, self.swap_button))
         form.addRow(self.hint_label)
         self.hint_label.hide()
 
@@ -183,12 +184,3 @@ class EndPicker(QWidget):
     def _on_pick_button_toggled(self, checked: bool) -> None:
         self._picking = 0 if checked else -1
         self._hint(PICK_HINTS[0] if checked else "")
-
-
-def _row(*widgets: QWidget) -> QHBoxLayout:
-    row = QHBoxLayout()
-    row.setContentsMargins(0, 0, 0, 0)
-    for widget in widgets:
-        row.addWidget(widget)
-    row.addStretch(1)
-    return row

@@ -4,7 +4,9 @@ caption. It edits the spec and says when it changed; it does not make frames.
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QSpinBox, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QSpinBox, QWidget
+
+from app.form_rows import widget_row
 
 from core.animation import InterpolationSpec
 
@@ -41,9 +43,9 @@ class SpecForm(QWidget):
         form.setContentsMargins(0, 0, 0, 0)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         form.addRow("Path", self.mode_combo)
-        form.addRow("Frames", _row(self.frames_spin, self.fps_spin))
+        form.addRow("Frames", widget_row(self.frames_spin, self.fps_spin))
         form.addRow("Hold", self.hold_spin)
-        form.addRow("Scale", _row(self.scale_spin, self.ping_pong_check, self.caption_check))
+        form.addRow("Scale", widget_row(self.scale_spin, self.ping_pong_check, self.caption_check))
         self.form = form
         for spin in (self.frames_spin, self.fps_spin, self.hold_spin, self.scale_spin):
             spin.valueChanged.connect(self.changed)
@@ -73,12 +75,3 @@ def _spin(minimum: int, maximum: int, value: int, tip: str, suffix: str = "") ->
     spin = QSpinBox(minimum=minimum, maximum=maximum, value=value, suffix=suffix)
     spin.setToolTip(tip)
     return spin
-
-
-def _row(*widgets: QWidget) -> QHBoxLayout:
-    row = QHBoxLayout()
-    row.setContentsMargins(0, 0, 0, 0)
-    for widget in widgets:
-        row.addWidget(widget)
-    row.addStretch(1)
-    return row

@@ -17,30 +17,15 @@ from app.export_worker import AnimationExporter
 from app.latent_view import LatentExplorer
 from core.animation import InterpolationSpec, interpolation_frames, mean_codes, pick_pair_by_label
 from core.animation_io import gif_frame_duration_ms
-from core.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
-from core.config import ModelConfig, TrainConfig
+from core.checkpoint import load_checkpoint
 from core.data import images_to_float, load_npz
 from core.frames import compose_frames
-from core.models import build_model
-from core.optim import build_optimizer
-from core.training import Trainer
+from tests.core.test_cli_gif import save_small_model
 
 ROOT = Path(__file__).resolve().parents[2]
 DIGITS = [str(k) for k in range(10)]
 LEFT = Qt.MouseButton.LeftButton
 SPEC = InterpolationSpec(n_frames=12, fps=20, mode="slerp", hold_frames=2, ping_pong=True, scale=2, caption=True)
-
-
-def save_small_model(path: Path, kind: str, latent_dim: int, seed: int, steps: int = 5) -> None:
-    """A one-hidden-layer model trained a few steps on the bundled digits, saved as a checkpoint."""
-    dataset = load_npz(ROOT / "resources" / "mnist5k.npz")
-    config = TrainConfig(epochs=1, batch_size=256, lr=3e-3, seed=seed)
-    model = build_model(ModelConfig(kind=kind, latent_dim=latent_dim, hidden=(32,)), np.random.default_rng(seed))
-    optimizer = build_optimizer(config.optimizer, model.parameters.flat, config.lr, config.momentum)
-    trainer = Trainer(model, optimizer, dataset.train_images, dataset.test_images, config)
-    for _ in range(steps):
-        trainer.step()
-    save_checkpoint(path, Checkpoint(model, optimizer, config, "mnist5k", trainer.history))
 
 
 @pytest.fixture(scope="module")
