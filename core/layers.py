@@ -1,15 +1,20 @@
 """Layers with hand-written backward passes: Dense and three activations.
 
-A layer's ``forward`` keeps what ``backward`` needs on ``self`` (overwritten each call) and
-reuses its output buffers between steps. Buffers are owned by the layer: a caller that
-keeps an output past the next ``forward`` must copy it. Inference does not use layers;
-see ``mlp_apply``, a pure function of the weights that is safe to call from any thread.
+Training buffers hold a whole batch and are sized by ``resize(batch)``. ``forward`` and
+``backward`` work on the rows ``rows`` of the batch only, so several threads can each run
+their own rows of one batch through the same layers at once (the default is every row).
+A Dense layer's parameter gradient is then a separate step over the whole batch
+(``parameter_gradient``), which threads can share by rows of the weight matrix. Buffers are
+owned by the layers: a caller that keeps an output past the next step must copy it.
+Inference does not use layers; see ``mlp_apply``, a pure function of the weights that is
+safe to call from any thread.
 """
 from __future__ import annotations
 
 import numpy as np
 
 LEAKY_SLOPE = 0.01
+ALL_ROWS = slice(None)
 
 
 def reuse_buffer(buffer: np.ndarray | None, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
@@ -22,7 +27,9 @@ def reuse_buffer(buffer: np.ndarray | None, shape: tuple[int, ...], dtype: np.dt
 class Dense:
     """y = x @ W + b with W (n_in, n_out) and b (n_out,).
 
-    ``params`` and ``grads`` are bound by the model to views of its flat vectors.
+    ``params`` and ``grads`` are bound by the model to views of its flat vectors, where b
+    follows W: together they are the (n_in + 1, n_out) block [W; b] that ``parameter_gradient``
+    fills by rows.
     """
 
     def __init__(self, n_in: int, n_out: int, needs_input_grad: bool = True) -> None:
@@ -30,33 +37,58 @@ class Dense:
         self.needs_input_grad = needs_input_grad
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
-        self._x: np.ndarray | None = None
+        self._x: np.ndarray | None = None      # the batch's input, kept for the parameter gradient
+        self._dy: np.ndarray | None = None     # the batch's dL/dy, likewise
         self._y: np.ndarray | None = None
         self._dx: np.ndarray | None = None
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        """x (batch, n_in) -> y (batch, n_out), written into a reused buffer."""
+    @property
+    def block_rows(self) -> int:
+        """Rows of the stacked parameter block [W; b]: n_in + 1."""
+        return self.shapes["W"][0] + 1
+
+    def resize(self, batch: int, dtype: np.dtype) -> None:
+        """Size the output (and input-gradient) buffers for ``batch`` rows."""
+        n_in, n_out = self.shapes["W"]
+        self._y = reuse_buffer(self._y, (batch, n_out), dtype)
+        if self.needs_input_grad:
+            self._dx = reuse_buffer(self._dx, (batch, n_in), dtype)
+
+    def forward(self, x: np.ndarray, rows: slice = ALL_ROWS) -> np.ndarray:
+        """x: the whole batch (batch, n_in). Computes ``rows`` of y and returns the whole y buffer."""
         W, b = self.params["W"], self.params["b"]
         self._x = x
-        self._y = reuse_buffer(self._y, (x.shape[0], W.shape[1]), W.dtype)
-        np.matmul(x, W, out=self._y)
-        self._y += b
+        y = self._y[rows]
+        np.matmul(x[rows], W, out=y)
+        y += b
         return self._y
 
-    def backward(self, d_out: np.ndarray) -> np.ndarray | None:
-        """Given dL/dy (batch, n_out): dW = x^T dy, db = sum over batch of dy, dx = dy W^T.
+    def backward(self, d_out: np.ndarray, rows: slice = ALL_ROWS) -> np.ndarray | None:
+        """d_out: dL/dy for the whole batch. Computes ``rows`` of dx = dy W^T and returns the
+        whole dx buffer, or None for a first layer whose input needs no gradient.
 
-        Gradients are written into ``grads`` (overwriting); returns dx, or None for a
-        first layer whose input needs no gradient.
+        Keeps d_out for ``parameter_gradient``, which must run after every row's backward.
         """
-        W = self.params["W"]
-        np.matmul(self._x.T, d_out, out=self.grads["W"])
-        np.sum(d_out, axis=0, out=self.grads["b"])
+        self._dy = d_out
         if not self.needs_input_grad:
             return None
-        self._dx = reuse_buffer(self._dx, self._x.shape, W.dtype)
-        np.matmul(d_out, W.T, out=self._dx)
+        np.matmul(d_out[rows], self.params["W"].T, out=self._dx[rows])
         return self._dx
+
+    def parameter_gradient(self, block_rows: slice, out: np.ndarray) -> None:
+        """Rows ``block_rows`` of the gradient of [W; b] over the whole batch, into out (rows, n_out):
+        dW = x^T dy and, as the block's last row, db = sum over the batch of dy."""
+        n_in = self.shapes["W"][0]
+        start, stop = block_rows.start, block_rows.stop
+        if start < min(stop, n_in):
+            np.matmul(self._x[:, start:min(stop, n_in)].T, self._dy, out=out[:min(stop, n_in) - start])
+        if stop > n_in:
+            np.sum(self._dy, axis=0, out=out[-1])
+
+    def gradient_norms(self, rows: slice) -> tuple[float, float]:
+        """|x|^2 and |dL/dy|^2 over ``rows`` (see core.data_parallel for the bound they give)."""
+        x, dy = self._x[rows].ravel(), self._dy[rows].ravel()
+        return float(np.dot(x, x)), float(np.dot(dy, dy))
 
 
 class ReLU:
@@ -65,57 +97,75 @@ class ReLU:
     (Multiplying by a boolean mask is faster in NumPy than ``np.maximum(x, 0)``.)
     """
 
-    def __init__(self) -> None:
+    def __init__(self, width: int) -> None:
+        self.width = width
         self._mask: np.ndarray | None = None
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        self._mask = reuse_buffer(self._mask, x.shape, np.dtype(bool))
-        np.greater(x, 0, out=self._mask)
-        return np.multiply(x, self._mask, out=x)
+    def resize(self, batch: int, dtype: np.dtype) -> None:
+        self._mask = reuse_buffer(self._mask, (batch, self.width), np.dtype(bool))
 
-    def backward(self, d_out: np.ndarray) -> np.ndarray:
-        """dx = dy * [x > 0]; overwrites and returns d_out."""
-        return np.multiply(d_out, self._mask, out=d_out)
+    def forward(self, x: np.ndarray, rows: slice = ALL_ROWS) -> np.ndarray:
+        mask, rows_of_x = self._mask[rows], x[rows]
+        np.greater(rows_of_x, 0, out=mask)
+        np.multiply(rows_of_x, mask, out=rows_of_x)
+        return x
+
+    def backward(self, d_out: np.ndarray, rows: slice = ALL_ROWS) -> np.ndarray:
+        """dx = dy * [x > 0]; overwrites ``rows`` of d_out and returns it."""
+        np.multiply(d_out[rows], self._mask[rows], out=d_out[rows])
+        return d_out
 
 
 class LeakyReLU:
     """y = x for x > 0, slope * x otherwise; in place."""
 
-    def __init__(self, slope: float = LEAKY_SLOPE) -> None:
+    def __init__(self, width: int, slope: float = LEAKY_SLOPE) -> None:
+        self.width = width
         self.slope = slope
         self._y: np.ndarray | None = None
         self._factor: np.ndarray | None = None
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        # max(x, slope*x) equals the leaky ReLU for 0 < slope < 1.
-        self._y = np.maximum(x, x * self.slope, out=x)
-        return self._y
+    def resize(self, batch: int, dtype: np.dtype) -> None:
+        self._factor = reuse_buffer(self._factor, (batch, self.width), dtype)
 
-    def backward(self, d_out: np.ndarray) -> np.ndarray:
-        """dx = dy * (1 if y > 0 else slope); overwrites and returns d_out."""
-        self._factor = reuse_buffer(self._factor, d_out.shape, d_out.dtype)
-        np.copyto(self._factor, self.slope)
-        self._factor[self._y > 0] = 1
-        return np.multiply(d_out, self._factor, out=d_out)
+    def forward(self, x: np.ndarray, rows: slice = ALL_ROWS) -> np.ndarray:
+        # max(x, slope*x) equals the leaky ReLU for 0 < slope < 1.
+        np.maximum(x[rows], x[rows] * self.slope, out=x[rows])
+        self._y = x
+        return x
+
+    def backward(self, d_out: np.ndarray, rows: slice = ALL_ROWS) -> np.ndarray:
+        """dx = dy * (1 if y > 0 else slope); overwrites ``rows`` of d_out and returns it."""
+        factor = self._factor[rows]
+        np.copyto(factor, self.slope)
+        factor[self._y[rows] > 0] = 1
+        np.multiply(d_out[rows], factor, out=d_out[rows])
+        return d_out
 
 
 class Tanh:
     """y = tanh(x); in place."""
 
-    def __init__(self) -> None:
+    def __init__(self, width: int) -> None:
+        self.width = width
         self._y: np.ndarray | None = None
         self._tmp: np.ndarray | None = None
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        self._y = np.tanh(x, out=x)
-        return self._y
+    def resize(self, batch: int, dtype: np.dtype) -> None:
+        self._tmp = reuse_buffer(self._tmp, (batch, self.width), dtype)
 
-    def backward(self, d_out: np.ndarray) -> np.ndarray:
-        """dx = dy * (1 - y^2); overwrites and returns d_out."""
-        self._tmp = reuse_buffer(self._tmp, d_out.shape, d_out.dtype)
-        np.multiply(self._y, self._y, out=self._tmp)
-        np.subtract(1, self._tmp, out=self._tmp)
-        return np.multiply(d_out, self._tmp, out=d_out)
+    def forward(self, x: np.ndarray, rows: slice = ALL_ROWS) -> np.ndarray:
+        np.tanh(x[rows], out=x[rows])
+        self._y = x
+        return x
+
+    def backward(self, d_out: np.ndarray, rows: slice = ALL_ROWS) -> np.ndarray:
+        """dx = dy * (1 - y^2); overwrites ``rows`` of d_out and returns it."""
+        y, tmp = self._y[rows], self._tmp[rows]
+        np.multiply(y, y, out=tmp)
+        np.subtract(1, tmp, out=tmp)
+        np.multiply(d_out[rows], tmp, out=d_out[rows])
+        return d_out
 
 
 ACTIVATION_LAYERS = {"relu": ReLU, "leaky_relu": LeakyReLU, "tanh": Tanh}

@@ -3,8 +3,10 @@
 Conventions, written once: images are (batch, input_dim) floats in [0, 1]; the decoder outputs
 logits and the image is their sigmoid; ``log_var`` is the log *variance*, so the VAE samples
 z = mu + exp(0.5 * log_var) * eps (the reparameterisation trick, Kingma & Welling 2014).
-Training (``forward_backward``) runs through layers with cached buffers; inference
-(``encode``, ``decode``, ``evaluate``) is a pure function of the weights.
+Training runs through layers with batch-sized buffers, in two phases that threads can share
+(see core.data_parallel): ``forward_backward_rows`` for some rows of a batch, then each layer's
+``parameter_gradient`` over the whole batch; ``forward_backward`` runs both on one thread.
+Inference (``encode``, ``decode``, ``evaluate``) is a pure function of the weights.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.config import ModelConfig
-from core.layers import ACTIVATION_LAYERS, Dense, mlp_apply, reuse_buffer
+from core.layers import ACTIVATION_LAYERS, ALL_ROWS, Dense, mlp_apply, reuse_buffer
 from core.losses import RECONSTRUCTION_LOSSES, gaussian_kl, sigmoid
 from core.parameters import ParameterVector
 
@@ -71,9 +73,8 @@ class AutoEncoder:
 
     head_names: tuple[str, ...] = ("code",)
 
-    def __init__(self, config: ModelConfig, rng: np.random.Generator | None = None,
-                 shared_values: np.ndarray | None = None) -> None:
-        """A model initialised from ``rng``, or a replica viewing the weights ``shared_values`` (see ``replica``)."""
+    def __init__(self, config: ModelConfig, rng: np.random.Generator) -> None:
+        """A model with weights drawn from ``rng``."""
         self.config = config
         self.dtype = np.dtype(config.dtype)
         widths = (config.input_dim, *config.hidden)
@@ -88,13 +89,10 @@ class AutoEncoder:
         self.parameters = ParameterVector(
             {f"{layer_name}.{p}": shape for layer_name, layer in self._dense.items() for p, shape in layer.shapes.items()},
             self.dtype,
-            shared_values,
         )
         for layer_name, layer in self._dense.items():
             layer.params = {p: self.parameters.values[f"{layer_name}.{p}"] for p in layer.shapes}
-            layer.grads = {p: self.parameters.grads[f"{layer_name}.{p}"] for p in layer.shapes}
-        if shared_values is None:
-            self.initialize(rng)
+        self.initialize(rng)
         self._reconstruction_loss = RECONSTRUCTION_LOSSES[config.reconstruction]
         self._dlogits: np.ndarray | None = None
 
@@ -106,13 +104,6 @@ class AutoEncoder:
             n_in, _ = layer.shapes["W"]
             layer.params["W"][...] = rng.standard_normal(layer.shapes["W"]) * np.sqrt(gain / n_in)
             layer.params["b"][...] = 0
-
-    def replica(self) -> AutoEncoder:
-        """A model that shares this one's weights but has its own gradients and buffers.
-
-        Replicas let several threads run ``forward_backward`` on parts of one batch at once.
-        """
-        return type(self)(self.config, shared_values=self.parameters.flat)
 
     def decoder_snapshot(self) -> DecoderSnapshot:
         """Copy the decoder's weights (about 0.1 ms for the default model)."""
@@ -167,25 +158,51 @@ class AutoEncoder:
         return LossParts(rec + beta * kl, rec, kl)
 
     # ---- training -----------------------------------------------------------------------------
-    def forward_backward(self, x: np.ndarray, beta: float = 1.0, eps: np.ndarray | None = None,
-                         batch_size: int | None = None) -> LossParts:
-        """Loss on the images x (n, input_dim); fills ``parameters.grad_flat`` with its gradient.
+    def forward_backward(self, x: np.ndarray, beta: float = 1.0, eps: np.ndarray | None = None) -> LossParts:
+        """Mean per-image losses on the images x (n, input_dim); fills ``parameters.grad_flat`` with
+        their gradient. Both training phases on the calling thread."""
+        self.resize(len(x))
+        parts = self.forward_backward_rows(x, ALL_ROWS, beta, eps)
+        for layer, span in self.parameter_blocks():
+            layer.parameter_gradient(slice(0, layer.block_rows),
+                                     self.parameters.grad_flat[span].reshape(layer.block_rows, -1))
+        return parts
 
-        Losses are sums over the n images divided by ``batch_size`` (default n), so the results
-        for parts of a batch add up to the whole batch's mean loss and gradient.
+    def resize(self, batch: int) -> None:
+        """Size every training buffer for batches of ``batch`` images (once, before threads share a batch)."""
+        for _, layer in self.trunk + self.decoder:
+            layer.resize(batch, self.dtype)
+        for layer in self.heads.values():
+            layer.resize(batch, self.dtype)
+        self._dlogits = reuse_buffer(self._dlogits, (batch, self.config.input_dim), self.dtype)
+
+    def parameter_blocks(self) -> list[tuple[Dense, slice]]:
+        """Every Dense layer and where its block [W; b] lies in the flat parameter vector."""
+        return [(layer, slice(self.parameters.spans[f"{name}.W"].start, self.parameters.spans[f"{name}.b"].stop))
+                for name, layer in self._dense.items()]
+
+    def gradient_norms(self, rows: slice) -> list[tuple[float, float]]:
+        """For every Dense layer, |input|^2 and |dL/doutput|^2 over ``rows`` of the last batch."""
+        return [layer.gradient_norms(rows) for layer in self._dense.values()]
+
+    def forward_backward_rows(self, x: np.ndarray, rows: slice, beta: float = 1.0,
+                              eps: np.ndarray | None = None) -> LossParts:
+        """The first training phase, for ``rows`` of the batch x (the whole (batch, input_dim) array,
+        with buffers sized by ``resize``): forward, loss and backward through every layer, short of
+        the parameter gradients. Losses are sums over those rows divided by the whole batch size,
+        so the results for all the rows add up to the batch's mean. Threads may run disjoint rows at once.
         """
-        h = _forward(self.trunk, x)
-        z = self.heads["code"].forward(h)
-        rec, dz = self._decoder_forward_backward(z, x, batch_size or len(x))
-        _backward(self.trunk, self.heads["code"].backward(dz))
+        h = _forward(self.trunk, x, rows)
+        z = self.heads["code"].forward(h, rows)
+        rec, dz = self._decoder_forward_backward(z, x, rows)
+        _backward(self.trunk, self.heads["code"].backward(dz, rows), rows)
         return LossParts(rec, rec, 0.0)
 
-    def _decoder_forward_backward(self, z: np.ndarray, x: np.ndarray, batch_size: int) -> tuple[float, np.ndarray]:
-        """Reconstruction loss of decoding z against x, and dL/dz (n, latent_dim)."""
-        logits = _forward(self.decoder, z)
-        self._dlogits = reuse_buffer(self._dlogits, logits.shape, logits.dtype)
-        rec, dlogits = self._reconstruction_loss(logits, x, grad_out=self._dlogits, batch_size=batch_size)
-        return rec, _backward(self.decoder, dlogits)
+    def _decoder_forward_backward(self, z: np.ndarray, x: np.ndarray, rows: slice) -> tuple[float, np.ndarray]:
+        """Reconstruction loss of decoding z against x over ``rows``, and dL/dz (the whole buffer)."""
+        logits = _forward(self.decoder, z, rows)
+        rec, _ = self._reconstruction_loss(logits[rows], x[rows], grad_out=self._dlogits[rows], batch_size=len(x))
+        return rec, _backward(self.decoder, self._dlogits, rows)
 
     def _sample(self, mu: np.ndarray, log_var: np.ndarray | None, eps: np.ndarray | None) -> np.ndarray:
         return mu
@@ -199,25 +216,40 @@ class VariationalAutoEncoder(AutoEncoder):
 
     head_names = ("mu", "log_var")
 
-    def forward_backward(self, x: np.ndarray, beta: float = 1.0, eps: np.ndarray | None = None,
-                         batch_size: int | None = None) -> LossParts:
-        """As AutoEncoder.forward_backward; ``eps`` (n, latent_dim) is required noise.
+    def __init__(self, config: ModelConfig, rng: np.random.Generator) -> None:
+        self._std = self._z = self._dmu = self._dlog_var = None      # (batch, latent_dim) training buffers
+        super().__init__(config, rng)
+
+    def resize(self, batch: int) -> None:
+        super().resize(batch)
+        shape = (batch, self.config.latent_dim)
+        self._std = reuse_buffer(self._std, shape, self.dtype)
+        self._z = reuse_buffer(self._z, shape, self.dtype)
+        self._dmu = reuse_buffer(self._dmu, shape, self.dtype)
+        self._dlog_var = reuse_buffer(self._dlog_var, shape, self.dtype)
+
+    def forward_backward_rows(self, x: np.ndarray, rows: slice, beta: float = 1.0,
+                              eps: np.ndarray | None = None) -> LossParts:
+        """As AutoEncoder.forward_backward_rows; ``eps`` (batch, latent_dim) is required noise.
 
         With std = exp(0.5 * log_var) and z = mu + std * eps:
         dL/dmu = dL/dz + beta * dKL/dmu, dL/dlog_var = dL/dz * eps * std / 2 + beta * dKL/dlog_var.
         """
-        h = _forward(self.trunk, x)
-        mu = self.heads["mu"].forward(h)
-        log_var = self.heads["log_var"].forward(h)
-        std = np.exp(0.5 * log_var)
-        z = mu + std * eps
-        rec, dz = self._decoder_forward_backward(z, x, batch_size or len(x))
-        kl, dmu, dlog_var = gaussian_kl(mu, log_var, beta, batch_size)
-        dmu += dz
-        dlog_var += dz * eps * std * 0.5
-        dh = self.heads["mu"].backward(dmu)
-        dh += self.heads["log_var"].backward(dlog_var)    # h feeds both heads: sum the two paths
-        _backward(self.trunk, dh)
+        h = _forward(self.trunk, x, rows)
+        mu = self.heads["mu"].forward(h, rows)[rows]
+        log_var = self.heads["log_var"].forward(h, rows)[rows]
+        std, z, eps = self._std[rows], self._z[rows], eps[rows]
+        np.exp(0.5 * log_var, out=std)
+        np.multiply(std, eps, out=z)
+        z += mu
+        rec, dz = self._decoder_forward_backward(self._z, x, rows)
+        dz = dz[rows]
+        kl, dmu, dlog_var = gaussian_kl(mu, log_var, beta, len(x))
+        np.add(dmu, dz, out=self._dmu[rows])
+        np.add(dlog_var, dz * eps * std * 0.5, out=self._dlog_var[rows])
+        dh = self.heads["mu"].backward(self._dmu, rows)
+        dh[rows] += self.heads["log_var"].backward(self._dlog_var, rows)[rows]   # h feeds both heads
+        _backward(self.trunk, dh, rows)
         return LossParts(rec + beta * kl, rec, kl)
 
     def _sample(self, mu: np.ndarray, log_var: np.ndarray | None, eps: np.ndarray | None) -> np.ndarray:
@@ -235,18 +267,18 @@ def _mlp_layers(prefix: str, widths: tuple[int, ...], activation: str, activate_
     for i, (n_in, n_out) in enumerate(zip(widths[:-1], widths[1:])):
         layers.append((f"{prefix}.{i}", Dense(n_in, n_out)))
         if activate_last or i < len(widths) - 2:
-            layers.append((f"{prefix}.{i}.act", ACTIVATION_LAYERS[activation]()))
+            layers.append((f"{prefix}.{i}.act", ACTIVATION_LAYERS[activation](n_out)))
     return layers
 
 
-def _forward(layers: list[tuple[str, object]], x: np.ndarray) -> np.ndarray:
+def _forward(layers: list[tuple[str, object]], x: np.ndarray, rows: slice) -> np.ndarray:
     for _, layer in layers:
-        x = layer.forward(x)
+        x = layer.forward(x, rows)
     return x
 
 
-def _backward(layers: list[tuple[str, object]], d_out: np.ndarray) -> np.ndarray | None:
+def _backward(layers: list[tuple[str, object]], d_out: np.ndarray, rows: slice) -> np.ndarray | None:
     for _, layer in reversed(layers):
-        d_out = layer.backward(d_out)
+        d_out = layer.backward(d_out, rows)
     return d_out
 

@@ -1,9 +1,13 @@
 """Optimizers over one flat parameter vector: Adam (with bias correction) and SGD with momentum.
 
-Updates run in place, with no temporary arrays beyond one scratch vector, and Adam's can be
-split over threads (core.parallel.ThreadTeam). The learning rate is a plain attribute: change it between steps.
+Updates run in place. ``step(grad)`` updates the whole vector; a trainer that computes the
+gradient in pieces can instead call ``begin_step()`` once and then ``update(span, grad, scratch)``
+for each piece, from several threads at once (core.data_parallel does). The learning rate is a
+plain attribute: change it between steps.
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -33,29 +37,33 @@ class Adam:
         self._scratch = np.empty_like(params)
 
     def step(self, grad: np.ndarray) -> None:
-        """Apply one update with the gradient ``grad`` (same shape as params)."""
+        """Apply one update with the gradient ``grad`` (same shape as params), split over the threads."""
+        self.begin_step()
+        self._team.run_parts(self.params.size, lambda _, part: self.update(part, grad[part], self._scratch[part]))
+
+    def begin_step(self) -> None:
+        """Start a step: count it and fold this step's constants (see the class docstring)."""
         self.t += 1
         b1, b2 = self.beta1, self.beta2
-        v_scale = np.sqrt((1 - b2) / (1 - b2 ** self.t))         # sqrt(v_hat) = v_scale * sqrt(V)
-        step_size = -self.lr * (1 - b1) / (1 - b1 ** self.t) / v_scale
-        eps = self.eps / v_scale
+        # Python floats, not NumPy float64 scalars, so float32 arrays stay in float32 loops.
+        v_scale = math.sqrt((1 - b2) / (1 - b2 ** self.t))       # sqrt(v_hat) = v_scale * sqrt(V)
+        self._step_size = -self.lr * (1 - b1) / (1 - b1 ** self.t) / v_scale
+        self._eps = self.eps / v_scale
 
-        # One thread per contiguous part, ten whole-part passes each: measured here, cutting the
-        # parts into cache-sized chunks made it slower (the threads then fight over the GIL).
-        def update(_: int, part: slice) -> None:
-            p, g, m, v, tmp = self.params[part], grad[part], self.m[part], self.v[part], self._scratch[part]
-            m *= b1
-            m += g
-            np.multiply(g, g, out=tmp)
-            v *= b2
-            v += tmp
-            np.sqrt(v, out=tmp)
-            tmp += eps
-            np.divide(m, tmp, out=tmp)
-            tmp *= step_size
-            p += tmp
-
-        self._team.run_parts(self.params.size, update)
+    def update(self, span: slice, grad: np.ndarray, scratch: np.ndarray) -> None:
+        """Update the parameters ``span`` of the current step, given their gradient and a scratch
+        array of the same size: ten in-place passes. Threads may update disjoint spans at once."""
+        p, m, v = self.params[span], self.m[span], self.v[span]
+        m *= self.beta1
+        m += grad
+        np.multiply(grad, grad, out=scratch)
+        v *= self.beta2
+        v += scratch
+        np.sqrt(v, out=scratch)
+        scratch += self._eps
+        np.divide(m, scratch, out=scratch)
+        scratch *= self._step_size
+        p += scratch
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """The unnormalised moment sums M and V (see the class docstring) and the step count."""
@@ -77,9 +85,19 @@ class SGD:
 
     def step(self, grad: np.ndarray) -> None:
         """Apply one update with the gradient ``grad`` (same shape as params)."""
-        self.velocity *= self.momentum
-        self.velocity += grad
-        self.params -= self.lr * self.velocity
+        self.begin_step()
+        self.update(slice(None), grad, np.empty_like(grad))
+
+    def begin_step(self) -> None:
+        """Nothing to prepare; here for the same interface as Adam."""
+
+    def update(self, span: slice, grad: np.ndarray, scratch: np.ndarray) -> None:
+        """Update the parameters ``span`` given their gradient and a scratch array of the same size."""
+        velocity = self.velocity[span]
+        velocity *= self.momentum
+        velocity += grad
+        np.multiply(velocity, self.lr, out=scratch)
+        self.params[span] -= scratch
 
     def state_dict(self) -> dict[str, np.ndarray]:
         return {"velocity": self.velocity.copy()}

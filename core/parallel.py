@@ -6,7 +6,7 @@ work to a thread costs more than it saves.
 """
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Callable, TypeVar
 
 T = TypeVar("T")
@@ -29,8 +29,11 @@ class ThreadTeam:
         return [slice(start, stop) for start, stop in zip(bounds[:-1], bounds[1:])]
 
     def run_parts(self, size: int, fn: Callable[[int, slice], T]) -> list[T]:
-        """Results of fn for each part, in order; an exception in any part is raised here."""
+        """Results of fn for each part, in order; an exception in any part is raised here, once every part has ended."""
         parts = self.split(size)
         futures = [self._pool.submit(fn, index, part) for index, part in enumerate(parts) if index] if self._pool else []
-        first = fn(0, parts[0])
+        try:
+            first = fn(0, parts[0])
+        finally:
+            wait(futures)
         return [first] + [future.result() for future in futures]

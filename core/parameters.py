@@ -11,26 +11,23 @@ import numpy as np
 
 
 class ParameterVector:
-    """A flat parameter vector and its gradient, with named views into both.
+    """A flat parameter vector, a flat gradient of the same size, and named views into the first.
 
-    ``values[name]`` and ``grads[name]`` are C-contiguous views, so writing into them
-    (``out=`` or in place) writes into ``flat`` / ``grad_flat``.
+    ``values[name]`` is a C-contiguous view, so writing into it (``out=`` or in place) writes
+    into ``flat``; ``spans[name]`` is where that entry lies in ``flat`` (and in ``grad_flat``).
+    Entries lie in the order of ``shapes``.
     """
 
-    def __init__(self, shapes: dict[str, tuple[int, ...]], dtype: np.dtype, shared_values: np.ndarray | None = None) -> None:
-        """``shared_values``: an existing flat vector to view instead of new zeros (a replica's weights)."""
-        sizes = [math.prod(shape) for shape in shapes.values()]
-        if shared_values is not None and (shared_values.shape != (sum(sizes),) or shared_values.dtype != dtype):
-            raise ValueError("shared_values does not match these parameter shapes and dtype")
-        self.flat = np.zeros(sum(sizes), dtype=dtype) if shared_values is None else shared_values
+    def __init__(self, shapes: dict[str, tuple[int, ...]], dtype: np.dtype) -> None:
+        self.flat = np.zeros(sum(math.prod(shape) for shape in shapes.values()), dtype=dtype)
         self.grad_flat = np.zeros_like(self.flat)
         self.values: dict[str, np.ndarray] = {}
-        self.grads: dict[str, np.ndarray] = {}
+        self.spans: dict[str, slice] = {}
         start = 0
-        for (name, shape), size in zip(shapes.items(), sizes):
-            self.values[name] = self.flat[start:start + size].reshape(shape)
-            self.grads[name] = self.grad_flat[start:start + size].reshape(shape)
-            start += size
+        for name, shape in shapes.items():
+            self.spans[name] = slice(start, start + math.prod(shape))
+            self.values[name] = self.flat[self.spans[name]].reshape(shape)
+            start = self.spans[name].stop
 
     @property
     def size(self) -> int:

@@ -16,7 +16,7 @@ import numpy as np
 
 from core.config import TrainConfig
 from core.data import images_to_float
-from core.data_parallel import ParallelForwardBackward
+from core.data_parallel import ParallelTrainingStep
 from core.models import AutoEncoder, LossParts
 from core.optim import Adam, SGD
 
@@ -125,7 +125,7 @@ class Trainer:
         self.beta = config.beta
         self.optimizer.lr = config.lr
         self.history = history or History()
-        self._forward_backward = ParallelForwardBackward(model, threads)
+        self._train_step = ParallelTrainingStep(model, optimizer, threads)
         self._batch: np.ndarray | None = None
         self._epoch_order: tuple[int, np.ndarray] | None = None
 
@@ -160,16 +160,15 @@ class Trainer:
         if self.model.config.kind == "vae":
             eps = np.random.default_rng((self.config.seed, NOISE_STREAM, step)).standard_normal(
                 (len(x), self.model.config.latent_dim), dtype=self.model.dtype)
-        parts, grad_squared_norm = self._forward_backward(x, self.beta, eps)
-        # |g|^2 is non-finite when any entry is (or when |g| > 1e19 in float32: diverged too).
-        if not (math.isfinite(parts.total) and math.isfinite(grad_squared_norm)):
+        outcome = self._train_step(x, self.beta, eps)     # forward, backward and the optimizer's update
+        parts = outcome.parts
+        if not outcome.applied:
             what = "loss" if not math.isfinite(parts.total) else "gradient"
             raise TrainingDiverged(
-                f"The {what} became {parts.total if what == 'loss' else 'non-finite or overflowed'} at step {step + 1} "
+                f"The {what} became {parts.total if what == 'loss' else 'non-finite or too large'} at step {step + 1} "
                 f"(epoch {epoch + 1}). Training stopped and the weights and optimizer state were kept as "
                 f"they were before that step. Try a lower learning rate (now {self.lr:g})"
                 + (" or a smaller beta." if self.model.config.kind == "vae" else "."))
-        self.optimizer.step(self.model.parameters.grad_flat)
         self.history.loss.append(parts.total)
         self.history.rec.append(parts.rec)
         self.history.kl.append(parts.kl)

@@ -83,13 +83,13 @@ def test_max_steps_one_runs_exactly_one_batch(session):
 def test_changed_learning_rate_reaches_the_optimizer_at_the_next_step(session):
     worker = make_worker(session, progress_interval=0.0)
     rates = []
-    optimizer_step = worker.trainer.optimizer.step
+    begin_step = worker.trainer.optimizer.begin_step
 
-    def recording_step(grad):
+    def recording_begin_step():
         rates.append(worker.trainer.optimizer.lr)
-        optimizer_step(grad)
+        begin_step()
 
-    worker.trainer.optimizer.step = recording_step
+    worker.trainer.optimizer.begin_step = recording_begin_step
     worker.progressed.connect(lambda records: worker.set_lr(0.005) if records[-1].step == 3 else None)
     worker.set_beta(0.5)
     worker.run()
@@ -103,16 +103,13 @@ def test_divergence_stops_with_a_message_and_keeps_the_last_good_weights(session
     received = collect(worker)
     good = {}
     worker.progressed.connect(lambda records: good.__setitem__(records[-1].step, weights(session.model)))
-    forward_backward = session.model.forward_backward
+    forward_backward_rows = session.model.forward_backward_rows
 
-    def diverging(x, beta=1.0, eps=None, *args, **kwargs):
-        parts = forward_backward(x, beta, eps, *args, **kwargs)
-        if session.history.steps == 4:
-            session.model.parameters.grad_flat[0] = np.nan
-            return LossParts(math.nan, math.nan, parts.kl)
-        return parts
+    def diverging(*args, **kwargs):
+        parts = forward_backward_rows(*args, **kwargs)
+        return LossParts(math.nan, math.nan, parts.kl) if session.history.steps == 4 else parts
 
-    session.model.forward_backward = diverging
+    session.model.forward_backward_rows = diverging
     worker.run()
     assert session.history.steps == 4
     assert len(received["diverged"]) == 1 and "lower learning rate" in received["diverged"][0].lower()
@@ -128,7 +125,7 @@ def test_an_unexpected_error_is_reported_and_the_run_still_finishes(session):
     def broken(*args, **kwargs):
         raise MemoryError("no room")
 
-    session.model.forward_backward = broken
+    session.model.forward_backward_rows = broken
     worker.run()
     assert len(received["failed"]) == 1 and "MemoryError: no room" in received["failed"][0]
     assert received["finished"] == [None]

@@ -20,7 +20,8 @@ def rng():
 def test_dense_gradients_match_finite_differences(rng):
     layer = Dense(5, 4)
     store = ParameterVector(layer.shapes, np.float64)
-    layer.params, layer.grads = store.values, store.grads
+    layer.params = store.values
+    layer.resize(3, np.float64)
     store.flat[:] = rng.standard_normal(store.size)
     x = rng.standard_normal((3, 5))
     weights_of_output = rng.standard_normal((3, 4))    # L = sum(R * y), so dL/dy = R
@@ -30,13 +31,32 @@ def test_dense_gradients_match_finite_differences(rng):
 
     loss()
     dx = layer.backward(weights_of_output.copy()).copy()
+    layer.parameter_gradient(slice(0, layer.block_rows), store.grad_flat.reshape(layer.block_rows, 4))
     assert max_relative_error(store.grad_flat, numerical_gradient(loss, store.flat)) < TOLERANCE
     assert max_relative_error(dx, numerical_gradient(loss, x)) < TOLERANCE
 
 
+def test_dense_parameter_gradient_by_rows_of_the_block_matches_the_whole(rng):
+    """Threads share the parameter gradient by rows of [W; b]: the parts must tile the whole."""
+    layer = Dense(6, 3)
+    store = ParameterVector(layer.shapes, np.float64)
+    layer.params = store.values
+    store.flat[:] = rng.standard_normal(store.size)
+    layer.resize(4, np.float64)
+    layer.forward(rng.standard_normal((4, 6)))
+    layer.backward(rng.standard_normal((4, 3)))
+    whole = np.empty((7, 3))
+    layer.parameter_gradient(slice(0, 7), whole)
+    parts = np.empty((7, 3))
+    for rows in (slice(0, 2), slice(2, 6), slice(6, 7)):
+        layer.parameter_gradient(rows, parts[rows])
+    np.testing.assert_array_equal(parts, whole)
+
+
 @pytest.mark.parametrize("name", sorted(ACTIVATION_LAYERS))
 def test_activation_gradients_match_finite_differences(name, rng):
-    layer = ACTIVATION_LAYERS[name]()
+    layer = ACTIVATION_LAYERS[name](6)
+    layer.resize(4, np.float64)
     x = rng.standard_normal((4, 6))
     x[np.abs(x) < 1e-3] = 0.5          # keep clear of the kink, where no derivative exists
     weights_of_output = rng.standard_normal((4, 6))
