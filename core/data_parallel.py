@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -59,8 +60,12 @@ class ParallelTrainingStep:
         self._plans: dict[int, list[tuple[list[_Share], np.ndarray, np.ndarray]]] = {}
         self._batch = 0
 
-    def __call__(self, x: np.ndarray, beta: float, eps: np.ndarray | None) -> StepOutcome:
-        """One step on the batch x (batch, input_dim), with noise eps (batch, latent_dim) or None."""
+    def __call__(self, x: np.ndarray, beta: float, eps: np.ndarray | None,
+                 load_rows: Callable[[slice], None] | None = None) -> StepOutcome:
+        """One step on the batch x (batch, input_dim), with noise eps (batch, latent_dim) or None.
+
+        ``load_rows(rows)``, when given, fills those rows of x first, on the thread that uses them.
+        """
         batch = len(x)
         if batch != self._batch:
             self.model.resize(batch)
@@ -84,6 +89,8 @@ class ParallelTrainingStep:
 
         def run(index: int, rows: slice) -> None:
             try:
+                if load_rows is not None:
+                    load_rows(rows)
                 with np.errstate(over="ignore", invalid="ignore"):     # the barrier checks for divergence
                     losses[index] = self.model.forward_backward_rows(x, rows, beta, eps)
                     norms[index] = self.model.gradient_norms(rows)

@@ -10,7 +10,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -155,12 +155,12 @@ class Trainer:
         started = time.perf_counter()
         step = self.history.steps
         epoch, batch = divmod(step, self.batches_per_epoch)
-        x = self._load_batch(epoch, batch)
+        x, load_rows = self._batch_buffer(epoch, batch)
         eps = None
         if self.model.config.kind == "vae":
             eps = np.random.default_rng((self.config.seed, NOISE_STREAM, step)).standard_normal(
                 (len(x), self.model.config.latent_dim), dtype=self.model.dtype)
-        outcome = self._train_step(x, self.beta, eps)     # forward, backward and the optimizer's update
+        outcome = self._train_step(x, self.beta, eps, load_rows)     # forward, backward and the optimizer's update
         parts = outcome.parts
         if not outcome.applied:
             what = "loss" if not math.isfinite(parts.total) else "gradient"
@@ -212,8 +212,9 @@ class Trainer:
         self.history.epochs.append(record)
         return record
 
-    def _load_batch(self, epoch: int, batch: int) -> np.ndarray:
-        """Images of batch ``batch`` of epoch ``epoch`` as floats in [0, 1], in a reused buffer."""
+    def _batch_buffer(self, epoch: int, batch: int) -> tuple[np.ndarray, Callable[[slice], None]]:
+        """The buffer for batch ``batch`` of epoch ``epoch`` and a function that loads rows of it
+        (images as floats in [0, 1], as images_to_float computes them), for the threads to share."""
         if self._epoch_order is None or self._epoch_order[0] != epoch:
             order = np.random.default_rng((self.config.seed, SHUFFLE_STREAM, epoch)).permutation(len(self.train_images))
             self._epoch_order = (epoch, order)
@@ -221,5 +222,8 @@ class Trainer:
         indices = self._epoch_order[1][batch * size:(batch + 1) * size]
         if self._batch is None or self._batch.shape[0] != len(indices):
             self._batch = np.empty((len(indices), self.train_images.shape[1]), dtype=self.model.dtype)
-        np.divide(self.train_images[indices], 255, out=self._batch)      # as images_to_float, into the buffer
-        return self._batch
+        buffer, divisor = self._batch, self.model.dtype.type(255)
+
+        def load_rows(rows: slice) -> None:
+            np.divide(self.train_images[indices[rows]], divisor, out=buffer[rows])
+        return buffer, load_rows
