@@ -7,11 +7,13 @@ of the parameters (rows of the layers' [W; b] blocks) and applies the optimizer 
 once, while the gradient is still in cache. No gradient is summed across threads and the full
 gradient is never stored.
 
-Between the phases a barrier checks for divergence, so a bad step changes nothing. The gradient
+Between the phases the threads agree on a verdict: a diverged step changes nothing. The gradient
 does not exist yet at that point, so the check bounds it: for a Dense layer with input X and
 output gradient D over the batch (B rows), |dW| = |X^T D| <= |X| |D| and |db| <= sqrt(B) |D|
 (Frobenius norms, Cauchy-Schwarz), so |g|^2 <= sum over layers of (|X|^2 + B) |D|^2. The step
-counts as diverged when the loss or that bound is not finite in float32.
+counts as diverged when the loss or that bound is not finite in float32. While the last thread
+finishes phase 1, the others already compute the part of their first share that their own rows
+give, so that waiting costs little.
 
 With one BLAS thread per thread, every part of a step (matrix products, activations, the loss,
 the optimizer) uses all threads, and no BLAS helper thread busy-waits against the others.
@@ -49,6 +51,40 @@ class _Share:
     rows: slice
     span: slice
 
+    @property
+    def size(self) -> int:
+        return self.span.stop - self.span.start
+
+
+class _Verdict:
+    """Whether to apply a step: each thread arrives with its phase-1 results (without waiting);
+    the last to arrive decides; ``wait`` blocks until then."""
+
+    def __init__(self, threads: int, decide: Callable[[list, list], bool]) -> None:
+        self.losses: list[LossParts | None] = [None] * threads
+        self.norms: list[list[tuple[float, float]] | None] = [None] * threads
+        self.applied = False
+        self._decide = decide
+        self._left = threads
+        self._failed = False
+        self._lock = threading.Lock()
+        self._decided = threading.Event()
+
+    def arrive(self, failed: bool = False) -> None:
+        with self._lock:
+            self._failed |= failed
+            self._left -= 1
+            last = self._left == 0
+        if last:
+            try:
+                self.applied = not self._failed and self._decide(self.losses, self.norms)
+            finally:
+                self._decided.set()
+
+    def wait(self) -> bool:
+        self._decided.wait()
+        return self.applied
+
 
 class ParallelTrainingStep:
     """Training steps of ``model`` with ``optimizer``, each split over up to ``threads`` threads."""
@@ -70,46 +106,59 @@ class ParallelTrainingStep:
         if batch != self._batch:
             self.model.resize(batch)
             self._batch = batch
-        thread_count = len(self._team.split(batch))
-        plan = self._plan(thread_count)
-        losses: list[LossParts | None] = [None] * thread_count
-        norms: list[list[tuple[float, float]] | None] = [None] * thread_count
-        verdict: dict[str, object] = {}
+        row_parts = self._team.split(batch)
+        plan = self._plan(len(row_parts))
+        outcome: dict[str, object] = {}
 
-        def decide() -> None:                           # run by one thread once all rows are done
+        def decide(losses: list[LossParts], norms: list[list[tuple[float, float]]]) -> bool:
             parts = LossParts(*(sum(getattr(p, field) for p in losses) for field in ("total", "rec", "kl")))
             bound = sum((sum(n[i][0] for n in norms) + batch) * sum(n[i][1] for n in norms)
                         for i in range(len(norms[0])))
             applied = math.isfinite(parts.total) and bound < FLOAT32_MAX
             if applied:
                 self.optimizer.begin_step()
-            verdict.update(parts=parts, bound=bound, applied=applied)
+            outcome.update(parts=parts, bound=bound)
+            return applied
 
-        barrier = threading.Barrier(thread_count, action=decide)
+        verdict = _Verdict(len(row_parts), decide)
 
         def run(index: int, rows: slice) -> None:
             try:
                 if load_rows is not None:
                     load_rows(rows)
-                with np.errstate(over="ignore", invalid="ignore"):     # the barrier checks for divergence
-                    losses[index] = self.model.forward_backward_rows(x, rows, beta, eps)
-                    norms[index] = self.model.gradient_norms(rows)
+                with np.errstate(over="ignore", invalid="ignore"):     # the verdict checks for divergence
+                    verdict.losses[index] = self.model.forward_backward_rows(x, rows, beta, eps)
+                    verdict.norms[index] = self.model.gradient_norms(rows)
             except BaseException:
-                barrier.abort()
+                verdict.arrive(failed=True)
                 raise
-            try:
-                barrier.wait()
-            except threading.BrokenBarrierError:
-                return                                   # another thread failed; its error is raised
-            if verdict["applied"]:
-                shares, gradient, scratch = plan[index]
-                for share in shares:
-                    size = share.span.stop - share.span.start
-                    share.layer.parameter_gradient(share.rows, gradient[:size].reshape(share.rows.stop - share.rows.start, -1))
-                    self.optimizer.update(share.span, gradient[:size], scratch[:size])
+            verdict.arrive()
+            self._update_shares(plan[index], rows, [other for other in row_parts if other != rows], verdict)
 
         self._team.run_parts(batch, run)
-        return StepOutcome(verdict["parts"], float(verdict["bound"]), bool(verdict["applied"]))
+        return StepOutcome(outcome["parts"], float(outcome["bound"]), verdict.applied)
+
+    def _update_shares(self, plan: tuple[list[_Share], np.ndarray, np.ndarray], own_rows: slice,
+                       other_rows: list[slice], verdict: _Verdict) -> None:
+        """Phase 2 for one thread. Its first share starts from its own rows of the batch, the only
+        ones it knows are done, before the verdict; the other rows are added after it."""
+        shares, gradient, scratch = plan
+        if not shares:
+            verdict.wait()
+            return
+        first = shares[0]
+        head = gradient[:first.size].reshape(first.rows.stop - first.rows.start, -1)
+        first.layer.parameter_gradient(first.rows, head, own_rows)
+        if not verdict.wait():
+            return
+        part = scratch[:first.size].reshape(head.shape)
+        for rows in other_rows:
+            first.layer.parameter_gradient(first.rows, part, rows)
+            head += part
+        self.optimizer.update(first.span, gradient[:first.size], scratch[:first.size])
+        for share in shares[1:]:
+            share.layer.parameter_gradient(share.rows, gradient[:share.size].reshape(share.rows.stop - share.rows.start, -1))
+            self.optimizer.update(share.span, gradient[:share.size], scratch[:share.size])
 
     def _plan(self, thread_count: int) -> list[tuple[list[_Share], np.ndarray, np.ndarray]]:
         """Each thread's shares of the parameters, with a gradient and a scratch buffer for the largest."""
@@ -119,7 +168,7 @@ class ParallelTrainingStep:
             self._plans[thread_count] = [
                 (shares, np.empty(largest, dtype), np.empty(largest, dtype))
                 for shares in per_thread
-                for largest in [max((s.span.stop - s.span.start for s in shares), default=0)]]
+                for largest in [max((s.size for s in shares), default=0)]]
         return self._plans[thread_count]
 
 

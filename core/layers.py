@@ -75,15 +75,17 @@ class Dense:
         np.matmul(d_out[rows], self.params["W"].T, out=self._dx[rows])
         return self._dx
 
-    def parameter_gradient(self, block_rows: slice, out: np.ndarray) -> None:
-        """Rows ``block_rows`` of the gradient of [W; b] over the whole batch, into out (rows, n_out):
-        dW = x^T dy and, as the block's last row, db = sum over the batch of dy."""
+    def parameter_gradient(self, block_rows: slice, out: np.ndarray, batch_rows: slice = ALL_ROWS) -> None:
+        """Rows ``block_rows`` of the gradient of [W; b], into out (rows, n_out): dW = x^T dy and, as the
+        block's last row, db = sum over the batch of dy. Sums over the whole batch, or over ``batch_rows``
+        of it (the parts then add up to the whole)."""
         n_in = self.shapes["W"][0]
         start, stop = block_rows.start, block_rows.stop
+        dy = self._dy[batch_rows]
         if start < min(stop, n_in):
-            np.matmul(self._x[:, start:min(stop, n_in)].T, self._dy, out=out[:min(stop, n_in) - start])
+            np.matmul(self._x[batch_rows, start:min(stop, n_in)].T, dy, out=out[:min(stop, n_in) - start])
         if stop > n_in:
-            np.sum(self._dy, axis=0, out=out[-1])
+            np.sum(dy, axis=0, out=out[-1])
 
     def gradient_norms(self, rows: slice) -> tuple[float, float]:
         """|x|^2 and |dL/dy|^2 over ``rows`` (see core.data_parallel for the bound they give)."""
