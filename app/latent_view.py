@@ -249,12 +249,13 @@ class LatentExplorer(QWidget):
             f"{total:,} points" if shown == total else f"Showing a stratified sample of {shown:,} of {total:,} points"
         )
 
-    def set_decoder(self, decode: Decoder | None) -> None:
+    def set_decoder(self, decode: Decoder | None, live: bool = False) -> None:
         """Decode with `decode` (z (k, d) -> (k, 784) float in [0, 1]) from now on; None disables probing and
-        the manifold. The decoded panel and the manifold are refreshed with the new decoder."""
+        the manifold. The decoded panel and the manifold are refreshed with the new decoder; the manifold less
+        often for a `live` decoder, one of those a training run sends about once a second."""
         self._decode = decode
         self.scatter.view_box.probing_enabled = decode is not None
-        self.scatter.manifold.set_decode_plane(None if decode is None else self._decode_plane)
+        self.scatter.manifold.set_decode_plane(None if decode is None else self._decode_plane, live)
         if decode is not None and self._probe is not None:
             self._decode_probe()
 

@@ -248,7 +248,7 @@ class MainWindow(QMainWindow):
         if LatentExplorer is not None and isinstance(self.explorer, LatentExplorer):
             self.explorer.set_data(snapshot.codes, self._explorer_labels, self._explorer_images, snapshot.log_var,
                                    snapshot.reconstructions)
-            self.explorer.set_decoder(snapshot.decoder.decode)
+            self.explorer.set_decoder(snapshot.decoder.decode, live=self.controller.state is not RunState.IDLE)
         self._encoder = snapshot.encoder
         self._show_drawing(keep_probe=True)      # the star follows training
         self.reconstruction_strip.set_rows([self._strip_images, snapshot.strip_reconstructions])

@@ -1,11 +1,14 @@
 """The decoded-manifold layer: a grid of decoded images tiled over the visible region of a ViewBox.
 
-It re-decodes about 100 ms after the view stops moving (debounced) or when asked to (new decoder or plane).
+It re-decodes about 100 ms after the view stops moving (debounced) or when asked to (new decoder or plane). The
+decoders that training sends about once a second redraw it at most every NEW_DECODER_INTERVAL_S: each redraw decodes
+a few hundred images on the GUI thread, time the training threads would otherwise use.
 It decodes through a function of plane points that the caller provides; it knows nothing of latent planes.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import numpy as np
@@ -17,6 +20,7 @@ from app.image_panel import IMAGE_SIDE
 
 DecodePlane = Callable[[np.ndarray], np.ndarray]  # plane points (k, 2) -> images (k, 784) float in [0, 1]
 REFRESH_DELAY_MS = 100
+NEW_DECODER_INTERVAL_S = 3.0
 
 
 class ManifoldLayer(pg.ImageItem):
@@ -31,6 +35,7 @@ class ManifoldLayer(pg.ImageItem):
         self._view_box = view_box
         self._cells = cells
         self._decode_plane: DecodePlane | None = None
+        self._last_refresh = -NEW_DECODER_INTERVAL_S
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(REFRESH_DELAY_MS)
@@ -38,13 +43,18 @@ class ManifoldLayer(pg.ImageItem):
         view_box.sigRangeChanged.connect(self._on_view_box_range_changed)
         self.set_colors(QColor("white"), QColor("black"))
 
-    def set_decode_plane(self, decode_plane: DecodePlane | None) -> None:
+    def set_decode_plane(self, decode_plane: DecodePlane | None, live: bool = False) -> None:
         """Decode with `decode_plane` (plane points (k, 2) -> images (k, 784) in [0, 1]); None empties the layer.
 
-        Refreshes later (debounced), so a decoder swapped every second costs one refresh each time.
+        Refreshes after the debounce delay; a `live` decoder (one of a stream from training) no sooner than
+        NEW_DECODER_INTERVAL_S after the last refresh (moving the view still refreshes within the debounce delay).
         """
         self._decode_plane = decode_plane
-        self.refresh_later()
+        wait_ms = REFRESH_DELAY_MS
+        if live and decode_plane is not None:
+            wait_ms = max(wait_ms, round((self._last_refresh + NEW_DECODER_INTERVAL_S - time.monotonic()) * 1000))
+        if not self._timer.isActive() or wait_ms < self._timer.remainingTime():
+            self._timer.start(wait_ms)
 
     def set_colors(self, background: QColor, ink: QColor) -> None:
         """Draw pixel value 0 as `background` and 1 as `ink`, linearly in between."""
@@ -55,11 +65,12 @@ class ManifoldLayer(pg.ImageItem):
 
     def refresh_later(self) -> None:
         """Refresh after the debounce delay, restarting it if already pending."""
-        self._timer.start()
+        self._timer.start(REFRESH_DELAY_MS)
 
     def refresh(self) -> None:
         """Decode the grid for the current view now (if visible and a decoder is set)."""
         self._timer.stop()
+        self._last_refresh = time.monotonic()
         if not self.isVisible() or self._decode_plane is None:
             self.clear()
             return

@@ -285,6 +285,20 @@ def test_manifold_tiles_decoded_images_over_the_visible_region(explorer, qtbot):
     qtbot.waitUntil(lambda: manifold.mapRectToParent(manifold.boundingRect()).left() > 9.0, timeout=2000)
 
 
+def test_live_decoders_redraw_the_manifold_at_most_every_few_seconds(explorer, qtbot):
+    """Training sends a decoder about once a second; each manifold redraw decodes a few hundred images."""
+    codes, labels, images, _ = grid_data()
+    show(explorer, codes, labels, images)
+    manifold = explorer.scatter.manifold
+    qtbot.waitUntil(lambda: manifold.image is not None, timeout=2000)
+    first = manifold.image.copy()
+    explorer.set_decoder(make_decoder(2, seed=1), live=True)
+    qtbot.wait(500)
+    np.testing.assert_array_equal(manifold.image, first)           # not yet: redrawn less than 3 s ago
+    explorer.set_decoder(make_decoder(2, seed=2))                   # a decoder of another model: soon
+    qtbot.waitUntil(lambda: not np.array_equal(manifold.image, first), timeout=1000)
+
+
 def test_stratified_subset_keeps_every_class_share():
     labels = np.repeat(np.arange(10), np.arange(1, 11) * 1000)  # 55,000 points, unequal classes
     subset = stratified_subset(labels, 10_000)
