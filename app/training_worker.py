@@ -10,6 +10,8 @@ loop is busy inside ``run``).
 from __future__ import annotations
 
 import math
+import os
+import sys
 import threading
 import time
 import traceback
@@ -28,6 +30,10 @@ PROGRESS_INTERVAL = 0.05   # seconds between progressed signals (at most 20 a se
 SNAPSHOT_INTERVAL = 1.0    # seconds between snapshots, at least
 SNAPSHOT_BUDGET = 0.03     # ... and at most this fraction of the training time spent on them
 EPOCH_SNAPSHOT_GAP = 1.0   # seconds: epochs shorter than this do not each get a snapshot (measured: 5% faster)
+# Training threads run this much nicer than the GUI thread, so the GUI gets a core as soon as it has work. Measured
+# (bench/gui_responsiveness.py, 4 interleaved pairs): event-loop lateness p99 18.8 -> 11.3 ms, max 51 -> 24 ms, with
+# the same training throughput.
+TRAINING_NICENESS = 5
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,19 @@ def take_snapshot(model: AutoEncoder, inputs: SnapshotInputs, step: int, team: T
         samples = model.decode(inputs.prior_draws)
     return ModelSnapshot(step, model.decoder_snapshot(), model.encoder_snapshot(), codes, log_var, reconstructions,
                          strip, samples)
+
+
+def lower_thread_priority(niceness: int) -> None:
+    """Make the calling thread ``niceness`` nicer than it is, and with it the threads it starts later.
+
+    Only on Linux, where nice values belong to threads; elsewhere they belong to the process, GUI included.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        os.setpriority(os.PRIO_PROCESS, 0, min(19, os.getpriority(os.PRIO_PROCESS, 0) + niceness))
+    except OSError:
+        pass     # not allowed here: train at the same priority
 
 
 class ParkingControl(TrainingControl):
@@ -159,6 +178,7 @@ class TrainingWorker(QObject):
     def run(self) -> None:
         """Train, emitting progress; always ends with ``finished`` (after ``diverged`` or ``failed`` if any)."""
         try:
+            lower_thread_priority(TRAINING_NICENESS)
             limit = threadpool_limits(self.blas_threads, user_api="blas") if self.blas_threads else nullcontext()
             self._team = ThreadTeam(self.snapshot_threads)
             with limit:

@@ -3,6 +3,9 @@ and that everything the GUI receives arrives on the GUI thread."""
 from __future__ import annotations
 
 import math
+import os
+import sys
+import threading
 import time
 
 import numpy as np
@@ -11,7 +14,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, Slot
 
 from app.session import Session
 from app.training_controller import RunState, TrainingController
-from app.training_worker import ModelSnapshot, TrainingWorker
+from app.training_worker import TRAINING_NICENESS, ModelSnapshot, TrainingWorker
 from conftest import SMALL_MODEL, SMALL_TRAINING, weights
 from core.models import LossParts
 from core.training import EpochProgress, StepProgress
@@ -162,6 +165,25 @@ def test_progress_reaches_a_gui_thread_slot_on_the_gui_thread(qtbot, controller)
         controller.start()
     assert receiver.threads and all(receiver.threads)
     assert receiver.steps == 20
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="nice values are per thread on Linux only")
+def test_training_threads_run_nicer_than_the_gui_thread(qtbot, controller, session):
+    """So the GUI thread gets a core as soon as it has work, while both cores train."""
+    session.threads = 2                                     # as the app trains: two threads share each batch
+    niceness = {}
+    step = session.model.forward_backward_rows
+
+    def recording_step(x, rows, *args):
+        niceness[threading.get_native_id()] = os.getpriority(os.PRIO_PROCESS, 0)
+        return step(x, rows, *args)
+
+    session.model.forward_backward_rows = recording_step
+    with qtbot.waitSignal(controller.run_finished, timeout=20_000):
+        controller.start()
+    gui = os.getpriority(os.PRIO_PROCESS, 0)
+    assert len(niceness) == 2                               # both training threads
+    assert all(value == min(19, gui + TRAINING_NICENESS) for value in niceness.values())
 
 
 def test_pause_stops_the_steps_and_resume_continues(qtbot, controller, session):
