@@ -14,6 +14,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QGraphicsItem
 
 from app.class_scatter_item import ClassScatterItem
 from app.manifold_layer import ManifoldLayer
@@ -103,6 +104,8 @@ class LatentScatter(pg.PlotWidget):
         self.plot_item.hideButtons()
         self.plot_item.setMenuEnabled(False)
         self.plot_item.showGrid(x=False, y=False)
+        for name in ("left", "bottom"):   # redraw the axes only when the view moves, not with every new snapshot
+            self.plot_item.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.view_box.disableAutoRange()
         self.view_box.setAspectLocked(True)
 

@@ -15,7 +15,7 @@ import pyqtgraph.exporters  # noqa: F401 - makes pg.exporters available
 from PySide6.QtCore import QRectF, QSize
 from PySide6.QtGui import QGuiApplication, QPainter
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QFileDialog, QGraphicsItem, QWidget
 
 PNG_FILTER, SVG_FILTER = "PNG image (*.png)", "SVG drawing (*.svg)"
 PNG_SCALE = 2  # pixels per screen pixel: crisp on high-resolution screens and in documents
@@ -61,15 +61,22 @@ def _write_svg(plot_item: pg.PlotItem, path: Path, title: str) -> None:
     # at QSvgGenerator's default 72 dpi they would shrink to 3/4 of their size against the data.
     screen = QGuiApplication.primaryScreen()
     generator.setResolution(round(screen.logicalDotsPerInch()) if screen is not None else 96)
+    # Items cached on screen (the axes) would be written as bitmaps: draw them uncached for the file.
+    scene = plot_item.scene()
+    cached = {item: item.cacheMode() for item in scene.items() if item.cacheMode() != QGraphicsItem.CacheMode.NoCache}
     painter = QPainter(generator)
     try:
-        views = plot_item.scene().views()
+        for item in cached:
+            item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
+        views = scene.views()
         if views:
             painter.fillRect(QRectF(0, 0, width, height), views[0].backgroundBrush())
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        plot_item.scene().render(painter, QRectF(0, 0, width, height), source)
+        scene.render(painter, QRectF(0, 0, width, height), source)
     finally:
         painter.end()
+        for item, mode in cached.items():
+            item.setCacheMode(mode)
     if not path.exists() or path.stat().st_size == 0:
         raise OSError(f"could not write {path}")
 

@@ -5,7 +5,7 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 from PySide6.QtSvg import QSvgRenderer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QGraphicsItem
 
 from app.latent_view import LatentExplorer
 from app.palette import CLASS_COLORS
@@ -43,7 +43,10 @@ def test_the_scatter_as_svg_is_valid_vector_graphics_with_one_circle_per_dot(exp
     assert renderer.isValid()
     text = path.read_text()
     assert text.count("<ellipse") == 200
-    assert "<image" not in text  # dots are shapes, not pixmaps
+    assert "<image" not in text  # dots and the axes (cached as bitmaps on screen) are shapes and text, not pixmaps
+    assert "<text" in text
+    axis = explorer.scatter.plot_item.getAxis("left")
+    assert axis.cacheMode() == QGraphicsItem.CacheMode.DeviceCoordinateCache    # cached on screen again
 
 
 def test_a_plain_plot_exports_too(qtbot, tmp_path):
