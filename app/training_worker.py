@@ -26,7 +26,7 @@ from core.models import AutoEncoder, DecoderSnapshot, EncoderSnapshot
 from core.parallel import ThreadTeam
 from core.training import EpochProgress, StepProgress, Trainer, TrainingControl, TrainingDiverged
 
-PROGRESS_INTERVAL = 0.05   # seconds between progressed signals (at most 20 a second)
+PROGRESS_INTERVAL = 0.1    # seconds between progressed signals (at most 10 a second: each costs the GUI thread)
 SNAPSHOT_INTERVAL = 1.0    # seconds between snapshots, at least
 SNAPSHOT_BUDGET = 0.03     # ... and at most this fraction of the training time spent on them
 EPOCH_SNAPSHOT_GAP = 1.0   # seconds: epochs shorter than this do not each get a snapshot (measured: 5% faster)
