@@ -101,7 +101,7 @@ class DatasetCommands(QObject):
             window.app_settings.set_last_folder(str(Path(spec).parent))
         self.use_dataset(dataset, spec)
         window.message_bar.hide()
-        window._show_model()
+        window.show_model()
         return True
 
     def use_dataset(self, dataset: Dataset, spec: str) -> None:
@@ -111,7 +111,7 @@ class DatasetCommands(QObject):
         window.panel.set_dataset_info(f"{len(dataset.train_images):,} training · {len(dataset.test_images):,} test "
                                       f"images")
         if tuple(dataset.class_names) != getattr(window.explorer, "class_names", ()):
-            explorer = window._make_explorer(dataset.class_names)
+            explorer = window.make_explorer(dataset.class_names)
             window.explorer_row_layout.replaceWidget(window.explorer, explorer)
             window.explorer.deleteLater()
             window.explorer = explorer

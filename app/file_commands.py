@@ -81,7 +81,7 @@ class FileCommands:
         window.session.adopt(checkpoint, path)
         window.app_settings.set_last_folder(str(path.parent))
         window.panel.set_configs(window.session.model_config, window.session.train_config)
-        window._show_model()
+        window.show_model()
         window.setWindowTitle(f"{path.name}[*] — Latent Lab")
         if note:
             window.message_bar.show_message(note, "info")

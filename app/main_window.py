@@ -75,7 +75,7 @@ class MainWindow(QMainWindow):
                                train_threads)
         self.controller = TrainingController(self.session, blas_threads, self)
         self.downloader = download_mnist     # replaced in tests (no network)
-        self._auto_fit = True       # frame the latent codes as they move, until the user pans or zooms
+        self.auto_fit = True       # frame the latent codes as they move, until the user pans or zooms
         self._explorer_labels = np.zeros(0, dtype=np.intp)
         self._explorer_images = np.zeros((0, 784), dtype=np.uint8)
         self._encoder: EncoderSnapshot | None = None     # the latest snapshot's, for the drawing pad
@@ -88,7 +88,7 @@ class MainWindow(QMainWindow):
         self.sample_strip = ImageStrip("Samples from the prior", ("z ~ N(0, I)", ""), SAMPLE_COUNT // 2)
         label_width = max(self.reconstruction_strip.grid.label_width(), self.sample_strip.grid.label_width())
         self.sample_strip.grid.min_label_width = self.reconstruction_strip.grid.min_label_width = label_width
-        self.explorer = self._make_explorer(dataset.class_names)
+        self.explorer = self.make_explorer(dataset.class_names)
         self.run_status = RunStatus(self.session.batch_sizes)
         self.drawing_pad = DrawingPad()
         self.drawing_column = make_drawing_column(self.drawing_pad)
@@ -100,13 +100,14 @@ class MainWindow(QMainWindow):
 
         self.panel.set_configs(self.session.model_config, self.session.train_config)
         self.dataset_commands.fill_dataset_choices()
-        self._show_model()
+        self.show_model()
         update_actions(self)
         self.setWindowTitle("Untitled[*] — Latent Lab")
         restore_geometry(self)
 
     # ---- construction ---------------------------------------------------------------------------------------
-    def _make_explorer(self, class_names: tuple[str, ...]) -> QWidget:
+    def make_explorer(self, class_names: tuple[str, ...]) -> QWidget:
+        """A latent explorer for a dataset with these class names (a placeholder where it cannot load)."""
         if LatentExplorer is None:
             placeholder = QLabel("The latent explorer appears here.")
             placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -172,7 +173,7 @@ class MainWindow(QMainWindow):
         self.session.set_train_config(self._panel_train_config())
         self.session.new_model(model_config)
         self.message_bar.hide()
-        self._show_model()
+        self.show_model()
         self.statusBar().showMessage("New model with fresh random weights.", 4000)
 
     # ---- files and datasets: FileCommands and DatasetCommands do the work ------------------------------------
@@ -223,7 +224,7 @@ class MainWindow(QMainWindow):
         return self.dataset_commands.download_dialog
 
     # ---- showing the model ------------------------------------------------------------------------------------
-    def _show_model(self) -> None:
+    def show_model(self) -> None:
         """Show the session's model and history from scratch (after start, reset, open or a new dataset)."""
         session = self.session
         self.loss_plot.set_history(session.history, session.model_config.kind)
@@ -236,15 +237,16 @@ class MainWindow(QMainWindow):
         self._strip_images = test[session.strip_indices()]
         if self.animation is not None:
             self.animation.show_model()
-        self._show_snapshot(self.controller.snapshot_now())
-        self._auto_fit = True
-        self._fit_explorer()
+        self.show_snapshot(self.controller.snapshot_now())
+        self.auto_fit = True
+        self.fit_explorer()
         self.run_status.show_idle(session.history.steps, session.batches_per_epoch, session.run_config().epochs)
         self.panel.set_model_info(f"{session.model.parameters.size:,} weights")
         self.setWindowModified(session.dirty)
         update_actions(self)
 
-    def _show_snapshot(self, snapshot: ModelSnapshot) -> None:
+    def show_snapshot(self, snapshot: ModelSnapshot) -> None:
+        """Show a snapshot of the model in the explorer, the strips, the drawing's star and the animation tools."""
         if LatentExplorer is not None and isinstance(self.explorer, LatentExplorer):
             self.explorer.set_data(snapshot.codes, self._explorer_labels, self._explorer_images, snapshot.log_var,
                                    snapshot.reconstructions)
@@ -275,15 +277,15 @@ class MainWindow(QMainWindow):
         self.explorer.set_drawn_point(z, keep_probe)
 
     @Slot()
-    def _fit_explorer(self) -> None:
+    def fit_explorer(self) -> None:
         """Frame all latent codes, and keep framing them as training moves them."""
-        self._auto_fit = True
+        self.auto_fit = True
         if hasattr(self.explorer, "fit_view"):
             self.explorer.fit_view()
 
     @Slot()
     def _on_explorer_view_changed_manually(self, *args) -> None:
-        self._auto_fit = False
+        self.auto_fit = False
 
     def _panel_train_config(self) -> TrainConfig:
         """The panel's training settings; a trained model keeps its optimizer."""
@@ -303,7 +305,8 @@ class MainWindow(QMainWindow):
             self.explorer.set_drawn_point(None)
 
     @Slot(bool)
-    def _on_draw_action_toggled(self, shown: bool) -> None:
+    def show_drawing_pad(self, shown: bool) -> None:
+        """Show or hide the drawing pad (the Draw action); its drawing is starred in the explorer while shown."""
         self.drawing_column.setVisible(shown)
         if shown:
             self._show_drawing()
@@ -328,7 +331,7 @@ class MainWindow(QMainWindow):
             return
         self.session.set_train_config(self.panel.train_config())
         self.session.new_model(model_config)
-        self._show_model()
+        self.show_model()
 
     @Slot()
     def _on_panel_training_changed(self) -> None:

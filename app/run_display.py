@@ -71,8 +71,8 @@ class RunDisplay(QObject):
     @Slot(object)
     def _on_snapshot_ready(self, snapshot: ModelSnapshot) -> None:
         window = self.window
-        window._show_snapshot(snapshot)
-        if window._auto_fit and self._codes_need_framing(snapshot.codes):
+        window.show_snapshot(snapshot)
+        if window.auto_fit and self._codes_need_framing(snapshot.codes):
             window.explorer.fit_view()
 
     def _codes_need_framing(self, codes: np.ndarray) -> bool:

@@ -59,7 +59,7 @@ def test_the_star_follows_training_and_keeps_a_point_the_user_decoded(qtbot, win
 
     explorer.scatter.point_probed.emit(0.5, -0.5)       # the user decodes another point ...
     chosen = explorer.decoded_image().copy()
-    window._show_snapshot(window.controller.snapshot_now())     # ... and a snapshot arrives
+    window.show_snapshot(window.controller.snapshot_now())     # ... and a snapshot arrives
     np.testing.assert_array_equal(explorer.decoded_image(), chosen)
     np.testing.assert_array_equal(explorer.drawn_point(), z)
 
