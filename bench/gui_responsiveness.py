@@ -13,18 +13,19 @@ noisy neighbour on the machine affects all of them alike; throughput is samples 
 test-set evaluations included, and the ratio compares each app run with the headless runs of the same repeat.
 
 Measured on the 2-core development machine (shared with other work, so figures drift by 10-20% between runs):
-4 repeats of 15 epochs, headless median 12,300 samples/s.
+4 repeats of 20 epochs, headless median 14,493 samples/s.
 
     app config            vs headless   p99 ms   max ms
-    2 threads x 1 BLAS    87% (70-92%)    19.6     35
-    1 thread  x 1 BLAS    61%             11.8     26
-    1 thread  x 2 BLAS    86%             18.0     35   (other runs: 926-4,121 samples/s and 245-375 ms stalls:
-                                                         the OpenBLAS helper busy-waits against the GUI)
+    2 threads x 1 BLAS    91% (91-97%)    12.4     28
+    1 thread  x 1 BLAS    60%              7.8     32
+    1 thread  x 2 BLAS    86%             18.0     35   (an earlier version; other runs: 926-4,121 samples/s and
+                                                         245-375 ms stalls: the OpenBLAS helper busy-waits)
 
 The app uses 2 x 1 (app/main_window.py, APP_TRAIN_THREADS and APP_BLAS_THREADS), as the command line does. What is
-left of the gap is the GUI thread's ~10% of a core, mostly pyqtgraph painting the loss plot and the latent
-explorer: PySide6 keeps the GIL through QPainter calls, so the training threads' Python stalls while they paint.
-Without the explorer's and the loss plot's updates, p99 is 3-5 ms.
+left of the gap is mostly the GUI thread's ~9% of a core: PySide6 keeps the GIL while pyqtgraph paints, which
+stalls both training threads. So the window does little while training (the loss plot redraws 4 times a second,
+progress arrives 10 times, snapshots once a second, the decoded manifold every 3 s), and the training threads run
+5 nicer than the GUI thread (Linux), which took p99 from 18.8 to 11.3 ms and max from 51 to 24 ms.
 """
 from __future__ import annotations
 
