@@ -10,14 +10,15 @@ included. A configuration "TxB" trains with T threads sharing each batch (core/d
 threads. The headless reference is what `python main.py train` does: 2 threads sharing each batch (one per core
 here), 1 BLAS thread each. Runs are interleaved (headless, then each app configuration, per repeat) so that a
 noisy neighbour on the machine affects all of them alike; throughput is samples / wall time of the whole run,
-test-set evaluations included, and the ratio compares each app run with the headless runs of the same repeat.
+test-set evaluations included (in the app: from Train until the worker's run returns, its snapshots included), and
+the ratio compares each app run with the headless runs of the same repeat.
 
 Measured on the 2-core development machine (shared with other work, so figures drift by 10-20% between runs):
-4 repeats of 20 epochs, headless median 14,493 samples/s.
+4 repeats of 20 epochs, headless median 14,131 samples/s.
 
     app config            vs headless   p99 ms   max ms
-    2 threads x 1 BLAS    91% (91-97%)    12.4     28
-    1 thread  x 1 BLAS    60%              7.8     32
+    2 threads x 1 BLAS    92% (89-94%)    12.2     30
+    1 thread  x 1 BLAS    60%              7.8     32   (an earlier run of the same version)
     1 thread  x 2 BLAS    86%             18.0     35   (an earlier version; other runs: 926-4,121 samples/s and
                                                          245-375 ms stalls: the OpenBLAS helper busy-waits)
 
@@ -116,9 +117,12 @@ def app_run(epochs: int, train_threads: int, blas_threads: int) -> tuple[float, 
     def on_started() -> None:
         times["start"] = time.perf_counter()
         probe.recording = True
+        # Training ends when the worker's run returns (on its thread), not when the window has finished showing
+        # the end of the run: the headless reference times the training loop alone too.
+        window.controller.worker.finished.connect(lambda: times.setdefault("end", time.perf_counter()),
+                                                  Qt.ConnectionType.DirectConnection)
 
     def on_finished() -> None:
-        times["end"] = time.perf_counter()
         probe.recording = False
         QTimer.singleShot(0, loop.quit)
 
