@@ -14,11 +14,12 @@ test-set evaluations included (in the app: from Train until the worker's run ret
 the ratio compares each app run with the headless runs of the same repeat.
 
 Measured on the 2-core development machine (shared with other work, so figures drift by 10-20% between runs):
-4 repeats of 20 epochs, headless median 14,131 samples/s.
+4 repeats of 20 epochs, headless median 14,131 samples/s (a second run: 14,076 samples/s, 87% (86-95%), p99 13.4 ms,
+max 28 ms).
 
     app config            vs headless   p99 ms   max ms
-    2 threads x 1 BLAS    92% (89-94%)    12.2     30
-    1 thread  x 1 BLAS    60%              7.8     32   (an earlier run of the same version)
+    2 threads x 1 BLAS    92% (88-93%)    12.2     30
+    1 thread  x 1 BLAS    60%              7.8     32   (an earlier run, timed to the end of the window's work)
     1 thread  x 2 BLAS    86%             18.0     35   (an earlier version; other runs: 926-4,121 samples/s and
                                                          245-375 ms stalls: the OpenBLAS helper busy-waits)
 
