@@ -30,7 +30,7 @@ def bernoulli_loss(logits: np.ndarray, x: np.ndarray, grad_out: np.ndarray | Non
     np.exp(grad, out=grad)
     grad += 1                                                    # 1 + exp(-|l|), in (1, 2]
     # log, not log1p: NumPy's float32 log1p is ~8x slower, and 1 + e loses at most one ulp of 1.
-    loss += float(np.log(grad, out=abs_logits).sum())
+    loss += sum_of_logs(grad)
     np.reciprocal(grad, out=grad)                                # sigmoid(|l|)
     grad -= 0.5
     np.copysign(grad, logits, out=grad)
@@ -38,6 +38,22 @@ def bernoulli_loss(logits: np.ndarray, x: np.ndarray, grad_out: np.ndarray | Non
     grad -= x
     grad *= 1 / batch
     return float(loss) / batch, grad
+
+
+PRODUCT_ROWS = 64     # a product of up to 64 factors in [1, 2] stays below 2^64: no overflow in float32
+
+
+def sum_of_logs(values: np.ndarray) -> float:
+    """sum(log(values)) for values (n, d) in [1, 2], as the logs of products of up to PRODUCT_ROWS rows.
+
+    log(a) + log(b) = log(a b): one multiplication per value instead of one logarithm, which NumPy's
+    float32 computes one value at a time on this project's machines (about 10x slower, measured).
+    The products' rounding adds a relative error near 64 * 2^-24 per product: 1e-4 nats per image at most.
+    """
+    total = 0.0
+    for start in range(0, len(values), PRODUCT_ROWS):
+        total += float(np.log(np.multiply.reduce(values[start:start + PRODUCT_ROWS], axis=0)).sum())
+    return total
 
 
 def sse_loss(logits: np.ndarray, x: np.ndarray, grad_out: np.ndarray | None = None,
