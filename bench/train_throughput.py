@@ -5,13 +5,15 @@ thread each, as the command line trains), the model's matrix-multiply limit (its
 products alone, at the same shapes, on preallocated arrays: the faster of full batches on
 multi-threaded BLAS and batch parts on one BLAS thread per thread), the fraction of that limit
 reached, and, when PyTorch is installed (`pip install torch==2.13.0`; never a dependency), the
-same model trained by PyTorch on the same number of threads, with the speed ratio.
+same model trained by PyTorch on the same number of threads, with the speed ratio. Besides the best of each
+contender, it prints each repeat's own ratios (its contenders run back to back) and their median.
 
     python bench/train_throughput.py [--repeats 3] [--threads 2] [--data fashion|random]
 """
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -172,10 +174,15 @@ def main() -> None:
     print(f"Latent Lab (NumPy)   {ours:6.2f} s/epoch  {len(images) / ours:8.0f} images/s")
     print(f"matmul only          {whole:6.2f} s/epoch whole batches, {parts:.2f} s/epoch batch parts per thread")
     print(f"matmul limit         {limit:6.2f} s/epoch  -> {limit / ours:5.1%} of the limit reached")
+    # Each repeat times the contenders back to back, so its ratios share the machine's load of the moment.
+    fractions = [min(w, p) / t for w, p, t in zip(results["matmul_whole"], results["matmul_parts"], results["latent_lab"])]
+    print(f"  per repeat: {', '.join(f'{f:.1%}' for f in fractions)} (median {statistics.median(fractions):.1%})")
     if results["torch"]:
         theirs = min(results["torch"])
         print(f"PyTorch              {theirs:6.2f} s/epoch  {len(images) / theirs:8.0f} images/s")
         print(f"speed-up over PyTorch: {theirs / ours:.2f}x")
+        speedups = [t / o for t, o in zip(results["torch"], results["latent_lab"])]
+        print(f"  per repeat: {', '.join(f'{r:.2f}x' for r in speedups)} (median {statistics.median(speedups):.2f}x)")
     else:
         print("PyTorch not installed: no comparison (pip install torch==2.13.0)")
 
