@@ -94,7 +94,6 @@ class ParallelTrainingStep:
         self.optimizer = optimizer
         self._team = ThreadTeam(threads)
         self._plans: dict[int, list[tuple[list[_Share], np.ndarray, np.ndarray]]] = {}
-        self._batch = 0
 
     def __call__(self, x: np.ndarray, beta: float, eps: np.ndarray | None,
                  load_rows: Callable[[slice], None] | None = None) -> StepOutcome:
@@ -103,9 +102,7 @@ class ParallelTrainingStep:
         ``load_rows(rows)``, when given, fills those rows of x first, on the thread that uses them.
         """
         batch = len(x)
-        if batch != self._batch:
-            self.model.resize(batch)
-            self._batch = batch
+        self.model.resize(batch)
         row_parts = self._team.split(batch)
         plan = self._plan(len(row_parts))
         outcome: dict[str, object] = {}

@@ -95,6 +95,7 @@ class AutoEncoder:
         self.initialize(rng)
         self._reconstruction_loss = RECONSTRUCTION_LOSSES[config.reconstruction]
         self._dlogits: np.ndarray | None = None
+        self._rows = 0                      # the batch size the training buffers hold
 
     # ---- parameters ---------------------------------------------------------------------------
     def initialize(self, rng: np.random.Generator) -> None:
@@ -169,7 +170,12 @@ class AutoEncoder:
         return parts
 
     def resize(self, batch: int) -> None:
-        """Size every training buffer for batches of ``batch`` images (once, before threads share a batch)."""
+        """Size every training buffer for batches of ``batch`` images (before threads share a batch)."""
+        if batch != self._rows:
+            self._resize_buffers(batch)
+            self._rows = batch
+
+    def _resize_buffers(self, batch: int) -> None:
         for _, layer in self.trunk + self.decoder:
             layer.resize(batch, self.dtype)
         for layer in self.heads.values():
@@ -220,8 +226,8 @@ class VariationalAutoEncoder(AutoEncoder):
         self._std = self._z = self._dmu = self._dlog_var = None      # (batch, latent_dim) training buffers
         super().__init__(config, rng)
 
-    def resize(self, batch: int) -> None:
-        super().resize(batch)
+    def _resize_buffers(self, batch: int) -> None:
+        super()._resize_buffers(batch)
         shape = (batch, self.config.latent_dim)
         self._std = reuse_buffer(self._std, shape, self.dtype)
         self._z = reuse_buffer(self._z, shape, self.dtype)

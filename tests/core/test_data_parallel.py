@@ -89,3 +89,11 @@ def test_parameter_shares_cover_every_parameter_once_in_near_equal_loads():
     assert (covered == 1).all()
     loads = [sum(s.span.stop - s.span.start for s in thread) for thread in shares]
     assert max(loads) / min(loads) < 1.01
+
+
+def test_a_step_after_training_on_another_batch_size_sizes_its_buffers_again():
+    model, x, eps = model_and_batch("vae", batch=11)
+    step = ParallelTrainingStep(model, build_optimizer("sgd", model.parameters.flat, 0.0), 2)
+    step(x, 1.0, eps)
+    model.forward_backward(x[:5], 1.0, eps[:5])                # the one-thread path: 5-row buffers
+    assert step(x, 1.0, eps).parts.total == pytest.approx(model.evaluate(x, 1.0, eps).total, rel=1e-12)
