@@ -38,7 +38,6 @@ class ManifoldLayer(pg.ImageItem):
         self._last_refresh = -NEW_DECODER_INTERVAL_S
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.setInterval(REFRESH_DELAY_MS)
         self._timer.timeout.connect(self.refresh)
         view_box.sigRangeChanged.connect(self._on_view_box_range_changed)
         self.set_colors(QColor("white"), QColor("black"))

@@ -27,16 +27,14 @@ def reuse_buffer(buffer: np.ndarray | None, shape: tuple[int, ...], dtype: np.dt
 class Dense:
     """y = x @ W + b with W (n_in, n_out) and b (n_out,).
 
-    ``params`` and ``grads`` are bound by the model to views of its flat vectors, where b
-    follows W: together they are the (n_in + 1, n_out) block [W; b] that ``parameter_gradient``
-    fills by rows.
+    ``params`` are bound by the model to views of its flat vector, where b follows W: together
+    they are the (n_in + 1, n_out) block [W; b] whose gradient ``parameter_gradient`` fills by rows.
     """
 
     def __init__(self, n_in: int, n_out: int, needs_input_grad: bool = True) -> None:
         self.shapes = {"W": (n_in, n_out), "b": (n_out,)}
         self.needs_input_grad = needs_input_grad
         self.params: dict[str, np.ndarray] = {}
-        self.grads: dict[str, np.ndarray] = {}
         self._x: np.ndarray | None = None      # the batch's input, kept for the parameter gradient
         self._dy: np.ndarray | None = None     # the batch's dL/dy, likewise
         self._y: np.ndarray | None = None

@@ -34,10 +34,12 @@ class Adam:
         self.v = np.zeros_like(params)       # V above
         self.t = 0
         self._team = ThreadTeam(threads)
-        self._scratch = np.empty_like(params)
+        self._scratch: np.ndarray | None = None     # for ``step``; a trainer calling ``update`` brings its own
 
     def step(self, grad: np.ndarray) -> None:
         """Apply one update with the gradient ``grad`` (same shape as params), split over the threads."""
+        if self._scratch is None:
+            self._scratch = np.empty_like(self.params)
         self.begin_step()
         self._team.run_parts(self.params.size, lambda _, part: self.update(part, grad[part], self._scratch[part]))
 
