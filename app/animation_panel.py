@@ -35,7 +35,7 @@ LABEL_WIDTH = 220  # pixels
 
 def frozen_copy(model: AutoEncoder) -> AutoEncoder:
     """A model with a private copy of `model`'s weights (read it only while nothing trains it)."""
-    copy = build_model(model.config, np.random.default_rng(0))
+    copy = build_model(model.config, None)
     copy.parameters.flat[...] = model.parameters.flat
     return copy
 
@@ -63,10 +63,11 @@ class AnimationPanel(QWidget):
         self._frames: np.ndarray | None = None  # (n_frames, H, W, 3) one per step, before holds and ping-pong
         self._path: np.ndarray | None = None
         self._step: int | None = None
+        self._stale = False          # the preview waits to be shown before it is made again
         self._update_timer = QTimer(self, singleShot=True, interval=40)
-        self._update_timer.timeout.connect(self.refresh)
+        self._update_timer.timeout.connect(self._on_inputs_changed)
         self.picker = EndPicker(class_names)
-        self.picker.ends_changed.connect(self.refresh)
+        self.picker.ends_changed.connect(self._on_inputs_changed)
         self.spec_form = SpecForm()
         self.spec_form.changed.connect(self._schedule_refresh)
         self._build()
@@ -213,11 +214,13 @@ class AnimationPanel(QWidget):
 
     def frames(self) -> np.ndarray:
         """The finished animation, as exported: (spec.length, H, W, 3) uint8."""
+        self._refresh_if_stale()
         spec = self.spec()
         return self._frames[timeline(spec.n_frames, spec.hold_frames, spec.ping_pong)]
 
     def path(self) -> np.ndarray | None:
         """The current model's latent path (n_frames, d), or None."""
+        self._refresh_if_stale()
         return self._path
 
     def export_job(self, path: Path) -> ExportJob:
@@ -229,8 +232,10 @@ class AnimationPanel(QWidget):
     # ---- updating -------------------------------------------------------------------------------------------
     @Slot()
     def refresh(self) -> None:
-        """Recompute the preview now (changes to the controls otherwise do so a moment later)."""
+        """Recompute the preview now (changes to the controls otherwise do so a moment later, or, while the panel
+        is hidden, when it is next shown)."""
         self._update_timer.stop()
+        self._stale = False
         if self._model is None or min(self.ends()) < 0:
             self._frames = self._path = None
             self.player.set_frames(None)
@@ -257,6 +262,20 @@ class AnimationPanel(QWidget):
 
     def _schedule_refresh(self, *args) -> None:
         self._update_timer.start()
+
+    @Slot()
+    def _on_inputs_changed(self) -> None:
+        """Make the preview again, now if it is in sight, else once it is: rendering its frames takes the GUI thread
+        about 0.1 s, a hitch at the end of every training run if done for a hidden panel."""
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._update_timer.stop()
+            self._stale = True
+
+    def _refresh_if_stale(self) -> None:
+        if self._stale:
+            self.refresh()
 
     def _encode(self) -> None:
         """Encode the test images with the current model; the picker chooses the ends again (and refreshes)."""
@@ -289,6 +308,7 @@ class AnimationPanel(QWidget):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
+        self._refresh_if_stale()
         self.path_changed.emit(self._path)
         if self._path is not None:
             self.frame_shown.emit(self.player.frame_index())

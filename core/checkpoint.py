@@ -88,7 +88,7 @@ def load_checkpoint(path: str | os.PathLike, threads: int = 1) -> Checkpoint:
         epochs = [EpochProgress(**record) for record in metadata["epochs"]]
     except (KeyError, TypeError, ValueError) as error:
         raise CheckpointError(f"{path}: invalid settings in the metadata ({error})") from None
-    model = build_model(model_config, np.random.default_rng(0))
+    model = build_model(model_config, None)
     for name, target in model.parameters.values.items():
         target[...] = _array(path, arrays, f"param/{name}", target.shape)
     optimizer = build_optimizer(train_config.optimizer, model.parameters.flat, metadata["optimizer"]["lr"],

@@ -135,6 +135,33 @@ def test_titles_name_the_models_by_file_when_both_have_the_same_kind(panel, save
     assert [title for title, _ in panel.models()] == ["VAE"]
 
 
+def test_a_hidden_panel_makes_its_preview_when_shown_not_with_every_new_model(qtbot, panel, saved, dataset,
+                                                                             monkeypatch):
+    import app.animation_panel as module
+    renders = []
+    original = module.interpolation_frames
+    monkeypatch.setattr(module, "interpolation_frames", lambda *args: renders.append(1) or original(*args))
+    ae, vae = load_checkpoint(saved["ae"]).model, load_checkpoint(saved["vae"]).model
+
+    def recipe(models):
+        x0, x1 = images_to_float(dataset.test_images[list(panel.ends())])
+        return interpolation_frames(models, x0, x1, SPEC)
+
+    panel.hide()
+    panel.set_model(ae, "ae")            # as when training runs end while another tab shows
+    panel.set_model(vae, "vae")
+    assert renders == []
+    panel.show()
+    qtbot.waitExposed(panel)
+    assert len(renders) == 1
+    np.testing.assert_array_equal(panel.frames(), recipe([("Autoencoder", ae), ("VAE", vae)]))
+
+    panel.hide()
+    panel.set_model(ae, "ae2")
+    # Asked for while hidden (an export, a test), the animation is made then, for the model it has now.
+    np.testing.assert_array_equal(panel.frames(), recipe([("Autoencoder ae", ae), ("Autoencoder ae2", ae)]))
+
+
 @pytest.fixture
 def explorer(qtbot):
     widget = LatentExplorer(DIGITS)
