@@ -3,7 +3,7 @@
 Public API (the main window feeds it; it never trains, encodes or reads model weights):
 
     explorer = LatentExplorer(class_names)                  # e.g. "0".."9" or the Fashion-MNIST names
-    explorer.set_data(codes, labels, images, log_var, reconstructions)   # about once a second; keeps pan/zoom
+    explorer.set_data(codes, labels, images, log_var)       # about once a second; keeps pan/zoom
     explorer.set_decoder(decode)                            # decode(z (k, d)) -> (k, 784) float in [0, 1]; None: off
     explorer.set_drawn_point(z, keep_probe)                 # star + reconstruction of the drawing pad's code
     explorer.show_principal_plane() / show_dimensions(i, j) # which plane of a latent space larger than 2
@@ -91,13 +91,13 @@ class LatentExplorer(QWidget):
         self._labels = np.zeros(0, dtype=np.intp)  # (n,)
         self._images: np.ndarray | None = None  # (n, 784)
         self._log_var: np.ndarray | None = None  # (n, d)
-        self._reconstructions: np.ndarray | None = None  # (n, 784)
         self._shown = np.zeros(0, dtype=np.intp)  # (m,) indices of the plotted points
         self._jitter = np.zeros(0)  # (n,) row offsets for a 1-D latent space
         self._plane: LatentPlane | None = None
         self._dimensions = (0, 1)
         self._anchor_index: int | None = None  # the pinned point whose code the "two dimensions" plane holds
         self._decode: Decoder | None = None
+        self._decoder_fits = True  # False from a change of latent size until the new decoder comes
         self._probe: np.ndarray | None = None  # (d,) the latent vector shown in the decoded panel
         self._decoded: np.ndarray | None = None  # (784,)
         self._drawn: np.ndarray | None = None  # (d,)
@@ -213,19 +213,20 @@ class LatentExplorer(QWidget):
         labels: np.ndarray,
         images: np.ndarray,
         log_var: np.ndarray | None = None,
-        reconstructions: np.ndarray | None = None,
     ) -> None:
         """Show a new encoding of the test set, keeping the user's pan and zoom.
 
         codes: (n, d) float, the VAE's means or the AE's codes. labels: (n,) int in [0, len(class_names)).
-        images: (n, 784) uint8 or float in [0, 1]. log_var: (n, d) float (VAE) or None (AE).
-        reconstructions: (n, 784) float in [0, 1] or None. The view is framed on the first call and whenever the
+        images: (n, 784) uint8 or float in [0, 1]. log_var: (n, d) float (VAE) or None (AE). The cards show each
+        image's reconstruction, its code decoded by the decoder of `set_decoder`. The view is framed on the first call and whenever the
         latent size changes (a new latent size also forgets the decoded and drawn points: they belong to the old
         space; give the new model's decoder with `set_decoder`).
         """
         codes = np.asarray(codes, dtype=np.float64)
         labels = np.asarray(labels, dtype=np.intp)
         new_space = self._codes is None or self._codes.shape[1] != codes.shape[1]
+        if new_space and self._codes is not None:
+            self._decoder_fits = False     # the decoder is the old space's: no reconstructions until set_decoder
         if self._codes is None or len(self._codes) != len(codes):
             self._pins, self._anchor_index, self._hovered = [], None, -1
             self._jitter = np.random.default_rng(1).uniform(-JITTER, JITTER, len(codes))
@@ -240,7 +241,7 @@ class LatentExplorer(QWidget):
             self._plane_combo.setCurrentText(PRINCIPAL)
             self._plane_combo.blockSignals(False)
         self._codes, self._labels, self._images = codes, labels, images
-        self._log_var, self._reconstructions = log_var, reconstructions
+        self._log_var = log_var
         if new_space:
             self._update_plane_controls()
         self._update_plane(fit=new_space)
@@ -254,10 +255,13 @@ class LatentExplorer(QWidget):
         the manifold. The decoded panel and the manifold are refreshed with the new decoder; the manifold less
         often for a `live` decoder, one of those a training run sends about once a second."""
         self._decode = decode
+        self._decoder_fits = True
         self.scatter.view_box.probing_enabled = decode is not None
         self.scatter.manifold.set_decode_plane(None if decode is None else self._decode_plane, live)
         if decode is not None and self._probe is not None:
             self._decode_probe()
+        if self._codes is not None:
+            self._update_cards()
 
     def set_drawn_point(self, z: np.ndarray | None, keep_probe: bool = False) -> None:
         """Mark the drawing pad's code z (d,) with a star and show its reconstruction; None removes the star.
@@ -345,10 +349,9 @@ class LatentExplorer(QWidget):
         self._update_crosshair()
         self._update_path()
         self._update_prior()
-        self._update_pinned_strip()
+        self._update_cards()
         if self._hovered >= 0:
             self._show_posterior(self._hovered)
-            self.hover_card.set_card(self._card(self._hovered))    # the new reconstruction, without a mouse move
         if not _same_plane(previous, self._plane):
             self.scatter.manifold.refresh_later()
         if fit:
@@ -456,12 +459,20 @@ class LatentExplorer(QWidget):
         self.scatter.set_posterior(center, covariance)
 
     def _card(self, index: int) -> PointCard:
-        reconstruction = None if self._reconstructions is None else self._reconstructions[index]
+        """The point's card; its reconstruction is decoded now (about 0.1 ms), not kept for every point."""
+        decodable = self._decode is not None and self._decoder_fits
+        reconstruction = np.asarray(self._decode(self._codes[index][None]))[0] if decodable else None
         name = self._class_names[self._labels[index]]
         return PointCard(index, self._images[index], reconstruction, f"{name}  #{index}")
 
     def _update_pinned_strip(self) -> None:
         self.pinned_strip.set_cards([self._card(i) for i in self._pins])
+
+    def _update_cards(self) -> None:
+        """New codes or a new decoder: the pinned and hovered cards show the new reconstructions, without a mouse move."""
+        self._update_pinned_strip()
+        if self._hovered >= 0:
+            self.hover_card.set_card(self._card(self._hovered))
 
     # -- decoding ---------------------------------------------------------------------------------------------
 

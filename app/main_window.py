@@ -248,8 +248,7 @@ class MainWindow(QMainWindow):
     def show_snapshot(self, snapshot: ModelSnapshot) -> None:
         """Show a snapshot of the model in the explorer, the strips, the drawing's star and the animation tools."""
         if LatentExplorer is not None and isinstance(self.explorer, LatentExplorer):
-            self.explorer.set_data(snapshot.codes, self._explorer_labels, self._explorer_images, snapshot.log_var,
-                                   snapshot.reconstructions)
+            self.explorer.set_data(snapshot.codes, self._explorer_labels, self._explorer_images, snapshot.log_var)
             self.explorer.set_decoder(snapshot.decoder.decode, live=self.controller.state is not RunState.IDLE)
         self._encoder = snapshot.encoder
         self._show_drawing(keep_probe=True)      # the star follows training

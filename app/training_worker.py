@@ -55,7 +55,8 @@ class ModelSnapshot:
 
     encoder: the encoder's weights, to encode new images such as the drawing pad's;
     codes: (n, latent_dim) means (VAE) or codes (AE) of the explorer images; log_var: (n, latent_dim) or None;
-    reconstructions: (n, 784) float32 in [0, 1]; strip_reconstructions: (k, 784); prior_samples: (m, 784) or None.
+    strip_reconstructions: (k, 784) float32 in [0, 1]; prior_samples: (m, 784) or None. (The explorer images'
+    reconstructions are decoded when shown, from the codes: all of them would double a snapshot's cost.)
     """
 
     step: int
@@ -63,30 +64,24 @@ class ModelSnapshot:
     encoder: EncoderSnapshot
     codes: np.ndarray
     log_var: np.ndarray | None
-    reconstructions: np.ndarray
     strip_reconstructions: np.ndarray
     prior_samples: np.ndarray | None
 
 
 def take_snapshot(model: AutoEncoder, inputs: SnapshotInputs, step: int, team: ThreadTeam | None = None) -> ModelSnapshot:
-    """Encode and decode ``inputs`` with the model's current weights (pure: no buffers are shared).
+    """Encode ``inputs`` and decode the strips with the model's current weights (pure: no buffers are shared).
 
     team: threads to share the explorer images between (inference is a pure function of the weights).
     """
-    def encode_decode(_: int, part: slice) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
-        codes, log_var = model.encode(inputs.explorer_images[part])
-        return codes, log_var, model.decode(codes)
-
-    parts = (team or ThreadTeam(1)).run_parts(len(inputs.explorer_images), encode_decode)
+    parts = (team or ThreadTeam(1)).run_parts(len(inputs.explorer_images),
+                                              lambda _, part: model.encode(inputs.explorer_images[part]))
     codes = np.concatenate([p[0] for p in parts])
     log_var = None if parts[0][1] is None else np.concatenate([p[1] for p in parts])
-    reconstructions = np.concatenate([p[2] for p in parts])
     strip = model.reconstruct(inputs.strip_images)
     samples = None
     if inputs.prior_draws is not None and model.config.kind == "vae":
         samples = model.decode(inputs.prior_draws)
-    return ModelSnapshot(step, model.decoder_snapshot(), model.encoder_snapshot(), codes, log_var, reconstructions,
-                         strip, samples)
+    return ModelSnapshot(step, model.decoder_snapshot(), model.encoder_snapshot(), codes, log_var, strip, samples)
 
 
 def lower_thread_priority(niceness: int) -> None:
@@ -249,5 +244,5 @@ class TrainingWorker(QObject):
         cost = self._last_snapshot - started
         self._snapshot_step = step
         self._next_snapshot = self._last_snapshot + max(self.snapshot_interval, cost / SNAPSHOT_BUDGET)
-        if all(math.isfinite(float(a.sum())) for a in (snapshot.codes, snapshot.reconstructions)):
+        if math.isfinite(float(snapshot.codes.sum())):
             self.snapshot_ready.emit(snapshot)

@@ -34,8 +34,7 @@ def grid_data(latent_dim: int = 2, side: int = 7, spacing: float = 1.0, seed: in
     codes[:, : min(2, latent_dim)] = grid[:, : min(2, latent_dim)] - spacing * (side - 1) / 2
     labels = np.arange(n) % 10
     images = rng.integers(0, 256, size=(n, 784), dtype=np.uint8)
-    reconstructions = rng.uniform(0.0, 1.0, size=(n, 784))
-    return codes, labels, images, reconstructions
+    return codes, labels, images
 
 
 @pytest.fixture
@@ -48,8 +47,8 @@ def explorer(qtbot):
     return widget
 
 
-def show(explorer, codes, labels, images, reconstructions=None, log_var=None, decoder_seed=0):
-    explorer.set_data(codes, labels, images, log_var, reconstructions)
+def show(explorer, codes, labels, images, log_var=None, decoder_seed=0):
+    explorer.set_data(codes, labels, images, log_var)
     decode = make_decoder(codes.shape[1], decoder_seed)
     explorer.set_decoder(decode)
     QApplication.processEvents()  # let the layout settle before mapping plane points to pixels
@@ -74,7 +73,7 @@ def expected_image(explorer, decode, pixel: QPoint) -> np.ndarray:
 
 
 def test_press_decodes_the_plane_point_under_the_cursor(explorer, qtbot):
-    codes, labels, images, _ = grid_data()
+    codes, labels, images = grid_data()
     decode = show(explorer, codes, labels, images)
     pixel = viewport_pos(explorer, 0.3, -0.7)
     with qtbot.waitSignal(explorer.point_decoded) as decoded:
@@ -85,7 +84,7 @@ def test_press_decodes_the_plane_point_under_the_cursor(explorer, qtbot):
 
 
 def test_drag_ends_on_the_image_of_where_the_cursor_stopped_even_after_fast_moves(explorer, qtbot):
-    codes, labels, images, _ = grid_data()
+    codes, labels, images = grid_data()
     decode = show(explorer, codes, labels, images)
     viewport = explorer.scatter.viewport()
     start = viewport_pos(explorer, -2.0, -2.0)
@@ -103,7 +102,7 @@ def test_drag_ends_on_the_image_of_where_the_cursor_stopped_even_after_fast_move
 
 
 def test_drag_does_not_pan_the_view(explorer, qtbot):
-    codes, labels, images, _ = grid_data()
+    codes, labels, images = grid_data()
     show(explorer, codes, labels, images)
     before = explorer.scatter.view_box.viewRange()
     viewport = explorer.scatter.viewport()
@@ -114,7 +113,7 @@ def test_drag_does_not_pan_the_view(explorer, qtbot):
 
 
 def test_shift_drag_pans_without_decoding(explorer, qtbot):
-    codes, labels, images, _ = grid_data()
+    codes, labels, images = grid_data()
     show(explorer, codes, labels, images)
     (x0, x1), _ = explorer.scatter.view_box.viewRange()
     viewport = explorer.scatter.viewport()
@@ -129,7 +128,7 @@ def test_shift_drag_pans_without_decoding(explorer, qtbot):
 
 
 def test_new_decoder_redecodes_the_probed_point(explorer, qtbot):
-    codes, labels, images, _ = grid_data()
+    codes, labels, images = grid_data()
     show(explorer, codes, labels, images)
     pixel = viewport_pos(explorer, 1.0, 0.5)
     QTest.mouseClick(explorer.scatter.viewport(), LEFT, NONE, pixel)
@@ -139,29 +138,45 @@ def test_new_decoder_redecodes_the_probed_point(explorer, qtbot):
 
 
 def test_hover_shows_the_thumbnail_of_the_point_under_the_cursor(explorer, qtbot):
-    codes, labels, images, reconstructions = grid_data()
-    show(explorer, codes, labels, images, reconstructions)
+    codes, labels, images = grid_data()
+    decode = show(explorer, codes, labels, images)
     index = 17
     QTest.mouseMove(explorer.scatter.viewport(), viewport_pos(explorer, *codes[index]))
     qtbot.waitUntil(explorer.hover_card.isVisible, timeout=1000)
     np.testing.assert_array_equal(explorer.hover_card.original_image(), to_gray8(images[index]))
+    np.testing.assert_array_equal(explorer.hover_card.reconstruction_image(), to_gray8(decode(codes[index:index + 1])[0]))
     QTest.mouseMove(explorer.scatter.viewport(), viewport_pos(explorer, *(codes[index] + 0.5)))
     qtbot.waitUntil(lambda: not explorer.hover_card.isVisible(), timeout=1000)
 
 
-def test_hover_card_shows_the_new_reconstruction_after_set_data(explorer, qtbot):
-    codes, labels, images, reconstructions = grid_data()
-    show(explorer, codes, labels, images, reconstructions)
+def test_hover_card_shows_the_new_reconstruction_after_new_data_and_a_new_decoder(explorer, qtbot):
+    codes, labels, images = grid_data()
+    show(explorer, codes, labels, images)
     index = 17
     QTest.mouseMove(explorer.scatter.viewport(), viewport_pos(explorer, *codes[index]))
     qtbot.waitUntil(explorer.hover_card.isVisible, timeout=1000)
-    newer = 1.0 - reconstructions                      # what a further-trained model might reconstruct
-    explorer.set_data(codes, labels, images, reconstructions=newer)
-    np.testing.assert_array_equal(explorer.hover_card.reconstruction_image(), to_gray8(newer[index]))
+    newer = make_decoder(2, seed=5)                   # what a further-trained model might decode
+    explorer.set_data(codes + 0.01, labels, images)   # as a snapshot does: the codes move a little...
+    explorer.set_decoder(newer)                       # ... and the decoder changes
+    np.testing.assert_array_equal(explorer.hover_card.reconstruction_image(), to_gray8(newer(codes[index:index + 1] + 0.01)[0]))
+
+
+def test_a_new_latent_size_shows_no_reconstruction_until_its_decoder_comes(explorer, qtbot):
+    codes, labels, images = grid_data()
+    show(explorer, codes, labels, images)
+    index = 23
+    QTest.mouseMove(explorer.scatter.viewport(), viewport_pos(explorer, *codes[index]))
+    qtbot.waitUntil(explorer.hover_card.isVisible, timeout=1000)
+    codes8, _, _ = grid_data(latent_dim=8)
+    explorer.set_data(codes8, labels, images)        # the old 2-D decoder must not decode 8-D codes
+    assert explorer.hover_card.reconstruction_image() is None
+    decode8 = make_decoder(8, seed=3)
+    explorer.set_decoder(decode8)
+    np.testing.assert_array_equal(explorer.hover_card.reconstruction_image(), to_gray8(decode8(codes8[index:index + 1])[0]))
 
 
 def test_set_data_keeps_the_users_view_range(explorer, qtbot):
-    codes, labels, images, _ = grid_data()
+    codes, labels, images = grid_data()
     show(explorer, codes, labels, images)
     explorer.scatter.view_box.setRange(xRange=(0.5, 2.0), yRange=(-1.0, 0.5), padding=0)
     zoomed = explorer.scatter.view_box.viewRange()
@@ -181,7 +196,7 @@ def count_pixels_near(image, color: QColor, tolerance: int = 12) -> int:
 
 
 def test_hiding_a_class_hides_its_points(explorer, qtbot):
-    codes, labels, images, _ = grid_data()
+    codes, labels, images = grid_data()
     show(explorer, codes, labels, images)
     explorer.set_decoder(None)  # no manifold under the points
     hidden = 4
@@ -201,7 +216,7 @@ def test_hiding_a_class_hides_its_points(explorer, qtbot):
 
 @pytest.mark.parametrize("plane", ["principal", "dimensions"])
 def test_a_click_in_an_8d_space_decodes_a_vector_on_the_shown_plane(explorer, qtbot, plane):
-    codes, labels, images, _ = grid_data(latent_dim=8)
+    codes, labels, images = grid_data(latent_dim=8)
     decode = show(explorer, codes, labels, images)
     if plane == "dimensions":
         explorer.show_dimensions(2, 4)
@@ -223,7 +238,7 @@ def test_a_click_in_an_8d_space_decodes_a_vector_on_the_shown_plane(explorer, qt
 
 
 def test_dimensions_plane_holds_the_other_dimensions_at_a_ctrl_clicked_point(explorer, qtbot):
-    codes, labels, images, _ = grid_data(latent_dim=8)
+    codes, labels, images = grid_data(latent_dim=8)
     show(explorer, codes, labels, images)
     explorer.show_dimensions(0, 1)
     index = 23
@@ -233,7 +248,7 @@ def test_dimensions_plane_holds_the_other_dimensions_at_a_ctrl_clicked_point(exp
 
 
 def test_a_one_dimensional_space_decodes_along_x_only(explorer, qtbot):
-    codes, labels, images, _ = grid_data(latent_dim=1)
+    codes, labels, images = grid_data(latent_dim=1)
     decode = show(explorer, codes, labels, images)
     assert explorer.plane().names == ("z1",)
     decoded = []
@@ -246,8 +261,8 @@ def test_a_one_dimensional_space_decodes_along_x_only(explorer, qtbot):
 
 
 def test_ctrl_click_pins_and_unpins_points(explorer, qtbot):
-    codes, labels, images, reconstructions = grid_data()
-    show(explorer, codes, labels, images, reconstructions)
+    codes, labels, images = grid_data()
+    show(explorer, codes, labels, images)
     viewport = explorer.scatter.viewport()
     for index in (3, 30, 3):
         QTest.mouseClick(viewport, LEFT, CTRL, viewport_pos(explorer, *codes[index]))
@@ -260,7 +275,7 @@ def test_ctrl_click_pins_and_unpins_points(explorer, qtbot):
 
 
 def test_drawn_point_is_starred_and_reconstructed(explorer, qtbot):
-    codes, labels, images, _ = grid_data()
+    codes, labels, images = grid_data()
     decode = show(explorer, codes, labels, images)
     z = np.array([0.25, -1.5])
     explorer.set_drawn_point(z)
@@ -269,7 +284,7 @@ def test_drawn_point_is_starred_and_reconstructed(explorer, qtbot):
 
 
 def test_manifold_tiles_decoded_images_over_the_visible_region(explorer, qtbot):
-    codes, labels, images, _ = grid_data()
+    codes, labels, images = grid_data()
     decode = show(explorer, codes, labels, images)
     manifold = explorer.scatter.manifold
     qtbot.waitUntil(lambda: manifold.image is not None, timeout=2000)
@@ -287,7 +302,7 @@ def test_manifold_tiles_decoded_images_over_the_visible_region(explorer, qtbot):
 
 def test_live_decoders_redraw_the_manifold_at_most_every_few_seconds(explorer, qtbot):
     """Training sends a decoder about once a second; each manifold redraw decodes a few hundred images."""
-    codes, labels, images, _ = grid_data()
+    codes, labels, images = grid_data()
     show(explorer, codes, labels, images)
     manifold = explorer.scatter.manifold
     qtbot.waitUntil(lambda: manifold.image is not None, timeout=2000)
@@ -319,14 +334,14 @@ def test_more_points_than_the_maximum_are_subsampled_and_say_so(qtbot):
 
 
 def test_decoder_may_come_first_and_a_new_latent_size_starts_afresh(explorer, qtbot):
-    codes, labels, images, _ = grid_data(latent_dim=2)
+    codes, labels, images = grid_data(latent_dim=2)
     explorer.set_decoder(make_decoder(2))
     explorer.set_data(codes, labels, images)
     QApplication.processEvents()
     QTest.mouseClick(explorer.scatter.viewport(), LEFT, NONE, viewport_pos(explorer, 0.5, 0.5))
     assert explorer.decoded_image() is not None
 
-    codes8, labels8, images8, _ = grid_data(latent_dim=8)
+    codes8, labels8, images8 = grid_data(latent_dim=8)
     explorer.set_data(codes8, labels8, images8)
     assert explorer.decoded_image() is None and explorer.scatter.crosshair() is None
     decode8 = make_decoder(8)
