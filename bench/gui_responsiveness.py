@@ -15,7 +15,7 @@ the ratio compares each app run with the headless runs of the same repeat.
 
 Measured on the 2-core development machine (shared with other work, so figures drift by 10-20% between runs):
 4 repeats of 20 epochs, headless median 14,131 samples/s (a second run: 14,076 samples/s, 87% (86-95%), p99 13.4 ms,
-max 28 ms).
+max 28 ms; a third, 6 repeats: 14,466 samples/s, 86% (83-98%), p99 13.3 ms, max 50 ms).
 
     app config            vs headless   p99 ms   max ms
     2 threads x 1 BLAS    92% (88-93%)    12.2     30
