@@ -34,7 +34,6 @@ import numpy as np
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -46,6 +45,7 @@ from PySide6.QtWidgets import (
 from app.class_legend import ClassLegend
 from app.image_panel import ImagePanel
 from app.latent_scatter import LatentScatter
+from app.plane_chooser import DIMENSIONS, PRINCIPAL, PlaneChooser
 from app.point_cards import HoverCard, PinnedStrip, PointCard
 from core.projection import LatentPlane
 
@@ -54,7 +54,6 @@ MAX_POINTS = 10_000
 DECODED_SIDE = 280
 MANIFOLD_OPACITY = 0.35
 JITTER = 0.3  # half-height of a class row when the latent space is 1-D
-PRINCIPAL, DIMENSIONS = "Principal plane (PCA)", "Two dimensions"
 
 
 def stratified_subset(labels: np.ndarray, max_count: int) -> np.ndarray:
@@ -94,7 +93,6 @@ class LatentExplorer(QWidget):
         self._shown = np.zeros(0, dtype=np.intp)  # (m,) indices of the plotted points
         self._jitter = np.zeros(0)  # (n,) row offsets for a 1-D latent space
         self._plane: LatentPlane | None = None
-        self._dimensions = (0, 1)
         self._anchor_index: int | None = None  # the pinned point whose code the "two dimensions" plane holds
         self._decode: Decoder | None = None
         self._decoder_fits = True  # False from a change of latent size until the new decoder comes
@@ -129,12 +127,7 @@ class LatentExplorer(QWidget):
     # -- layout -----------------------------------------------------------------------------------------------
 
     def _build_toolbar(self) -> None:
-        self._plane_combo = QComboBox()
-        self._plane_combo.addItems([PRINCIPAL, DIMENSIONS])
-        self._plane_combo.setToolTip("Which plane through latent space the plot shows (latent size above 2)")
-        self._x_combo, self._y_combo = QComboBox(), QComboBox()
-        self._x_combo.setToolTip("Horizontal axis: latent dimension")
-        self._y_combo.setToolTip("Vertical axis: latent dimension")
+        self._plane_chooser = PlaneChooser()
         self._fit_button = QPushButton("Fit")
         self._fit_button.setToolTip("Frame all points")
         self._manifold_check = QCheckBox("Manifold")
@@ -150,9 +143,8 @@ class LatentExplorer(QWidget):
         self._prior_check.setToolTip("1 and 2 sigma circles of the N(0, I) prior (VAE only)")
         self.scatter.manifold.setOpacity(MANIFOLD_OPACITY)
 
-        self._plane_combo.currentTextChanged.connect(self._on_plane_combo_changed)
-        self._x_combo.currentIndexChanged.connect(self._on_x_combo_changed)
-        self._y_combo.currentIndexChanged.connect(self._on_y_combo_changed)
+        self._plane_chooser.mode_changed.connect(self._on_plane_chooser_mode_changed)
+        self._plane_chooser.dimensions_changed.connect(self._on_plane_chooser_dimensions_changed)
         self._fit_button.clicked.connect(self.fit_view)
         self._manifold_check.toggled.connect(self._on_manifold_check_toggled)
         self._opacity_slider.valueChanged.connect(self._on_opacity_slider_changed)
@@ -161,8 +153,7 @@ class LatentExplorer(QWidget):
     def _build_layout(self) -> None:
         toolbar = QHBoxLayout()
         toolbar.setContentsMargins(0, 0, 0, 0)
-        for widget in (self._plane_combo, self._x_combo, self._y_combo):
-            toolbar.addWidget(widget)
+        toolbar.addWidget(self._plane_chooser)
         toolbar.addStretch(1)
         for widget in (self._manifold_check, self._opacity_slider):
             toolbar.addWidget(widget)
@@ -203,7 +194,6 @@ class LatentExplorer(QWidget):
         layout.setSpacing(10)
         layout.addLayout(left, 1)
         layout.addWidget(side)
-        self._update_plane_controls()
 
     # -- public API -------------------------------------------------------------------------------------------
 
@@ -233,17 +223,14 @@ class LatentExplorer(QWidget):
         if new_space or not np.array_equal(labels, self._labels):
             self._shown = stratified_subset(labels, self._max_points)
         if new_space:
-            self._dimensions, self._plane = (0, 1), None
+            self._plane = None
             self._probe = self._drawn = self._decoded = None
             self._decoded_panel.set_image(None)
             self.scatter.set_crosshair(None)
-            self._plane_combo.blockSignals(True)
-            self._plane_combo.setCurrentText(PRINCIPAL)
-            self._plane_combo.blockSignals(False)
+            self._plane_chooser.set_choice(PRINCIPAL, (0, 1))
+            self._plane_chooser.set_latent_dim(codes.shape[1])
         self._codes, self._labels, self._images = codes, labels, images
         self._log_var = log_var
-        if new_space:
-            self._update_plane_controls()
         self._update_plane(fit=new_space)
         shown, total = len(self._shown), len(codes)
         self._count_label.setText(
@@ -290,12 +277,13 @@ class LatentExplorer(QWidget):
 
     def show_principal_plane(self) -> None:
         """Plot the plane of the codes' first two principal components (latent size above 2)."""
-        self._set_plane_mode(PRINCIPAL)
+        self._plane_chooser.set_choice(PRINCIPAL)
+        self._on_plane_chooser_mode_changed()
 
     def show_dimensions(self, i: int, j: int) -> None:
         """Plot latent dimensions i and j (0-based, different), the others held at the anchor's values."""
-        self._dimensions = (i, j)
-        self._set_plane_mode(DIMENSIONS)
+        self._plane_chooser.set_choice(DIMENSIONS, (i, j))
+        self._on_plane_chooser_mode_changed()
 
     def fit_view(self) -> None:
         """Frame all points."""
@@ -327,13 +315,13 @@ class LatentExplorer(QWidget):
         if d <= 2:
             self._plane = LatentPlane.identity(d)
             description = "Latent space (z1 × z2)" if d == 2 else "Latent code z1 by class"
-        elif self._plane_combo.currentText() == PRINCIPAL:
+        elif self._plane_chooser.mode() == PRINCIPAL:
             like = previous if previous is not None and previous.names[0] == "PC1" else None
             self._plane = LatentPlane.principal(self._codes, like=like)
             description = "Plane of the first two principal components, through the mean code"
         else:
             anchor, anchor_name = self._anchor()
-            i, j = self._dimensions
+            i, j = self._plane_chooser.dimensions()
             self._plane = LatentPlane.axes(d, i, j, anchor)
             description = f"Plane z{i + 1} × z{j + 1}, other dimensions held at {anchor_name}"
         self._plane_label.setText(description)
@@ -381,37 +369,6 @@ class LatentExplorer(QWidget):
     def _decode_plane(self, points: np.ndarray) -> np.ndarray:
         """Decode plane points (k, 2) to images (k, 784): the manifold layer's decoder."""
         return self._decode(self._plane.from_plane(points))
-
-    def _update_plane_controls(self) -> None:
-        d = self._latent_dim()
-        principal = self._plane_combo.currentText() == PRINCIPAL
-        self._plane_combo.setVisible(d > 2)
-        for combo, value in ((self._x_combo, self._dimensions[0]), (self._y_combo, self._dimensions[1])):
-            combo.blockSignals(True)
-            combo.clear()
-            combo.addItems([f"z{k + 1}" for k in range(d)])
-            combo.setCurrentIndex(value)
-            combo.blockSignals(False)
-            combo.setVisible(d > 2 and not principal)
-
-    def _set_plane_mode(self, mode: str) -> None:
-        """Show the PRINCIPAL or DIMENSIONS plane; the latter holds the other dimensions at the last pin."""
-        self._plane_combo.blockSignals(True)
-        self._plane_combo.setCurrentText(mode)
-        self._plane_combo.blockSignals(False)
-        if mode == DIMENSIONS and self._pins:
-            self._anchor_index = self._pins[-1]
-        self._update_plane_controls()
-        self._update_plane(fit=True)
-
-    def _set_dimension(self, axis: int, value: int) -> None:
-        dimensions = list(self._dimensions)
-        if value == dimensions[1 - axis]:
-            dimensions[1 - axis] = dimensions[axis]  # choosing the other axis' dimension swaps them
-        dimensions[axis] = value
-        self._dimensions = (dimensions[0], dimensions[1])
-        self._update_plane_controls()
-        self._update_plane(fit=True)
 
     # -- overlays ---------------------------------------------------------------------------------------------
 
@@ -514,7 +471,7 @@ class LatentExplorer(QWidget):
             self._pins.remove(index)
         else:
             self._pins.append(index)
-            if self._plane_combo.currentText() == DIMENSIONS:
+            if self._plane_chooser.mode() == DIMENSIONS:
                 self._anchor_index = index
         self._update_plane()
 
@@ -530,16 +487,14 @@ class LatentExplorer(QWidget):
         self._pins = []
         self._update_plane()
 
-    def _on_plane_combo_changed(self, mode: str) -> None:
-        self._set_plane_mode(mode)
+    def _on_plane_chooser_mode_changed(self) -> None:
+        """The "two dimensions" plane holds the other dimensions at the last pinned point, if any."""
+        if self._plane_chooser.mode() == DIMENSIONS and self._pins:
+            self._anchor_index = self._pins[-1]
+        self._update_plane(fit=True)
 
-    def _on_x_combo_changed(self, index: int) -> None:
-        if index >= 0:
-            self._set_dimension(0, index)
-
-    def _on_y_combo_changed(self, index: int) -> None:
-        if index >= 0:
-            self._set_dimension(1, index)
+    def _on_plane_chooser_dimensions_changed(self) -> None:
+        self._update_plane(fit=True)
 
     def _on_manifold_check_toggled(self, checked: bool) -> None:
         self.scatter.manifold.setVisible(checked)
