@@ -92,7 +92,7 @@ class ParallelTrainingStep:
     def __init__(self, model: AutoEncoder, optimizer: Adam | SGD, threads: int = 1) -> None:
         self.model = model
         self.optimizer = optimizer
-        self._team = ThreadTeam(threads)
+        self.team = ThreadTeam(threads)      # also for work between steps, such as evaluating the test set
         self._plans: dict[int, list[tuple[list[_Share], np.ndarray, np.ndarray]]] = {}
 
     def __call__(self, x: np.ndarray, beta: float, eps: np.ndarray | None,
@@ -103,7 +103,7 @@ class ParallelTrainingStep:
         """
         batch = len(x)
         self.model.resize(batch)
-        row_parts = self._team.split(batch)
+        row_parts = self.team.split(batch)
         plan = self._plan(len(row_parts))
         outcome: dict[str, object] = {}
 
@@ -132,7 +132,7 @@ class ParallelTrainingStep:
             verdict.arrive()
             self._update_shares(plan[index], rows, [other for other in row_parts if other != rows], verdict)
 
-        self._team.run_parts(batch, run)
+        self.team.run_parts(batch, run)
         return StepOutcome(outcome["parts"], float(outcome["bound"]), verdict.applied)
 
     def _update_shares(self, plan: tuple[list[_Share], np.ndarray, np.ndarray], own_rows: slice,

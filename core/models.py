@@ -17,6 +17,7 @@ import numpy as np
 from core.config import ModelConfig
 from core.layers import ACTIVATION_LAYERS, ALL_ROWS, Dense, mlp_apply, reuse_buffer
 from core.losses import RECONSTRUCTION_LOSSES, gaussian_kl, sigmoid
+from core.parallel import ThreadTeam
 from core.parameters import ParameterVector
 
 EVAL_BATCH = 1000
@@ -147,17 +148,25 @@ class AutoEncoder:
         """Decode n draws of z ~ N(0, I): returns (n, input_dim) images in [0, 1]."""
         return self.decode(rng.standard_normal((n, self.config.latent_dim)))
 
-    def evaluate(self, x: np.ndarray, beta: float = 1.0, eps: np.ndarray | None = None) -> LossParts:
+    def evaluate(self, x: np.ndarray, beta: float = 1.0, eps: np.ndarray | None = None,
+                 team: ThreadTeam | None = None) -> LossParts:
         """Mean per-image losses on x (n, input_dim) without touching gradients.
 
         For the VAE, ``eps`` (n, latent_dim) is the reparameterisation noise (zeros if None:
-        the loss at the posterior means).
+        the loss at the posterior means). ``team`` splits the images over its threads.
         """
         x = np.asarray(x, dtype=self.dtype)
-        mu, log_var = self.encode(x)
-        z = self._sample(mu, log_var, eps)
-        rec = self._reconstruction_loss(self.decode_logits(z), x)[0]
-        kl = gaussian_kl(mu, log_var)[0] if log_var is not None else 0.0
+
+        def summed(_: int, rows: slice) -> tuple[float, float]:
+            mu, log_var = self.encode(x[rows])
+            z = self._sample(mu, log_var, None if eps is None else eps[rows])
+            n = len(mu)
+            rec = self._reconstruction_loss(self.decode_logits(z), x[rows])[0] * n
+            kl = gaussian_kl(mu, log_var)[0] * n if log_var is not None else 0.0
+            return rec, kl
+
+        parts = (team or ThreadTeam(1)).run_parts(len(x), summed)
+        rec, kl = (sum(part[i] for part in parts) / len(x) for i in (0, 1))
         return LossParts(rec + beta * kl, rec, kl)
 
     # ---- training -----------------------------------------------------------------------------

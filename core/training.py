@@ -203,7 +203,7 @@ class Trainer:
         if self.model.config.kind == "vae":
             eps = np.random.default_rng((self.config.seed, TEST_NOISE_STREAM)).standard_normal(
                 (len(x), self.model.config.latent_dim)).astype(self.model.dtype)
-        return self.model.evaluate(x, beta=1.0, eps=eps)
+        return self.model.evaluate(x, beta=1.0, eps=eps, team=self._train_step.team)
 
     def _finish_epoch(self, last: StepProgress, seconds: float, samples_per_s: float) -> EpochProgress:
         test = self.evaluate_test()

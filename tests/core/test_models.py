@@ -1,9 +1,10 @@
-"""Model snapshots: private copies of the weights that encode and decode exactly as the model does."""
+"""Model snapshots (private copies of the weights that encode and decode exactly as the model does) and evaluation."""
 import numpy as np
 import pytest
 
 from core.config import ModelConfig
 from core.models import build_model
+from core.parallel import ThreadTeam
 
 
 @pytest.mark.parametrize("kind", ["ae", "vae"])
@@ -19,3 +20,16 @@ def test_encoder_snapshot_encodes_like_the_model_and_ignores_later_training(kind
     model.parameters.flat[...] += 0.5       # as a training step would, in place
     assert not np.array_equal(model.encode(x)[0], expected)
     np.testing.assert_array_equal(snapshot.encode_mean(x), expected)
+
+
+@pytest.mark.parametrize("kind", ["ae", "vae"])
+@pytest.mark.parametrize("threads", [2, 3])
+def test_evaluation_split_over_threads_equals_the_one_thread_losses(kind, threads):
+    rng = np.random.default_rng(4)
+    model = build_model(ModelConfig(kind=kind, input_dim=30, hidden=(20, 12), latent_dim=3, dtype="float64"), rng)
+    x = rng.random((17, 30))
+    eps = rng.standard_normal((17, 3)) if kind == "vae" else None
+    alone = model.evaluate(x, 0.5, eps)
+    split = model.evaluate(x, 0.5, eps, team=ThreadTeam(threads))
+    for field in ("total", "rec", "kl"):
+        assert getattr(split, field) == pytest.approx(getattr(alone, field), rel=1e-12)
