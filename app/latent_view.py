@@ -208,9 +208,9 @@ class LatentExplorer(QWidget):
 
         codes: (n, d) float, the VAE's means or the AE's codes. labels: (n,) int in [0, len(class_names)).
         images: (n, 784) uint8 or float in [0, 1]. log_var: (n, d) float (VAE) or None (AE). The cards show each
-        image's reconstruction, its code decoded by the decoder of `set_decoder`. The view is framed on the first call and whenever the
-        latent size changes (a new latent size also forgets the decoded and drawn points: they belong to the old
-        space; give the new model's decoder with `set_decoder`).
+        image's reconstruction: its code decoded by the decoder of `set_decoder`. The view is framed on the first
+        call and whenever the latent size changes (a new latent size also forgets the decoded and drawn
+        points: they belong to the old space; give the new model's decoder with `set_decoder`).
         """
         codes = np.asarray(codes, dtype=np.float64)
         labels = np.asarray(labels, dtype=np.intp)
@@ -426,7 +426,7 @@ class LatentExplorer(QWidget):
         self.pinned_strip.set_cards([self._card(i) for i in self._pins])
 
     def _update_cards(self) -> None:
-        """New codes or a new decoder: the pinned and hovered cards show the new reconstructions, without a mouse move."""
+        """New codes or a new decoder: the pinned and hovered cards show the new reconstructions (no mouse move)."""
         self._update_pinned_strip()
         if self._hovered >= 0:
             self.hover_card.set_card(self._card(self._hovered))

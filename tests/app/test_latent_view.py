@@ -144,7 +144,8 @@ def test_hover_shows_the_thumbnail_of_the_point_under_the_cursor(explorer, qtbot
     QTest.mouseMove(explorer.scatter.viewport(), viewport_pos(explorer, *codes[index]))
     qtbot.waitUntil(explorer.hover_card.isVisible, timeout=1000)
     np.testing.assert_array_equal(explorer.hover_card.original_image(), to_gray8(images[index]))
-    np.testing.assert_array_equal(explorer.hover_card.reconstruction_image(), to_gray8(decode(codes[index:index + 1])[0]))
+    np.testing.assert_array_equal(explorer.hover_card.reconstruction_image(),
+                                  to_gray8(decode(codes[index:index + 1])[0]))
     QTest.mouseMove(explorer.scatter.viewport(), viewport_pos(explorer, *(codes[index] + 0.5)))
     qtbot.waitUntil(lambda: not explorer.hover_card.isVisible(), timeout=1000)
 
@@ -158,7 +159,8 @@ def test_hover_card_shows_the_new_reconstruction_after_new_data_and_a_new_decode
     newer = make_decoder(2, seed=5)                   # what a further-trained model might decode
     explorer.set_data(codes + 0.01, labels, images)   # as a snapshot does: the codes move a little...
     explorer.set_decoder(newer)                       # ... and the decoder changes
-    np.testing.assert_array_equal(explorer.hover_card.reconstruction_image(), to_gray8(newer(codes[index:index + 1] + 0.01)[0]))
+    np.testing.assert_array_equal(explorer.hover_card.reconstruction_image(),
+                                  to_gray8(newer(codes[index:index + 1] + 0.01)[0]))
 
 
 def test_a_new_latent_size_shows_no_reconstruction_until_its_decoder_comes(explorer, qtbot):
@@ -172,7 +174,8 @@ def test_a_new_latent_size_shows_no_reconstruction_until_its_decoder_comes(explo
     assert explorer.hover_card.reconstruction_image() is None
     decode8 = make_decoder(8, seed=3)
     explorer.set_decoder(decode8)
-    np.testing.assert_array_equal(explorer.hover_card.reconstruction_image(), to_gray8(decode8(codes8[index:index + 1])[0]))
+    np.testing.assert_array_equal(explorer.hover_card.reconstruction_image(),
+                                  to_gray8(decode8(codes8[index:index + 1])[0]))
 
 
 def test_set_data_keeps_the_users_view_range(explorer, qtbot):
