@@ -61,6 +61,12 @@ def viewport_pos(explorer, x: float, y: float) -> QPoint:
     return explorer.scatter.mapFromScene(scene)
 
 
+def hover(explorer, qtbot, point) -> None:
+    """Move the mouse over plane point ``point`` and wait for the hover card."""
+    QTest.mouseMove(explorer.scatter.viewport(), viewport_pos(explorer, *point))
+    qtbot.waitUntil(explorer.hover_card.isVisible, timeout=1000)
+
+
 def plane_point_at(explorer, pixel: QPoint) -> np.ndarray:
     """The plane point (2,) a mouse event at viewport `pixel` lands on (the reverse mapping)."""
     view = explorer.scatter.view_box.mapSceneToView(explorer.scatter.mapToScene(pixel))
@@ -141,8 +147,7 @@ def test_hover_shows_the_thumbnail_of_the_point_under_the_cursor(explorer, qtbot
     codes, labels, images = grid_data()
     decode = show(explorer, codes, labels, images)
     index = 17
-    QTest.mouseMove(explorer.scatter.viewport(), viewport_pos(explorer, *codes[index]))
-    qtbot.waitUntil(explorer.hover_card.isVisible, timeout=1000)
+    hover(explorer, qtbot, codes[index])
     np.testing.assert_array_equal(explorer.hover_card.original_image(), to_gray8(images[index]))
     np.testing.assert_array_equal(explorer.hover_card.reconstruction_image(),
                                   to_gray8(decode(codes[index:index + 1])[0]))
@@ -154,8 +159,7 @@ def test_hover_card_shows_the_new_reconstruction_after_new_data_and_a_new_decode
     codes, labels, images = grid_data()
     show(explorer, codes, labels, images)
     index = 17
-    QTest.mouseMove(explorer.scatter.viewport(), viewport_pos(explorer, *codes[index]))
-    qtbot.waitUntil(explorer.hover_card.isVisible, timeout=1000)
+    hover(explorer, qtbot, codes[index])
     newer = make_decoder(2, seed=5)                   # what a further-trained model might decode
     explorer.set_data(codes + 0.01, labels, images)   # as a snapshot does: the codes move a little...
     explorer.set_decoder(newer)                       # ... and the decoder changes
@@ -167,8 +171,7 @@ def test_a_new_latent_size_shows_no_reconstruction_until_its_decoder_comes(explo
     codes, labels, images = grid_data()
     show(explorer, codes, labels, images)
     index = 23
-    QTest.mouseMove(explorer.scatter.viewport(), viewport_pos(explorer, *codes[index]))
-    qtbot.waitUntil(explorer.hover_card.isVisible, timeout=1000)
+    hover(explorer, qtbot, codes[index])
     codes8, _, _ = grid_data(latent_dim=8)
     explorer.set_data(codes8, labels, images)        # the old 2-D decoder must not decode 8-D codes
     assert explorer.hover_card.reconstruction_image() is None
