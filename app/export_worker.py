@@ -48,6 +48,7 @@ class ExportWorker(QObject):
 
     def __init__(self, job: ExportJob) -> None:
         super().__init__()
+        self._home_thread = QThread.currentThread()      # where it goes back to be deleted (see ``run``)
         self.job = job
         self.cancel_event = threading.Event()
         self._last_progress = 0.0
@@ -75,6 +76,8 @@ class ExportWorker(QObject):
         else:
             self.succeeded.emit(str(job.path))
         finally:
+            # Deleted on the GUI thread, not here (see TrainingWorker.run: deleting it here can deadlock on the GIL).
+            self.moveToThread(self._home_thread)
             self.finished.emit()
 
     def _report(self, done: int, total: int) -> None:

@@ -19,7 +19,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, QThread, Signal, Slot
 from threadpoolctl import threadpool_limits
 
 from core.models import AutoEncoder, DecoderSnapshot, EncoderSnapshot
@@ -137,6 +137,7 @@ class TrainingWorker(QObject):
                  blas_threads: int | None = None, progress_interval: float = PROGRESS_INTERVAL,
                  snapshot_interval: float = SNAPSHOT_INTERVAL, snapshot_threads: int = 1) -> None:
         super().__init__()
+        self._home_thread = QThread.currentThread()      # where it goes back to be deleted (see ``run``)
         self.trainer = trainer
         self.inputs = inputs
         self.max_steps = max_steps
@@ -183,6 +184,10 @@ class TrainingWorker(QObject):
             self.failed.emit(f"Training stopped by an unexpected error: {type(error).__name__}: {error}")
         finally:
             self._team = None
+            # Back to the GUI thread before ``finished`` (connected to deleteLater): a Python QObject destroyed on
+            # this thread takes the GIL while Qt holds a connection lock, and deadlocks against a GUI thread that
+            # holds the GIL and wants that lock (seen: the GUI thread setting an axis label, a test hung).
+            self.moveToThread(self._home_thread)
             self.finished.emit()
 
     def _train(self) -> None:

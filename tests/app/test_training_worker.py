@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QCoreApplication, QObject, QThread, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Slot
 
 from app.session import Session
 from app.training_controller import RunState, TrainingController
@@ -221,6 +221,18 @@ def test_step_when_idle_runs_exactly_one_batch(qtbot, controller, session):
     with qtbot.waitSignal(controller.run_finished, timeout=5_000):
         controller.step()
     assert session.history.steps == 1 and controller.state is RunState.IDLE
+
+
+def test_the_worker_is_deleted_on_the_gui_thread(qtbot, controller):
+    """Not on its own thread: there, destroying a Python QObject takes the GIL under a Qt connection lock, which
+    deadlocks against a GUI thread that holds the GIL and wants that lock (seen once: the whole window hung)."""
+    deleted_on = []
+    with qtbot.waitSignal(controller.run_finished, timeout=20_000):
+        controller.start()
+        controller.worker.destroyed.connect(lambda: deleted_on.append(threading.current_thread()),
+                                            Qt.ConnectionType.DirectConnection)
+    qtbot.waitUntil(lambda: len(deleted_on) == 1, timeout=2_000)
+    assert deleted_on == [threading.main_thread()]
 
 
 def test_stop_ends_the_thread(qtbot, controller, session):
