@@ -129,8 +129,9 @@ class PinnedStrip(QWidget):
         self.set_cards(cards or [])
 
     def set_cards(self, cards: list[PointCard]) -> None:
-        """Show `cards`, left to right. The same keys as before only refresh the images (no flicker)."""
-        if cards and [card.key for card in cards] == self.keys():
+        """Show `cards`, left to right. The same keys as before only refresh the images (no flicker, and no new
+        layout: the strip is refreshed with every snapshot while training runs, pins or not)."""
+        if self._row.count() and [card.key for card in cards] == self.keys():
             for index, card in enumerate(cards):
                 self._row.itemAt(index).widget().show_card(card)
             return
