@@ -19,7 +19,9 @@ from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QSi
 from core.training import EpochProgress, History, StepProgress
 
 EMA_ALPHA = 0.1           # moving-average weight of the newest step (about the last 10 steps: little lag)
-REFRESH_HZ = 4           # redraws a second while steps stream in (each costs the GUI thread a few ms)
+# Redraws a second while steps stream in. Each costs the GUI thread a few ms and, through the GIL, the training
+# threads as much: 2 instead of 4 took the GUI thread from 7.0% to 6.0% of a core (bench/gui_responsiveness.py).
+REFRESH_HZ = 2
 Y_MARGIN = 0.05          # of the data's span, above and below
 Y_SLACK = 1.4            # the y range shrinks once it is this many times the data's span
 COLORS = {"loss": "#3f90da", "rec": "#2ca58d", "kl": "#e76300", "test": "#d6336c"}
