@@ -25,9 +25,10 @@ max 28 ms; a third, 6 repeats: 14,466 samples/s, 86% (83-98%), p99 13.3 ms, max 
 
 The app uses 2 x 1 (app/main_window.py, APP_TRAIN_THREADS and APP_BLAS_THREADS), as the command line does. What is
 left of the gap is the GUI thread's 6-7% of a core: the time it takes from one training thread, the other spends
-waiting for it (a trainer in its own process, beside a window replaying a recorded run, lost as much). So the window does little while training (the loss plot redraws twice a second,
-progress arrives 10 times, snapshots once a second, the decoded manifold every 3 s), and the training threads run
-5 nicer than the GUI thread (Linux), which took p99 from 18.8 to 11.3 ms and max from 51 to 24 ms.
+waiting for it (a trainer in its own process, beside a window replaying a recorded run, lost as much). So the
+window does little while training (the loss plot redraws twice a second, progress arrives 10 times, snapshots once
+a second, the decoded manifold every 3 s), and the training threads run 5 nicer than the GUI thread (Linux), which
+took p99 from 18.8 to 11.3 ms and max from 51 to 24 ms.
 """
 from __future__ import annotations
 
