@@ -19,8 +19,8 @@ from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QSi
 from core.training import EpochProgress, History, StepProgress
 
 EMA_ALPHA = 0.1           # moving-average weight of the newest step (about the last 10 steps: little lag)
-# Redraws a second while steps stream in. Each costs the GUI thread a few ms and, through the GIL, the training
-# threads as much: 2 instead of 4 took the GUI thread from 7.0% to 6.0% of a core (bench/gui_responsiveness.py).
+# Redraws a second while steps stream in. Each costs the GUI thread a few ms, which the training threads lose too
+# (they wait for each other): 2 instead of 4 took the GUI thread from 7.0% to 6.0% of a core while training.
 REFRESH_HZ = 2
 Y_MARGIN = 0.05          # of the data's span, above and below
 Y_SLACK = 1.4            # the y range shrinks once it is this many times the data's span
