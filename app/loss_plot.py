@@ -215,14 +215,16 @@ class LossPlot(QWidget):
     def _curve(self, color: str, width: float, alpha: int = 255, smooth: bool = True) -> pg.PlotDataItem:
         """A curve drawn from at most a few points per pixel column of the visible range.
 
-        The noisy raw loss keeps each column's minimum and maximum ("peak") and is drawn without antialiasing;
-        the smooth averages need only one point per two columns, and wide antialiased pens cost time per point.
+        The noisy raw loss keeps each column's minimum and maximum ("peak") and is drawn without antialiasing.
+        The smooth averages need only one point per four columns: wide antialiased pens cost time per point
+        (a full repaint at 720 steps, 580x190 pixels: 3.3 ms with one point per two columns, 2.2 ms per four),
+        and the curves look the same.
         """
         pen_color = QColor(color)
         pen_color.setAlpha(alpha)
         # pyqtgraph's pens are cosmetic (widths in device pixels): scale them for high-DPI screens.
         curve = pg.PlotDataItem(pen=pg.mkPen(pen_color, width=width * self.devicePixelRatioF()), antialias=smooth,
-                                autoDownsampleFactor=0.5 if smooth else 2.0)
+                                autoDownsampleFactor=0.25 if smooth else 2.0)
         self.plot_item.addItem(curve)       # applies the PlotItem's downsampling mode: set ours after it
         curve.setDownsampling(auto=True, method="subsample" if smooth else "peak")
         curve.setClipToView(True)

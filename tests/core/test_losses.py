@@ -1,8 +1,10 @@
 """Loss values against direct formulas (their gradients are checked in test_gradients.py)."""
+import warnings
+
 import numpy as np
 import pytest
 
-from core.losses import bernoulli_loss, sum_of_logs
+from core.losses import bernoulli_loss, sigmoid, sum_of_logs
 
 
 @pytest.mark.parametrize("rows", [1, 63, 64, 65, 300])
@@ -24,3 +26,19 @@ def test_bernoulli_loss_in_float32_matches_the_textbook_formula_in_float64():
     textbook = float(-(x * np.log(p) + (1 - x) * np.log1p(-p)).sum(axis=1).mean())
     loss, _ = bernoulli_loss(logits.astype(np.float32), x.astype(np.float32))
     assert loss == pytest.approx(textbook, abs=1e-3)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_is_precise_in_both_tails_and_never_warns_or_makes_nan(dtype):
+    logits = np.array([-1e4, -800.0, -100.0, -30.0, -1.5, 0.0, 2.0, 30.0, 800.0, 1e4], dtype=dtype)
+    wide = logits.astype(np.longdouble)
+    e = np.exp(-np.abs(wide))
+    exact = np.where(wide >= 0, 1 / (1 + e), e / (1 + e))                  # the textbook stable pair, wider
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                                      # an overflow warning fails the test
+        s = sigmoid(logits)
+    assert s.dtype == dtype
+    assert np.all(np.isfinite(s)) and s[0] == 0 and s[-1] == 1
+    tiny = np.finfo(dtype).tiny
+    relative = np.abs(s - exact) / np.maximum(exact, tiny)
+    assert np.all(relative[exact > tiny] < 4 * np.finfo(dtype).eps)
