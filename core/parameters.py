@@ -20,7 +20,8 @@ class ParameterVector:
 
     def __init__(self, shapes: dict[str, tuple[int, ...]], dtype: np.dtype) -> None:
         self.flat = np.zeros(sum(math.prod(shape) for shape in shapes.values()), dtype=dtype)
-        self.grad_flat = np.zeros_like(self.flat)
+        self.grad_flat = np.zeros(self.flat.shape, dtype)    # not zeros_like: calloc leaves pages untouched until
+                                                            # used, and a model that never trains never uses them
         self.values: dict[str, np.ndarray] = {}
         self.spans: dict[str, slice] = {}
         start = 0

@@ -135,12 +135,13 @@ def test_titles_name_the_models_by_file_when_both_have_the_same_kind(panel, save
     assert [title for title, _ in panel.models()] == ["VAE"]
 
 
-def test_a_hidden_panel_makes_its_preview_when_shown_not_with_every_new_model(qtbot, panel, saved, dataset,
-                                                                             monkeypatch):
+def test_a_hidden_panel_encodes_and_makes_its_preview_when_shown_not_with_every_new_model(qtbot, panel, saved,
+                                                                                         dataset, monkeypatch):
     import app.animation_panel as module
-    renders = []
-    original = module.interpolation_frames
+    renders, encodings = [], []
+    original, original_codes = module.interpolation_frames, module.mean_codes
     monkeypatch.setattr(module, "interpolation_frames", lambda *args: renders.append(1) or original(*args))
+    monkeypatch.setattr(module, "mean_codes", lambda *args: encodings.append(1) or original_codes(*args))
     ae, vae = load_checkpoint(saved["ae"]).model, load_checkpoint(saved["vae"]).model
 
     def recipe(models):
@@ -150,15 +151,19 @@ def test_a_hidden_panel_makes_its_preview_when_shown_not_with_every_new_model(qt
     panel.hide()
     panel.set_model(ae, "ae")            # as when training runs end while another tab shows
     panel.set_model(vae, "vae")
-    assert renders == []
+    assert renders == [] and encodings == []
     panel.show()
     qtbot.waitExposed(panel)
-    assert len(renders) == 1
+    assert len(renders) == 1 and len(encodings) == 1
+    vae_ends = panel.ends()
     np.testing.assert_array_equal(panel.frames(), recipe([("Autoencoder", ae), ("VAE", vae)]))
 
     panel.hide()
     panel.set_model(ae, "ae2")
-    # Asked for while hidden (an export, a test), the animation is made then, for the model it has now.
+    assert len(encodings) == 1
+    # Asked for while hidden (an export, a test), the animation is made then, for the model it has now: the ends
+    # by class are those the autoencoder's codes pick.
+    assert panel.ends() == pick_pair_by_label(mean_codes(ae, dataset.test_images), dataset.test_labels, 2, 7) != vae_ends
     np.testing.assert_array_equal(panel.frames(), recipe([("Autoencoder ae", ae), ("Autoencoder ae2", ae)]))
 
 
