@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from app.session import Session
+from app.training_controller import RunState
 from core.checkpoint import CheckpointError
 
 if TYPE_CHECKING:
@@ -74,8 +75,7 @@ class FileCommands:
         except CheckpointError as error:
             window.message_bar.show_message(f"Could not open the model. {error}.", "error")
             return False
-        window.controller.shutdown(self.close_timeout_ms)       # before asking: saving needs a still model
-        if not self.maybe_save():
+        if not self.release_model():
             return False
         note = window.dataset_commands.switch_dataset_for(checkpoint.dataset)
         window.session.adopt(checkpoint, path)
@@ -97,9 +97,25 @@ class FileCommands:
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Save)
 
+    def release_model(self) -> bool:
+        """Before the model is replaced or the window closes: ask to save it if it was trained since it was saved,
+        then end any run; False (and a running run trains on) when the user cancels. While the user answers, the
+        run waits parked between two steps: the model is still, so saving it is done on return."""
+        controller = self.window.controller
+        running = controller.state is RunState.RUNNING
+        if not controller.park(self.close_timeout_ms):
+            controller.shutdown(self.close_timeout_ms)      # a step longer than that: end the run before asking
+        if not self.maybe_save():
+            if running:
+                controller.resume()
+            return False
+        controller.shutdown(self.close_timeout_ms)
+        return True
+
     def maybe_save(self) -> bool:
         """True when the current model may be replaced: saved, discarded, or nothing to save. Call it with no
-        run in progress (a save during a run waits for a pause, so it would not be done on return)."""
+        run in progress or with the run parked (a save during a run waits for a pause, so it would not be done
+        on return)."""
         window = self.window
         if not window.session.dirty:
             return True

@@ -162,8 +162,7 @@ class MainWindow(QMainWindow):
         """A new model with fresh weights from the panel's architecture and seed."""
         if self.controller.state is RunState.RUNNING:
             return
-        self.controller.shutdown(CLOSE_TIMEOUT_MS)       # a paused run ends here: saving needs a still model
-        if not self._maybe_save():
+        if not self.file_commands.release_model():
             return
         try:
             model_config = self.panel.model_config()
@@ -197,10 +196,6 @@ class MainWindow(QMainWindow):
     def ask_to_save(self) -> QMessageBox.StandardButton:
         """Save, Discard or Cancel for a model trained since it was saved (tests replace this)."""
         return self.file_commands.ask_to_save()
-
-    def _maybe_save(self) -> bool:
-        """True when the current model may be replaced: saved, discarded, or nothing to save."""
-        return self.file_commands.maybe_save()
 
     @Slot()
     def open_dataset_file(self) -> None:
@@ -346,12 +341,11 @@ class MainWindow(QMainWindow):
                           "images. The networks, their gradients and optimizers are written by hand in NumPy.</p>")
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.controller.shutdown(CLOSE_TIMEOUT_MS)
-        if self.dataset_commands.download_dialog is not None:
-            self.dataset_commands.download_dialog.wait()
-        if not self._maybe_save():
+        if not self.file_commands.release_model():
             event.ignore()
             return
+        if self.dataset_commands.download_dialog is not None:
+            self.dataset_commands.download_dialog.wait()
         if self.animation is not None:
             self.animation.shutdown()
         self._save_settings()

@@ -127,6 +127,14 @@ class TrainingController(QObject):
             self.pause()
         self._when_parked.append(callback)
 
+    def park(self, timeout_ms: int = 1000) -> bool:
+        """Pause the run and wait up to ``timeout_ms`` for it to park; True when the model may now be read here
+        (no run, or a parked one) until the run resumes."""
+        if self.state is RunState.IDLE:
+            return True
+        self.pause()
+        return self.control.parked.wait(timeout_ms / 1000)
+
     def shutdown(self, timeout_ms: int = 1000) -> bool:
         """Stop the run and wait for its thread to end; True when no training thread is left running."""
         thread = self.thread

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QMessageBox
 from app.main_window import MainWindow
 from app.training_controller import RunState
 from conftest import weights
+from core.checkpoint import load_checkpoint
 from core.models import LossParts
 
 
@@ -183,6 +184,26 @@ def test_closing_mid_training_stops_the_thread_and_asks_to_save(qtbot, window):
     assert not thread.isRunning() and window.controller.thread is None
 
 
+def test_while_the_close_question_is_open_the_run_waits_and_cancelling_trains_on(qtbot, window):
+    window.panel.epochs_spin.setValue(1000)
+    window.train_action.trigger()
+    qtbot.waitUntil(lambda: window.session.history.steps > 2, timeout=10_000)
+    seen = []
+
+    def answer() -> QMessageBox.StandardButton:
+        steps = window.session.history.steps
+        qtbot.wait(300)                         # the user reads the question: no step runs meanwhile
+        seen.append((window.controller.state, steps, window.session.history.steps))
+        return QMessageBox.StandardButton.Cancel
+
+    window.ask_to_save = answer
+    assert not window.close()
+    state, asked_at, answered_at = seen[0]
+    assert state is RunState.PAUSED and answered_at == asked_at
+    assert window.controller.state is RunState.RUNNING
+    qtbot.waitUntil(lambda: window.session.history.steps > answered_at + 2, timeout=10_000)
+
+
 def test_cancelling_the_close_keeps_the_window_and_the_model(qtbot, window):
     window.step_action.trigger()
     qtbot.waitUntil(lambda: window.session.history.steps == 1 and window.controller.state is RunState.IDLE)
@@ -233,6 +254,24 @@ def test_the_architecture_is_locked_after_training_until_reset(qtbot, window):
     window.ask_to_save = lambda: QMessageBox.StandardButton.Discard
     window.reset_action.trigger()
     assert panel.latent_spin.isEnabled() and window.session.history.steps == 0
+
+
+def test_reset_of_a_paused_run_asks_first_and_cancelling_keeps_the_run_paused(qtbot, window):
+    window.panel.epochs_spin.setValue(1000)
+    window.train_action.trigger()
+    qtbot.waitUntil(lambda: window.session.history.steps > 2, timeout=10_000)
+    window.pause_action.trigger()
+    qtbot.waitUntil(lambda: window.controller.control.parked.is_set())
+    steps = window.session.history.steps
+    window.ask_to_save = lambda: QMessageBox.StandardButton.Cancel
+    window.reset_action.trigger()
+    assert window.controller.state is RunState.PAUSED and window.session.history.steps == steps
+    window.pause_action.trigger()                                   # resumes the same run
+    qtbot.waitUntil(lambda: window.session.history.steps > steps + 2, timeout=10_000)
+    window.ask_to_save = lambda: QMessageBox.StandardButton.Discard
+    window.pause_action.trigger()
+    window.reset_action.trigger()
+    assert window.controller.state is RunState.IDLE and window.session.history.steps == 0
 
 
 def test_the_menus_show_the_keyboard_shortcuts(window):
@@ -325,7 +364,9 @@ def test_opening_a_model_while_training_stops_the_run_and_offers_to_save_first(q
     qtbot.waitUntil(lambda: window.session.history.steps > 3, timeout=10_000)
     current = tmp_path / "current.npz"
     window.session.path = current
-    window.ask_to_save = lambda: QMessageBox.StandardButton.Save
+    asked_at = []
+    window.ask_to_save = lambda: asked_at.append(window.session.history.steps) or QMessageBox.StandardButton.Save
     assert window.open_checkpoint(other)
-    assert current.exists()                               # the trained model was saved before it was replaced
+    # The trained model was saved before it was replaced, as it was when the question came.
+    assert load_checkpoint(current).history.steps == asked_at[0] > 3
     assert window.controller.state is RunState.IDLE and window.session.history.steps == 1
