@@ -112,6 +112,8 @@ class RunStatus(QWidget):
             return
         self._step = records[-1].step
         now = time.perf_counter()
+        if self._running_since is None:
+            return       # steps that were under way when the run paused: the rate starts again on resume
         self._window.append((now, self._step))
         while len(self._window) > 2 and now - self._window[1][0] > RATE_WINDOW:
             self._window.popleft()

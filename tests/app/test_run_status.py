@@ -1,5 +1,8 @@
-"""The status bar's run readout: its labels show the largest values in full and never resize the window's layout."""
+"""The status bar's run readout: its labels show the largest values in full and never resize the window's layout;
+the rate leaves out paused time."""
 from __future__ import annotations
+
+import pytest
 
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QHBoxLayout, QWidget
@@ -57,3 +60,27 @@ def test_new_values_while_training_do_not_relayout_the_window(qtbot):
         qtbot.wait(5)
     assert f"Step {9_999:,}" in status.step_label.text()
     assert requests.count == 0
+
+
+def test_the_rate_after_a_pause_leaves_the_pause_out(qtbot, monkeypatch):
+    import app.run_status as module
+    _, status = status_in_a_window(qtbot)
+    clock = [100.0]
+    monkeypatch.setattr(module.time, "perf_counter", lambda: clock[0])
+
+    def steps_at(first: int, last: int, start: float, per_step: float) -> None:
+        for step in range(first, last + 1):
+            clock[0] = start + (step - first + 1) * per_step
+            status._labels_updated = 0.0        # as if LABEL_INTERVAL had passed
+            status.add_steps([StepProgress(step, 0, step, 1000, 200.0, 190.0, 10.0, 1e4)])
+
+    status.start_run(step=0, target_epochs=1, batches_per_epoch=1000)
+    steps_at(1, 20, 100.0, 0.05)                # 20 steps a second
+    assert status.samples_per_s == pytest.approx(20 * BATCH)
+    status.pause()
+    steps_at(21, 21, clock[0], 0.01)            # a step that was under way arrives after the pause
+    clock[0] += 60.0                            # a minute paused (a question open, or the user away)
+    status.resume()
+    steps_at(22, 31, clock[0], 0.1)             # 10 steps a second since
+    assert status.samples_per_s == pytest.approx(10 * BATCH)
+    assert status.elapsed == pytest.approx(2.0)
