@@ -22,6 +22,7 @@ from app.export_worker import AnimationExporter, ExportJob, ask_animation_path
 from app.icons import film_icon, record_icon
 from app.latent_replay import LatentReplay
 from app.plot_export import ask_plot_path, export_plot
+from app.window_actions import make_action
 from core.animation import model_title
 from core.checkpoint import CheckpointError, load_checkpoint
 
@@ -59,18 +60,8 @@ class AnimationTools(QObject):
         self.exporter.cancelled.connect(self._on_exporter_cancelled)
         self.exporter.failed.connect(self._on_exporter_failed)
 
-    def _action(self, text: str, slot, shortcut: str | None, tip: str) -> QAction:
-        action = QAction(text, self.window)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-        action.setToolTip(tip)
-        action.setStatusTip(tip)
-        action.triggered.connect(slot)
-        self.window.addAction(action)
-        return action
-
     def _build_actions(self) -> None:
-        action = self._action
+        action = partial(make_action, self.window)
         self.export_animation_action = action("&Export Animation…", self.export_animation, "Ctrl+E",
                                               "Write the Animate tab's interpolation as a GIF, an MP4 or PNG frames.")
         self.export_replay_action = action("Export Latent &Replay…", self.export_replay, None,

@@ -18,6 +18,7 @@ from app.image_panel import ImagePanel
 from core.animation import pick_pair_by_label
 
 THUMB_SIDE = 32
+DEFAULT_END_CLASSES = (2, 7)  # until the user chooses: a 2 turning into a 7 (the class indices, in any dataset)
 PICK_HINTS = ("Click the start point in the latent plot…", "Now click the end point…")
 
 
@@ -131,9 +132,9 @@ class EndPicker(QWidget):
 
     # ---- helpers --------------------------------------------------------------------------------------------
     def _set_class_names(self, class_names: Sequence[str]) -> None:
-        for combo in self.end_combos:
+        for combo, default in zip(self.end_combos, DEFAULT_END_CLASSES):
             if [combo.itemText(i) for i in range(combo.count())] != list(class_names):
-                index = combo.currentIndex()
+                index = combo.currentIndex() if combo.count() else default
                 combo.clear()
                 combo.addItems(list(class_names))
                 combo.setCurrentIndex(max(0, min(index, combo.count() - 1)))

@@ -18,7 +18,12 @@ if TYPE_CHECKING:
 
 
 def make_action(window: MainWindow, text: str, slot: Callable, shortcut: QKeySequence | str | None = None,
-                tip: str = "", icon: QStyle.StandardPixmap | None = None) -> QAction:
+                tip: str = "", icon: QStyle.StandardPixmap | None = None, checkable: bool = False) -> QAction:
+    """An action of the window that calls ``slot()``, or ``slot(checked)`` when it is ``checkable``.
+
+    PySide hands ``triggered``'s ``checked`` flag to any slot that accepts an argument, even an optional one
+    decorated ``@Slot()``: ``open_checkpoint(path=None)`` would get ``path=False``. So a plain action calls its slot
+    without arguments (the call is made on the GUI thread, where actions trigger)."""
     action = QAction(text, window)
     if icon is not None:
         action.setIcon(window.style().standardIcon(icon))
@@ -26,7 +31,8 @@ def make_action(window: MainWindow, text: str, slot: Callable, shortcut: QKeySeq
         action.setShortcut(QKeySequence(shortcut))
     action.setToolTip(tip or text.replace("&", "").rstrip("…"))
     action.setStatusTip(tip)
-    action.triggered.connect(slot)
+    action.setCheckable(checkable)
+    action.triggered.connect(slot if checkable else lambda: slot())
     window.addAction(action)
     return action
 
@@ -62,15 +68,14 @@ def build_actions(window: MainWindow) -> None:
                                     "Download the full MNIST dataset (11.6 MB) once.")
     window.quit_action = action("&Quit", window.close, "Ctrl+Q", "Close Latent Lab.")
     window.log_action = action("&Log Scale", window.loss_plot.set_log_scale, None,
-                               "Show the loss on a logarithmic axis.")
-    window.log_action.setCheckable(True)
+                               "Show the loss on a logarithmic axis.", checkable=True)
     window.log_action.setChecked(window.loss_plot.log_scale)
     window.fit_action = action("&Fit Latent View", window.fit_explorer, "Ctrl+F",
                                "Frame all points of the latent space, and follow them as they move.")
     window.about_action = action("&About Latent Lab", window.show_about, None, "About this app.")
     window.draw_action = action("&Draw", window.show_drawing_pad, "Ctrl+D",
-                                "Draw a digit with the mouse and see it encoded and decoded live (Ctrl+D).")
-    window.draw_action.setCheckable(True)
+                                "Draw a digit with the mouse and see it encoded and decoded live (Ctrl+D).",
+                                checkable=True)
 
 
 def build_menus_and_toolbar(window: MainWindow) -> None:

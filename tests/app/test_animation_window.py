@@ -200,3 +200,28 @@ def test_a_dataset_with_other_classes_gets_a_new_explorer_that_the_animation_fol
     window.explorer.point_clicked.emit(7)
     window.explorer.point_clicked.emit(9)
     assert tools.panel.ends() == (7, 9)
+
+
+def test_every_file_command_asks_for_its_file_when_chosen_from_the_menu_or_its_shortcut(qtbot, window, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    step_once(qtbot, window)
+    step_once(qtbot, window)                    # two snapshots: a replay to export
+    asked = []
+    for name in ("getOpenFileName", "getSaveFileName"):
+        monkeypatch.setattr(QFileDialog, name, staticmethod(lambda *args, name=name: asked.append(args[1]) or ("", "")))
+    tools = window.animation
+    actions = [window.open_action, window.save_as_action, tools.export_animation_action, tools.export_replay_action,
+               tools.export_loss_action, tools.export_scatter_action, tools.open_comparison_action]
+    for action in actions:
+        assert action.isEnabled(), action.text()
+        action.trigger()                        # as the menu and the shortcut do; the user then cancels
+    assert asked == ["Open Model", "Save Model", "Export Animation", "Export Latent Replay", "Export Loss Plot",
+                     "Export Latent Scatter", "Open Comparison Model"]
+
+
+def test_the_animate_view_starts_with_a_two_turning_into_a_seven(window):
+    panel = window.animation.panel
+    assert [combo.currentText() for combo in panel.picker.end_combos] == ["2", "7"]
+    start, end = panel.ends()
+    assert (window.session.dataset.test_labels[start], window.session.dataset.test_labels[end]) == (2, 7)
