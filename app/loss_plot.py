@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
@@ -139,6 +139,8 @@ class LossPlot(QWidget):
         self._mouse_proxy = pg.SignalProxy(self.plot_widget.scene().sigMouseMoved, rateLimit=30,
                                            slot=self._on_scene_mouse_moved)
         self.plot_widget.scene().sigMouseClicked.connect(self._on_scene_mouse_clicked)
+        self._pointer_outside = False
+        self.plot_widget.viewport().installEventFilter(self)
         self.plot_widget.setToolTip("Wheel or drag to zoom and pan the steps; double-click to see all of them.")
 
         layout = QVBoxLayout(self)
@@ -292,7 +294,8 @@ class LossPlot(QWidget):
             self.curves[curve].setVisible(self._model_kind == "vae")
 
     def _show_legend(self) -> None:
-        """The header names each curve in its colour (the hover readout replaces it while hovering)."""
+        """The header names each curve in its colour (the hover readout replaces it, and the title, while hovering)."""
+        self.title.setVisible(True)
         entries = [("loss", "━", "loss")]
         if self._model_kind == "vae":
             entries += [("rec", "━", "reconstruction"), ("kl", "━", "KL")]
@@ -319,19 +322,31 @@ class LossPlot(QWidget):
         super().changeEvent(event)
 
     # ---- hover readout ---------------------------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """The plot's viewport: the pointer may leave it without a move inside that says so."""
+        if event.type() in (QEvent.Type.Enter, QEvent.Type.Leave):
+            self._pointer_outside = event.type() == QEvent.Type.Leave
+            self._hide_readout()
+        return False
+
+    def _hide_readout(self) -> None:
+        if self.cursor_line.isVisible():
+            self.cursor_line.setVisible(False)
+            self._show_legend()
+
     def _on_scene_mouse_moved(self, args: tuple[QPointF]) -> None:
         position = args[0]
         view_box = self.plot_item.getViewBox()
         n = self._steps.size
-        if n == 0 or not view_box.sceneBoundingRect().contains(position):
-            if self.cursor_line.isVisible():
-                self.cursor_line.setVisible(False)
-                self._show_legend()
+        # A move reported late by the rate-limiting proxy may come after the pointer has left.
+        if n == 0 or self._pointer_outside or not view_box.sceneBoundingRect().contains(position):
+            self._hide_readout()
             return
         step = int(round(view_box.mapSceneToView(position).x()))
         step = min(max(step, 1), n)
         self.cursor_line.setPos(step)
         self.cursor_line.setVisible(True)
+        self.title.setVisible(False)         # the readout takes the title's room too
         self.readout.setText(self.readout_text(step))
 
     def readout_text(self, step: int) -> str:
@@ -341,17 +356,18 @@ class LossPlot(QWidget):
         def colored(key: str, text: str) -> str:
             return f"<span style='color:{COLORS[key]}'>{text}</span>"
 
-        parts = [f"step {step:,}", colored("loss", f"loss {self._raw['loss'].view()[i]:.2f}") +
-                 f" (avg {self._smooth['loss'].view()[i]:.2f})"]
+        # Four significant digits (184.7, 4.881, 0.05234): the whole readout fits the header of a 1280-pixel window.
+        parts = [f"step {step:,}", colored("loss", f"loss {self._raw['loss'].view()[i]:.4g}") +
+                 f" (avg {self._smooth['loss'].view()[i]:.4g})"]
         if self._model_kind == "vae":
-            parts += [colored("rec", f"rec {self._smooth['rec'].view()[i]:.2f}"),
-                      colored("kl", f"KL {self._smooth['kl'].view()[i]:.2f}")]
+            parts += [colored("rec", f"rec {self._smooth['rec'].view()[i]:.4g}"),
+                      colored("kl", f"KL {self._smooth['kl'].view()[i]:.4g}")]
         if self._epochs:
             nearest = min(self._epochs, key=lambda e: abs(e.step - step))
             span = max(1, self._steps.size // 100)
             if abs(nearest.step - step) <= span:
-                parts.append(colored("test", f"test {nearest.test_loss:.2f}") + f" (epoch {nearest.epoch + 1})")
-        return "&nbsp;&nbsp;&nbsp;".join(parts)
+                parts.append(colored("test", f"test {nearest.test_loss:.4g}"))
+        return "&nbsp;&nbsp;".join(parts)
 
     def _on_log_check_toggled(self, on: bool) -> None:
         self.plot_item.setLogMode(y=on)

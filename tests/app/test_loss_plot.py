@@ -6,6 +6,9 @@ import time
 import numpy as np
 import pyqtgraph as pg
 import pytest
+from PySide6.QtCore import QEvent, QPointF
+from PySide6.QtGui import QEnterEvent, QTextDocument
+from PySide6.QtWidgets import QApplication, QLabel
 
 from app.loss_plot import GrowingArray, LossPlot, MovingAverage
 from core.training import EpochProgress, History, StepProgress
@@ -69,9 +72,9 @@ def test_log_scale_toggles_the_axis(plot):
 
 def test_hovering_reads_out_the_values_at_a_step(plot):
     plot.append_steps(steps(1, 20))
-    plot.add_epoch(epoch(20, 150.0))
+    plot.add_epoch(epoch(20, 150.25))
     text = plot.readout_text(20)
-    assert "step 20" in text and "loss 181.00" in text and "KL 5.00" in text and "test 150.00" in text
+    assert "step 20" in text and "loss 181<" in text and "KL 5<" in text and "test 150.2<" in text
 
 
 def test_it_stays_fast_after_100000_steps(qtbot, plot):
@@ -94,14 +97,35 @@ def test_it_stays_fast_after_100000_steps(qtbot, plot):
 
 
 def test_moving_the_mouse_over_the_plot_shows_the_readout_and_a_cursor_line(qtbot, plot):
+    plot.resize(560, 190)                       # its size in a 1280x800 window
     plot.append_steps(steps(1, 20))
+    plot.add_epoch(epoch(20, 150.25))
     plot._refresh()
     view_box = plot.view_box
-    scene_point = view_box.mapViewToScene(pg.Point(10, 190.0))
+    scene_point = view_box.mapViewToScene(pg.Point(20, 190.0))
     plot.plot_widget.scene().sigMouseMoved.emit(scene_point)
-    qtbot.waitUntil(lambda: "step 10" in plot.readout.text(), timeout=2_000)
-    assert plot.cursor_line.isVisible() and plot.cursor_line.value() == 10
+    qtbot.waitUntil(lambda: "step 20" in plot.readout.text(), timeout=2_000)
+    assert plot.cursor_line.isVisible() and plot.cursor_line.value() == 20
+    assert plot.title.isHidden() and "test 150.2" in plot.readout.text()
+    qtbot.waitUntil(lambda: plot.readout.width() >= text_width(plot.readout), timeout=2_000)   # all of it shows
     outside = view_box.mapViewToScene(pg.Point(10, 190.0)) + pg.Point(0, 10_000)
     plot.plot_widget.scene().sigMouseMoved.emit(outside)
     qtbot.waitUntil(lambda: not plot.cursor_line.isVisible(), timeout=2_000)
-    assert "reconstruction" in plot.readout.text()        # the legend is back
+    assert "reconstruction" in plot.readout.text() and not plot.title.isHidden()     # the legend and title are back
+
+    QApplication.sendEvent(plot.plot_widget.viewport(), QEnterEvent(QPointF(5, 5), QPointF(5, 5), QPointF(5, 5)))
+    plot.plot_widget.scene().sigMouseMoved.emit(scene_point)
+    qtbot.waitUntil(lambda: "step 20" in plot.readout.text(), timeout=2_000)
+    QApplication.sendEvent(plot.plot_widget.viewport(), QEvent(QEvent.Type.Leave))   # left over the header
+    assert not plot.cursor_line.isVisible() and "reconstruction" in plot.readout.text()
+    plot.plot_widget.scene().sigMouseMoved.emit(scene_point)        # a move the proxy passes on late
+    qtbot.wait(100)
+    assert not plot.cursor_line.isVisible()
+
+
+def text_width(label: QLabel) -> float:
+    document = QTextDocument()
+    document.setDefaultFont(label.font())
+    document.setDocumentMargin(0)
+    document.setHtml(label.text())
+    return document.idealWidth()
