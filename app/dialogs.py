@@ -9,7 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QProgressBar, QVBoxLayout,
+                               QWidget)
 
 from core.download import DownloadCancelled, download_mnist
 
@@ -67,11 +68,16 @@ class DownloadDialog(QDialog):
         self.label.setWordWrap(True)
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 0)
+        self.details = QPlainTextEdit()          # why a download failed: each mirror's error, selectable
+        self.details.setReadOnly(True)
+        self.details.setMaximumHeight(110)
+        self.details.hide()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.label)
         layout.addWidget(self.progress_bar)
+        layout.addWidget(self.details)
         layout.addWidget(self.buttons)
         self.setMinimumWidth(420)
 
@@ -123,10 +129,14 @@ class DownloadDialog(QDialog):
     def _on_worker_failed(self, message: str) -> None:
         self.thread.wait()
         self._failed = True
-        self.label.setText(f"The download failed: {message}")
+        self.label.setText("The download failed. Check the internet connection and try again; the bundled digits "
+                           "need no download.")
+        self.details.setPlainText(message)
+        self.details.show()
         self.progress_bar.hide()
         self.buttons.setStandardButtons(QDialogButtonBox.StandardButton.Close)
         self.buttons.setEnabled(True)
+        self.adjustSize()                       # room for the longer text: a shown dialog does not grow by itself
 
     @Slot()
     def _on_worker_cancelled(self) -> None:

@@ -26,7 +26,9 @@ def slow_download(cache_dir: Path, progress=None, cancel: threading.Event | None
 
 
 def failing_download(cache_dir: Path, progress=None, cancel=None) -> Path:
-    raise DownloadError("could not download train-images-idx3-ubyte.gz: no route to host")
+    raise DownloadError("could not download train-images-idx3-ubyte.gz: " + "; ".join(
+        f"https://mirror-{i}.example.org/mnist/train-images-idx3-ubyte.gz: <urlopen error no route to host>"
+        for i in range(2)))
 
 
 def test_a_finished_download_reports_its_folder(qtbot, tmp_path):
@@ -54,7 +56,7 @@ def test_a_failed_download_says_why_in_the_dialog(qtbot, tmp_path):
     qtbot.addWidget(dialog)
     dialog.start()
     qtbot.waitUntil(lambda: dialog.label.text().startswith("The download failed"), timeout=5_000)
-    assert "no route to host" in dialog.label.text()
+    assert "no route to host" in dialog.details.toPlainText() and dialog.details.isVisible()
     assert not dialog.thread.isRunning()
     dialog.reject()                          # Close
     assert dialog.result() == QDialog.DialogCode.Rejected
