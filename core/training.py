@@ -164,8 +164,9 @@ class Trainer:
         parts = outcome.parts
         if not outcome.applied:
             what = "loss" if not math.isfinite(parts.total) else "gradient"
+            value = ("NaN" if math.isnan(parts.total) else "infinite") if what == "loss" else "non-finite or too large"
             raise TrainingDiverged(
-                f"The {what} became {parts.total if what == 'loss' else 'non-finite or too large'} at step {step + 1} "
+                f"The {what} became {value} at step {step + 1} "
                 f"(epoch {epoch + 1}). Training stopped and the weights and optimizer state were kept as "
                 f"they were before that step. Try a lower learning rate (now {self.lr:g})"
                 + (" or a smaller beta." if self.model.config.kind == "vae" else "."))
