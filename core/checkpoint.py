@@ -74,11 +74,19 @@ def load_checkpoint(path: str | os.PathLike, threads: int = 1) -> Checkpoint:
 
     Raises CheckpointError."""
     path = Path(path)
+    # np.load takes any file that is neither a zip nor an .npy for a pickle (and says so): check first.
+    try:
+        with path.open("rb") as file:
+            is_zip = zipfile.is_zipfile(file)
+    except FileNotFoundError:
+        raise CheckpointError(f"{path}: no such file") from None
+    except OSError as error:
+        raise CheckpointError(f"{path}: cannot be read ({error.strerror or error})") from None
+    if not is_zip:
+        raise CheckpointError(f"{path}: not a Latent Lab checkpoint (not an .npz file: not a zip archive)")
     try:
         with np.load(path, allow_pickle=False) as archive:
             arrays = {key: archive[key] for key in archive.files}
-    except FileNotFoundError:
-        raise CheckpointError(f"{path}: no such file") from None
     except (zipfile.BadZipFile, ValueError, OSError, EOFError) as error:
         raise CheckpointError(f"{path}: not a Latent Lab checkpoint (not a readable .npz: {error})") from None
     metadata = _read_metadata(path, arrays)

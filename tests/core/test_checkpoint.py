@@ -96,11 +96,20 @@ def test_damaged_checkpoints_raise_a_clear_error_naming_the_file(tmp_path, chang
     assert "damaged.npz" in str(error.value) and message in str(error.value)
 
 
-@pytest.mark.parametrize("content", [b"", b"not a zip at all", b"PK\x03\x04garbage"])
+@pytest.mark.parametrize("content", [b"", b"not a zip at all", b"PK\x03\x04garbage", b"\x93NUMPY an .npy array"])
 def test_files_that_are_not_npz_raise_checkpoint_error(tmp_path, content):
     path = tmp_path / "junk.npz"
     path.write_bytes(content)
-    with pytest.raises(CheckpointError, match="junk.npz"):
+    with pytest.raises(CheckpointError, match="junk.npz: not a Latent Lab checkpoint") as error:
+        load_checkpoint(path)
+    assert "pickle" not in str(error.value)          # not numpy's advice to unpickle an unknown file
+
+
+def test_an_npy_array_is_not_a_checkpoint(tmp_path):
+    path = tmp_path / "array.npz"
+    with path.open("wb") as out:
+        np.save(out, np.zeros(3))
+    with pytest.raises(CheckpointError, match="array.npz: not a Latent Lab checkpoint"):
         load_checkpoint(path)
 
 
