@@ -22,19 +22,21 @@ def to_gray8(image: np.ndarray) -> np.ndarray:
 
 
 class ImagePanel(QWidget):
-    """Shows `image` (784,) float in [0, 1] or uint8 at `side` pixels or more, with whole-pixel scaling.
+    """Shows `image` (784,) float in [0, 1] or uint8 in a `side`-pixel square, with whole-pixel scaling.
 
-    The widget can grow; the image is drawn at the largest integer multiple of 28 that fits, centred.
-    With no image it shows an empty frame.
+    Given a smaller `minimum_height`, the panel gives up height down to it when its window is short; the image is
+    drawn at the largest integer multiple of 28 that fits, centred. With no image it shows an empty frame.
     """
 
-    def __init__(self, image: np.ndarray | None = None, side: int = 280, parent: QWidget | None = None) -> None:
+    def __init__(self, image: np.ndarray | None = None, side: int = 280, parent: QWidget | None = None,
+                 minimum_height: int | None = None) -> None:
         super().__init__(parent)
         self._side = side
         self._image: np.ndarray | None = None
         self._qimage: QImage | None = None
-        self.setMinimumSize(side, side)
-        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.setMinimumSize(side, minimum_height or side)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed,
+                           QSizePolicy.Policy.Fixed if minimum_height is None else QSizePolicy.Policy.Maximum)
         self.set_image(image)
 
     def sizeHint(self) -> QSize:

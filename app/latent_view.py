@@ -52,6 +52,7 @@ from core.projection import LatentPlane
 Decoder = Callable[[np.ndarray], np.ndarray]  # z (k, latent_dim) -> images (k, 784) float in [0, 1]
 MAX_POINTS = 10_000
 DECODED_SIDE = 280
+DECODED_MIN_SIDE = 168  # the decoded image shrinks to 6x (from 10x) in a short window, e.g. on a 1366x768 screen
 MANIFOLD_OPACITY = 0.35
 JITTER = 0.3  # half-height of a class row when the latent space is 1-D
 
@@ -107,7 +108,7 @@ class LatentExplorer(QWidget):
         self.scatter = LatentScatter(len(self._class_names))
         self.legend = ClassLegend(self._class_names, columns=5)
         self.pinned_strip = PinnedStrip()
-        self._decoded_panel = ImagePanel(side=DECODED_SIDE)
+        self._decoded_panel = ImagePanel(side=DECODED_SIDE, minimum_height=DECODED_MIN_SIDE)
         self._decoded_caption = QLabel("Press or drag in the plot to decode a point")
         self._decoded_caption.setFixedWidth(DECODED_SIDE)  # a new text each drag move must not relayout
         self._plane_label = QLabel()

@@ -112,7 +112,7 @@ def default_splitter_sizes(window: MainWindow, splitter: QSplitter) -> None:
     if splitter is window.main_splitter:
         splitter.setSizes([window.panel.sizeHint().width() + 12, 1000])
     elif splitter is window.view_splitter:
-        splitter.setSizes([410, 310])
+        splitter.setSizes([545, 180])      # the explorer takes the largest place
     else:
         splitter.setSizes([560, 420])
 

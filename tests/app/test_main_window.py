@@ -370,3 +370,14 @@ def test_opening_a_model_while_training_stops_the_run_and_offers_to_save_first(q
     # The trained model was saved before it was replaced, as it was when the question came.
     assert load_checkpoint(current).history.steps == asked_at[0] > 3
     assert window.controller.state is RunState.IDLE and window.session.history.steps == 1
+
+
+def test_the_window_fits_a_1366x768_laptop_screen(qtbot, window):
+    window.show()
+    qtbot.waitExposed(window)
+    needed = window.minimumSizeHint()
+    # 768 pixels less a task bar and a title bar leave about 700.
+    assert needed.width() <= 1366 and needed.height() <= 700
+    window.resize(1366, 700)
+    qtbot.waitUntil(lambda: window.height() == 700)
+    assert window.explorer.height() > window.loss_plot.height()      # the explorer keeps the largest place
