@@ -239,6 +239,12 @@ class LossPlot(QWidget):
             self._raw[name].extend(values)
             self._smooth[name].extend(self._averages[name].update(values))
 
+    def flush(self) -> None:
+        """Draw what has arrived now, not at the next timed redraw (when a run ends or pauses)."""
+        if self._stale:
+            self._refresh_timer.stop()
+            self._refresh()
+
     def _schedule_refresh(self) -> None:
         self._stale = True
         if not self._refresh_timer.isActive():

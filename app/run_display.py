@@ -48,6 +48,7 @@ class RunDisplay(QObject):
             window.statusBar().showMessage("Training…")
         elif state is RunState.PAUSED:
             window.run_status.pause()
+            window.loss_plot.flush()
             window.statusBar().showMessage("Paused. Press Space to resume, or Step to train on one batch.")
         update_actions(window)
 
@@ -110,6 +111,7 @@ class RunDisplay(QObject):
     def _on_run_finished(self) -> None:
         window = self.window
         window.run_status.finish_run()
+        window.loss_plot.flush()
         session = window.session
         if session.history.epochs and session.history.epochs[-1].step == session.history.steps \
                 and session.epochs_done >= session.train_config.epochs:
