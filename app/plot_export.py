@@ -17,6 +17,8 @@ from PySide6.QtGui import QGuiApplication, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QFileDialog, QGraphicsItem, QWidget
 
+from core.atomic_files import atomic_file
+
 PNG_FILTER, SVG_FILTER = "PNG image (*.png)", "SVG drawing (*.svg)"
 PNG_SCALE = 2  # pixels per screen pixel: crisp on high-resolution screens and in documents
 
@@ -28,8 +30,9 @@ def export_plot(plot_item: pg.PlotItem, path: str | os.PathLike, scale: float = 
     """
     path = Path(path)
     suffix = path.suffix.lower()
-    temp_path = path.parent / f".{path.name}.partial{suffix}"
-    try:
+    if suffix not in (".png", ".svg"):
+        raise ValueError(f"{path}: plots are saved as .png or .svg, not {suffix or 'no extension'}")
+    with atomic_file(path, suffix) as temp_path:
         if suffix == ".png":
             exporter = pg.exporters.ImageExporter(plot_item)
             width = max(1, round(plot_item.sceneBoundingRect().width() * scale))
@@ -37,14 +40,8 @@ def export_plot(plot_item: pg.PlotItem, path: str | os.PathLike, scale: float = 
             image = exporter.export(toBytes=True)
             if not image.save(str(temp_path), "PNG"):
                 raise OSError(f"could not write {path}")
-        elif suffix == ".svg":
-            _write_svg(plot_item, temp_path, path.stem)
         else:
-            raise ValueError(f"{path}: plots are saved as .png or .svg, not {suffix or 'no extension'}")
-        os.replace(temp_path, path)
-    except BaseException:
-        temp_path.unlink(missing_ok=True)
-        raise
+            _write_svg(plot_item, temp_path, path.stem)
     return path
 
 

@@ -8,7 +8,6 @@ and the headless command line call the same functions.
 import contextlib
 import importlib.util
 import os
-import secrets
 import shutil
 import threading
 from collections.abc import Callable, Iterator
@@ -17,6 +16,8 @@ from pathlib import Path
 import imageio.v2 as iio_v2
 import imageio.v3 as iio
 import numpy as np
+
+from core.atomic_files import atomic_file, temporary_beside
 
 Progress = Callable[[int, int], None]  # (frames written, total frames)
 
@@ -66,40 +67,15 @@ def _each_frame(
             progress(done, len(frames))
 
 
-def _temporary_beside(path: Path, suffix: str) -> Path:
-    """A hidden name beside `path` for a file or folder being written: .NAME.<64 random bits>SUFFIX.
-
-    Only an earlier interrupted export of ours could have left something under such a name, so the
-    writers below may delete whatever they find there when they clean up.
-    """
-    return path.parent / f".{path.name}.{secrets.token_hex(8)}{suffix}"
-
-
-@contextlib.contextmanager
-def _atomic_file(path: str | os.PathLike, suffix: str) -> Iterator[Path]:
-    """Yield a temporary path beside `path`; move it onto `path` on success, delete it on any error."""
-    path = Path(path)
-    temp_path = _temporary_beside(path, f".partial{suffix}")
-    try:
-        # Created inside the try, so that Ctrl+C right after creating it still removes it. Not mkstemp:
-        # its files are private (0600); with mode 0666 the umask decides, as for any other new file.
-        os.close(os.open(temp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-        yield temp_path
-        os.replace(temp_path, path)
-    except BaseException:
-        temp_path.unlink(missing_ok=True)
-        raise
-
-
 @contextlib.contextmanager
 def _atomic_folder(folder: str | os.PathLike) -> Iterator[Path]:
-    """Like _atomic_file for a folder, which must not exist yet or be empty (no user files are replaced)."""
+    """Like atomic_file for a folder, which must not exist yet or be empty (no user files are replaced)."""
     folder = Path(folder)
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise FileExistsError(f"{folder} exists and is not an empty folder")
-    temp_folder = _temporary_beside(folder, ".partial")
+    temp_folder = temporary_beside(folder, ".partial")
     try:
-        os.mkdir(temp_folder, 0o777)  # as in _atomic_file: inside the try, and not mkdtemp's private 0700
+        os.mkdir(temp_folder, 0o777)  # as in atomic_file: inside the try, and not mkdtemp's private 0700
         yield temp_folder
         if folder.exists():
             folder.rmdir()  # empty, checked above; renaming onto a folder fails on Windows
@@ -128,7 +104,7 @@ def write_gif(
     duration = gif_frame_duration_ms(fps)
     if frames.ndim == 4 and (frames == frames[..., :1]).all():
         frames = frames[..., 0]  # 8-bit gray: pillow writes it without quantising, several times faster
-    with _atomic_file(path, ".gif") as temp_path, iio.imopen(temp_path, "w", plugin="pillow") as gif:
+    with atomic_file(path, ".gif") as temp_path, iio.imopen(temp_path, "w", plugin="pillow") as gif:
         for frame in _each_frame(frames, cancel, progress):
             gif.write(frame, duration=duration, loop=0, is_batch=False)
 
@@ -171,7 +147,7 @@ def write_mp4(
         raise ValueError(f"fps must be positive, got {fps}")
     odd = [(0, 0), (0, frames.shape[1] % 2), (0, frames.shape[2] % 2)] + [(0, 0)] * (frames.ndim - 3)
     frames = np.pad(frames, odd, mode="edge")
-    with _atomic_file(path, ".mp4") as temp_path:
+    with atomic_file(path, ".mp4") as temp_path:
         # macro_block_size=1: the frames are already even; the default 16 would rescale them.
         writer = iio_v2.get_writer(
             temp_path, format="FFMPEG", mode="I", fps=fps, codec="libx264", pixelformat="yuv420p", macro_block_size=1

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from core.atomic_files import atomic_file
 from core.config import ModelConfig, TrainConfig
 from core.models import AutoEncoder, build_model
 from core.optim import Adam, SGD, build_optimizer
@@ -57,16 +57,10 @@ def save_checkpoint(path: str | os.PathLike, checkpoint: Checkpoint) -> None:
     arrays.update({f"history/{key}": np.asarray(getattr(history, key), dtype=np.float64) for key in ("loss", "rec", "kl")})
     arrays["metadata"] = np.array(json.dumps(metadata))
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            np.savez(file, **arrays)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    with atomic_file(path, ".npz") as temp_path, temp_path.open("wb") as file:
+        np.savez(file, **arrays)
+        file.flush()
+        os.fsync(file.fileno())        # on disk before the rename makes it the checkpoint
 
 
 def load_checkpoint(path: str | os.PathLike, threads: int = 1) -> Checkpoint:

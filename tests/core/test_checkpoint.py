@@ -1,5 +1,6 @@
 """Checkpoints round-trip everything needed to continue, and refuse bad files clearly."""
 import json
+import os
 
 import numpy as np
 import pytest
@@ -58,6 +59,16 @@ def test_saving_over_an_existing_file_is_atomic(tmp_path, monkeypatch):
         save_checkpoint(path, checkpoint)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]     # no temporary file left
+
+
+def test_a_saved_checkpoint_gets_the_permissions_of_any_new_file(tmp_path):
+    _, checkpoint = trained_checkpoint(steps=1)
+    umask = os.umask(0o022)
+    try:
+        save_checkpoint(tmp_path / "model.npz", checkpoint)
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "model.npz").stat().st_mode & 0o777 == 0o644     # not private (0600) like a temporary file
 
 
 def rewrite(path, change):

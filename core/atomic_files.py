@@ -1,0 +1,37 @@
+"""Writing a file so that no reader ever finds half of it: write beside the target, then rename onto it.
+
+A crash, Ctrl+C or a full disk while writing leaves the earlier file as it was, and no temporary file behind.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+
+def temporary_beside(path: Path, suffix: str) -> Path:
+    """A hidden name beside `path` for a file or folder being written: .NAME.<64 random bits>SUFFIX.
+
+    Only an earlier interrupted write of ours could have left something under such a name, so writers may delete
+    whatever they find there when they clean up.
+    """
+    return path.parent / f".{path.name}.{secrets.token_hex(8)}{suffix}"
+
+
+@contextlib.contextmanager
+def atomic_file(path: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
+    """Yield a new, empty temporary file beside `path` (named ...SUFFIX); move it onto `path` on success, delete it
+    on any error."""
+    path = Path(path)
+    temp_path = temporary_beside(path, f".partial{suffix}")
+    try:
+        # Created inside the try, so that Ctrl+C right after creating it still removes it. Not mkstemp: its files
+        # are private (0600); with mode 0666 the umask decides, as for any other new file.
+        os.close(os.open(temp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        yield temp_path
+        os.replace(temp_path, path)
+    except BaseException:
+        temp_path.unlink(missing_ok=True)
+        raise
