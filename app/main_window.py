@@ -17,6 +17,7 @@ from PySide6.QtCore import QSettings, Qt, Slot
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QWidget
 
+from app.about import about_html
 from app.app_settings import AppSettings
 from app.dataset_commands import DatasetCommands
 from app.datasets import DatasetCatalog
@@ -336,9 +337,7 @@ class MainWindow(QMainWindow):
     # ---- help, closing, persistence ---------------------------------------------------------------------------
     @Slot()
     def show_about(self) -> None:
-        QMessageBox.about(self, "About Latent Lab",
-                          "<b>Latent Lab</b><p>Watch autoencoders and variational autoencoders learn on 28×28 "
-                          "images. The networks, their gradients and optimizers are written by hand in NumPy.</p>")
+        QMessageBox.about(self, "About Latent Lab", about_html())
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.file_commands.release_model():

@@ -382,3 +382,12 @@ def test_the_window_fits_a_1366x768_laptop_screen(qtbot, window):
     window.resize(1366, 700)
     qtbot.waitUntil(lambda: window.height() == 700)
     assert window.explorer.height() > window.loss_plot.height()      # the explorer keeps the largest place
+
+
+def test_about_names_the_version_and_credits_the_bundled_data(window, monkeypatch):
+    from app.about import app_version
+
+    shown = []
+    monkeypatch.setattr(QMessageBox, "about", staticmethod(lambda parent, title, text: shown.append(text)))
+    window.about_action.trigger()
+    assert app_version() in shown[0] and "LeCun" in shown[0] and "CC BY-SA 3.0" in shown[0]
