@@ -141,6 +141,7 @@ class LossPlot(QWidget):
         self.plot_widget.scene().sigMouseClicked.connect(self._on_scene_mouse_clicked)
         self._pointer_outside = False
         self.plot_widget.viewport().installEventFilter(self)
+        self.readout.installEventFilter(self)
         self.plot_widget.setToolTip("Wheel or drag to zoom and pan the steps; double-click to see all of them.")
 
         layout = QVBoxLayout(self)
@@ -300,12 +301,18 @@ class LossPlot(QWidget):
             self.curves[curve].setVisible(self._model_kind == "vae")
 
     def _show_legend(self) -> None:
-        """The header names each curve in its colour (the hover readout replaces it, and the title, while hovering)."""
+        """The header names each curve in its colour (the hover readout replaces it, and the title, while hovering),
+        in short words when the full ones do not fit."""
         self.title.setVisible(True)
-        entries = [("loss", "━", "loss")]
-        if self._model_kind == "vae":
-            entries += [("rec", "━", "reconstruction"), ("kl", "━", "KL")]
-        entries.append(("test", "●", "test loss" + (" (β = 1)" if self._model_kind == "vae" else "")))
+        vae = self._model_kind == "vae"
+        for short in (False, True):
+            entries = [("loss", "━", "loss")]
+            if vae:
+                entries += [("rec", "━", "rec" if short else "reconstruction"), ("kl", "━", "KL")]
+            entries.append(("test", "●", "test" if short else "test loss" + (" (β = 1)" if vae else "")))
+            plain = "   ".join(f"{glyph} {text}" for _, glyph, text in entries)
+            if self.readout.fontMetrics().horizontalAdvance(plain) <= self.readout.width():
+                break
         self.readout.setText("&nbsp;&nbsp;&nbsp;".join(
             f"<span style='color:{COLORS[key]}'>{glyph}</span>&nbsp;{text}" for key, glyph, text in entries))
 
@@ -329,8 +336,12 @@ class LossPlot(QWidget):
 
     # ---- hover readout ---------------------------------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """The plot's viewport: the pointer may leave it without a move inside that says so."""
-        if event.type() in (QEvent.Type.Enter, QEvent.Type.Leave):
+        """The readout's new width may need a shorter legend; the pointer may leave the plot's viewport without a
+        move inside that says so."""
+        if watched is self.readout:
+            if event.type() == QEvent.Type.Resize and not self.cursor_line.isVisible():
+                self._show_legend()
+        elif event.type() in (QEvent.Type.Enter, QEvent.Type.Leave):
             self._pointer_outside = event.type() == QEvent.Type.Leave
             self._hide_readout()
         return False

@@ -129,3 +129,12 @@ def text_width(label: QLabel) -> float:
     document.setDocumentMargin(0)
     document.setHtml(label.text())
     return document.idealWidth()
+
+
+def test_the_legend_names_every_curve_in_short_words_when_the_plot_is_narrow(qtbot, plot):
+    plot.resize(560, 190)
+    qtbot.waitUntil(lambda: "reconstruction" in plot.readout.text() and "test loss" in plot.readout.text())
+    plot.resize(420, 190)
+    qtbot.waitUntil(lambda: "reconstruction" not in plot.readout.text())
+    assert all(f"&nbsp;{word}" in plot.readout.text() for word in ("loss", "rec", "KL", "test"))
+    assert plot.readout.width() >= text_width(plot.readout)
