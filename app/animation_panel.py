@@ -14,7 +14,7 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QToolButton, QVBoxLayout, QWidget,
 )
@@ -110,7 +110,7 @@ class AnimationPanel(QWidget):
         models.addWidget(self.status_label)
 
         self.strip = FrameView()
-        self.strip.setMinimumHeight(24)
+        self.strip.setMinimumHeight(60)          # two models' rows of steps, at one screen pixel per image pixel
         self.strip.setMaximumHeight(124)
         self.strip.setToolTip("Evenly spaced steps of the interpolation, one row per model.")
         controls = QWidget()
@@ -307,7 +307,6 @@ class AnimationPanel(QWidget):
         self.comparison_label.setToolTip(text)
         self.remove_comparison_button.setEnabled(comparison is not None)
         self.keep_button.setEnabled(self._model is not None)
-        self._scroll.updateGeometry()  # the labels' new lengths change the controls' size hint
 
     def _set_status(self, text: str) -> None:
         self.status_label.setText(text)
@@ -331,7 +330,17 @@ class AnimationPanel(QWidget):
 
 
 class _FittingScrollArea(QScrollArea):
-    """A scroll area that asks for its whole widget's size (QScrollArea caps its hint at a few dozen lines)."""
+    """A scroll area that asks for its whole widget's size (QScrollArea caps its hint at a few dozen lines), and
+    asks again whenever the widget's layout changes (a new text in a label, say)."""
+
+    def setWidget(self, widget: QWidget) -> None:
+        super().setWidget(widget)
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()
+        return super().eventFilter(watched, event)
 
     def sizeHint(self) -> QSize:
         hint = self.widget().sizeHint()

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QObject, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Slot
 from PySide6.QtGui import QAction, QKeySequence, QPalette
-from PySide6.QtWidgets import QFileDialog, QMenu, QStackedWidget, QToolBar, QWidget
+from PySide6.QtWidgets import QFileDialog, QMenu, QSplitter, QStackedWidget, QToolBar, QWidget
 
 from app.animation_panel import AnimationPanel
 from app.drag_recorder import DragRecorder, Recording
@@ -47,6 +47,7 @@ class AnimationTools(QObject):
         self.exporter = AnimationExporter(window)
         self.last_recording: Recording | None = None
         self.stack: QStackedWidget | None = None
+        self._split_before: tuple[list[int], list[int]] | None = None   # the view's split before and after _fit_split
         self._explorer = None
         self._build_actions()
         self.panel.path_changed.connect(self._on_panel_path_changed)
@@ -295,8 +296,33 @@ class AnimationTools(QObject):
     def _on_animate_action_toggled(self, on: bool) -> None:
         if self.stack is not None:
             self.stack.setCurrentIndex(1 if on else 0)
+            self._fit_split(on)
         if on and self.panel.model_step() != self.window.session.history.steps:
             self.window.controller.when_model_free(self._give_model)  # the weights have trained since
+
+    def _fit_split(self, animate: bool) -> None:
+        """Give the Animate panel the height its controls and strip ask for, from the explorer above it, and give
+        it back when the training view returns (unless the user has moved the split since)."""
+        splitter = self.stack.parentWidget()
+        if not isinstance(splitter, QSplitter):
+            return
+        sizes = splitter.sizes()
+        index = splitter.indexOf(self.stack)
+        if animate:
+            above = splitter.widget(index - 1)
+            spare = sizes[index - 1] - above.minimumSizeHint().height()
+            # Its texts changed as it was shown (new ends, say): let the layouts take them in before asking its size.
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+            shift = min(self.panel.sizeHint().height() - sizes[index], spare)
+            if shift > 0:
+                grown = sizes[:index - 1] + [sizes[index - 1] - shift, sizes[index] + shift] + sizes[index + 1:]
+                splitter.setSizes(grown)
+                self._split_before = (sizes, splitter.sizes())
+        elif self._split_before is not None:
+            before, grown = self._split_before
+            if sizes == grown:
+                splitter.setSizes(before)
+            self._split_before = None
 
     @Slot(bool)
     def _on_record_action_toggled(self, on: bool) -> None:

@@ -225,3 +225,18 @@ def test_the_animate_view_starts_with_a_two_turning_into_a_seven(window):
     assert [combo.currentText() for combo in panel.picker.end_combos] == ["2", "7"]
     start, end = panel.ends()
     assert (window.session.dataset.test_labels[start], window.session.dataset.test_labels[end]) == (2, 7)
+
+
+def test_the_animate_view_gets_the_room_its_controls_need_and_gives_it_back(qtbot, window):
+    window.resize(1366, 700)                    # a laptop screen's window
+    window.show()
+    qtbot.waitExposed(window)
+    step_once(qtbot, window)
+    splitter = window.view_splitter
+    before = splitter.sizes()
+    window.animation.animate_action.setChecked(True)
+    scroll = window.animation.panel._scroll
+    qtbot.waitUntil(lambda: scroll.viewport().height() >= scroll.widget().minimumSizeHint().height())
+    assert scroll.viewport().width() >= scroll.widget().minimumSizeHint().width()   # nothing to scroll to
+    window.animation.animate_action.setChecked(False)
+    assert splitter.sizes() == before
