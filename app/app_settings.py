@@ -7,6 +7,8 @@ never stop the app from starting. Tests pass their own QSettings (an .ini file i
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
@@ -18,6 +20,16 @@ class AppSettings:
 
     def __init__(self, store: QSettings | None = None) -> None:
         self.store = store if store is not None else QSettings()
+        self._user_store = store is None
+
+    def recovery_folder(self) -> Path:
+        """Where unsaved models are kept against a crash: the user's data folder (``$XDG_DATA_HOME/latent-lab``, or
+        ~/.local/share/latent-lab), or beside the settings file when the settings are not the user's (tests)."""
+        if not self._user_store:
+            return Path(self.store.fileName()).parent / "recovery"
+        xdg = os.environ.get("XDG_DATA_HOME", "")
+        base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share"
+        return base / "latent-lab" / "recovery"
 
     # ---- configurations ---------------------------------------------------------------------------------------
     def model_config(self) -> ModelConfig:

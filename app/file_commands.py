@@ -1,17 +1,21 @@
-"""The window's model files: Save, Save As, Open Model, and asking to save before a trained model is replaced.
+"""The window's model files: Save, Save As, Open Model, asking to save before a trained model is replaced, and
+keeping an unsaved model against a crash (app/recovery.py) and offering it back at the next launch.
 
 Checkpoints are written only while no step runs (the training controller's when_model_free).
 """
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from app.recovery import Recovery
 from app.session import Session
 from app.training_controller import RunState
-from core.checkpoint import CheckpointError
+from core.animation import model_title
+from core.checkpoint import Checkpoint, CheckpointError
 
 if TYPE_CHECKING:
     from app.main_window import MainWindow
@@ -24,6 +28,7 @@ class FileCommands:
     def __init__(self, window: MainWindow, close_timeout_ms: int) -> None:
         self.window = window
         self.close_timeout_ms = close_timeout_ms
+        self.recovery = Recovery(window.app_settings.recovery_folder())
 
     def save(self) -> bool:
         if self.window.session.path is None:
@@ -52,6 +57,7 @@ class FileCommands:
                 window.message_bar.show_message(f"Could not save {path}: {error.strerror or error}.", "error")
                 result.append(False)
                 return
+            self.recovery.discard()
             window.app_settings.set_last_folder(str(path.parent))
             window.setWindowTitle(f"{path.name}[*] — Latent Lab")
             window.setWindowModified(False)
@@ -77,18 +83,65 @@ class FileCommands:
             return False
         if not self.release_model():
             return False
+        self._show_checkpoint(checkpoint, path)
+        window.app_settings.set_last_folder(str(path.parent))
+        window.setWindowTitle(f"{path.name}[*] — Latent Lab")
+        window.statusBar().showMessage(f"Opened {path}: {window.session.history.steps:,} steps trained.", 5000)
+        return True
+
+    def _show_checkpoint(self, checkpoint: Checkpoint, path: Path) -> None:
+        """Continue from ``checkpoint`` (read from ``path``): its dataset, model, settings and history."""
+        window = self.window
         note = window.dataset_commands.switch_dataset_for(checkpoint.dataset)
         window.session.adopt(checkpoint, path)
-        window.app_settings.set_last_folder(str(path.parent))
         window.panel.set_configs(window.session.model_config, window.session.train_config)
         window.show_model()
-        window.setWindowTitle(f"{path.name}[*] — Latent Lab")
         if note:
             window.message_bar.show_message(note, "info")
         else:
             window.message_bar.hide()
-        window.statusBar().showMessage(f"Opened {path}: {window.session.history.steps:,} steps trained.", 5000)
-        return True
+
+    # ---- against a crash ------------------------------------------------------------------------------------
+    def keep_unsaved(self, checkpoint: Checkpoint) -> None:
+        """Keep this copy of the model (from a run) until it is saved, discarded or replaced."""
+        if self.window.session.dirty:       # not if it was saved since the copy was made
+            self.recovery.keep(checkpoint)
+
+    def offer_recovery(self) -> None:
+        """At launch: offer back the unsaved model that an instance which crashed left behind, if any."""
+        window = self.window
+        orphan = self.recovery.find_orphan()
+        if orphan is None:
+            return
+        try:
+            checkpoint = Session.read_checkpoint(orphan)
+            when = datetime.fromtimestamp(orphan.stat().st_mtime)
+        except (CheckpointError, OSError) as error:
+            orphan.unlink(missing_ok=True)
+            window.message_bar.show_message(f"An unsaved model left by an earlier session could not be read "
+                                            f"({error}).", "error")
+            return
+        steps = checkpoint.history.steps
+        description = (f"{model_title(checkpoint.model)} trained for {steps:,} step{'' if steps == 1 else 's'}, "
+                       f"kept at {when:%H:%M on %d %B}")
+        if not window.ask_to_restore(description):
+            orphan.unlink(missing_ok=True)
+            return
+        self._show_checkpoint(checkpoint, orphan)
+        window.session.path = None
+        window.session.dirty = True          # restored, not saved: closing asks to save it
+        self.recovery.adopt(orphan)          # kept by this instance from now on
+        window.setWindowTitle("Restored model[*] — Latent Lab")
+        window.setWindowModified(True)
+        window.statusBar().showMessage(f"Restored the unsaved model ({steps:,} steps). Save it to keep it.", 10000)
+
+    def ask_to_restore(self, description: str) -> bool:
+        """Whether to restore the model that a crashed session left unsaved (described in ``description``)."""
+        answer = QMessageBox.question(
+            self.window, "Restore the unsaved model?",
+            f"Latent Lab closed without saving the model it was training: {description}. Restore it?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Discard, QMessageBox.StandardButton.Yes)
+        return answer == QMessageBox.StandardButton.Yes
 
     def ask_to_save(self) -> QMessageBox.StandardButton:
         """Save, Discard or Cancel for a model trained since it was saved."""
@@ -110,6 +163,7 @@ class FileCommands:
                 controller.resume()
             return False
         controller.shutdown(self.close_timeout_ms)
+        self.recovery.discard()
         return True
 
     def maybe_save(self) -> bool:

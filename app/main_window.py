@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QSettings, Qt, Slot
+from PySide6.QtCore import QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QWidget
 
@@ -35,6 +35,7 @@ from app.training_worker import ModelSnapshot
 from app.window_actions import build_actions, build_menus_and_toolbar, update_actions
 from app.window_layout import build_layout, make_drawing_column, restore_geometry, save_geometry
 from core.download import download_mnist
+from core.checkpoint import Checkpoint
 from core.config import TrainConfig
 from core.models import EncoderSnapshot
 
@@ -105,6 +106,7 @@ class MainWindow(QMainWindow):
         update_actions(self)
         self.setWindowTitle("Untitled[*] — Latent Lab")
         restore_geometry(self)
+        QTimer.singleShot(0, self._offer_recovery)      # once the window is up: a crashed session's model
 
     # ---- construction ---------------------------------------------------------------------------------------
     def make_explorer(self, class_names: tuple[str, ...]) -> QWidget:
@@ -128,6 +130,7 @@ class MainWindow(QMainWindow):
         panel.lr_changed.connect(self.controller.set_lr)
         panel.beta_changed.connect(self.controller.set_beta)
         self.loss_plot.log_scale_toggled.connect(self.log_action.setChecked)
+        self.controller.recovery_ready.connect(self._on_controller_recovery_ready)
         self.drawing_pad.drawing_changed.connect(self._on_drawing_pad_drawing_changed)
         self.drawing_pad.drawing_cleared.connect(self._on_drawing_pad_drawing_cleared)
 
@@ -197,6 +200,18 @@ class MainWindow(QMainWindow):
     def ask_to_save(self) -> QMessageBox.StandardButton:
         """Save, Discard or Cancel for a model trained since it was saved (tests replace this)."""
         return self.file_commands.ask_to_save()
+
+    def ask_to_restore(self, description: str) -> bool:
+        """Whether to restore a model a crashed session left unsaved (tests replace this)."""
+        return self.file_commands.ask_to_restore(description)
+
+    @Slot()
+    def _offer_recovery(self) -> None:
+        self.file_commands.offer_recovery()
+
+    @Slot(object)
+    def _on_controller_recovery_ready(self, checkpoint: Checkpoint) -> None:
+        self.file_commands.keep_unsaved(checkpoint)
 
     @Slot()
     def open_dataset_file(self) -> None:

@@ -148,6 +148,18 @@ class Session:
         self.path = Path(path)
         self.dirty = False
 
+    def checkpoint_copy(self) -> Checkpoint:
+        """The model as it is now, in a checkpoint of private copies (weights, optimizer state, history) that may be
+        written while the model trains on. Call it while no step runs (between two steps, on the training thread)."""
+        model = build_model(self.model_config, None)
+        model.parameters.flat[...] = self.model.parameters.flat
+        config = self.train_config
+        optimizer = build_optimizer(config.optimizer, model.parameters.flat, self.optimizer.lr, config.momentum)
+        optimizer.load_state_dict(self.optimizer.state_dict())
+        history = self.history
+        return Checkpoint(model, optimizer, config, self.dataset_spec,
+                          History(list(history.loss), list(history.rec), list(history.kl), list(history.epochs)))
+
     @staticmethod
     def read_checkpoint(path: str | Path) -> Checkpoint:
         """Read a checkpoint without touching the session; raises CheckpointError naming the file."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import Enum
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QThread, Signal, Slot
 
 from app.session import Session
 from app.training_worker import ModelSnapshot, ParkingControl, SnapshotInputs, TrainingWorker, take_snapshot
@@ -34,6 +34,7 @@ class TrainingController(QObject):
     progressed = Signal(list)             # list[StepProgress]
     epoch_finished = Signal(object)       # EpochProgress
     snapshot_ready = Signal(object)       # ModelSnapshot
+    recovery_ready = Signal(object)       # Checkpoint of private copies, to keep in case the app crashes
     diverged = Signal(str)
     failed = Signal(str)
     run_finished = Signal()
@@ -55,7 +56,8 @@ class TrainingController(QObject):
         if self.state is not RunState.IDLE:
             return
         worker = TrainingWorker(self.session.make_trainer(), self.snapshot_inputs(), max_steps=max_steps,
-                                blas_threads=self.blas_threads, snapshot_threads=self.session.threads)
+                                blas_threads=self.blas_threads, snapshot_threads=self.session.threads,
+                                make_recovery=self.session.checkpoint_copy)
         thread = QThread()
         thread.setObjectName("training")
         worker.moveToThread(thread)
@@ -64,6 +66,7 @@ class TrainingController(QObject):
         worker.progressed.connect(self._on_worker_progressed)
         worker.epoch_finished.connect(self._on_worker_epoch_finished)
         worker.snapshot_ready.connect(self._on_worker_snapshot_ready)
+        worker.recovery_ready.connect(self._on_worker_recovery_ready)
         worker.paused.connect(self._on_worker_paused)
         worker.diverged.connect(self._on_worker_diverged)
         worker.failed.connect(self._on_worker_failed)
@@ -144,6 +147,8 @@ class TrainingController(QObject):
         thread.quit()
         if not thread.wait(timeout_ms):
             thread.wait()      # a very large model may finish its step late; never leave a thread behind
+        # What the run sent before it ended (its last progress, snapshot and copy to keep) arrives now, not after.
+        QCoreApplication.sendPostedEvents(self, QEvent.Type.MetaCall)
         self._on_thread_finished()
         return True
 
@@ -177,6 +182,10 @@ class TrainingController(QObject):
     @Slot(object)
     def _on_worker_snapshot_ready(self, snapshot: ModelSnapshot) -> None:
         self.snapshot_ready.emit(snapshot)
+
+    @Slot(object)
+    def _on_worker_recovery_ready(self, checkpoint: object) -> None:
+        self.recovery_ready.emit(checkpoint)
 
     @Slot()
     def _on_worker_paused(self) -> None:

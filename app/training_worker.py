@@ -2,7 +2,8 @@
 
 It sends small frozen records and fresh arrays only, throttled on its own clock: step records at most every
 PROGRESS_INTERVAL seconds; a ModelSnapshot (encoder and decoder weights, encoded test images, the strips) about
-once a second, after each epoch unless the last is under EPOCH_SNAPSHOT_GAP old, and when a run pauses or ends. It
+once a second, after each epoch unless the last is under EPOCH_SNAPSHOT_GAP old, and when a run pauses or ends; a
+copy of the whole model to keep against a crash after an epoch at most every RECOVERY_INTERVAL, and at the end. It
 never touches a widget. The GUI steers it by calling its methods directly (``set_lr``, ``control.pause()``...): they
 set plain attributes and events, because a queued slot would not run until training ended (this thread's event
 loop is busy inside ``run``).
@@ -16,6 +17,7 @@ import threading
 import time
 import traceback
 from contextlib import nullcontext
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +32,7 @@ PROGRESS_INTERVAL = 0.1    # seconds between progressed signals (at most 10 a se
 SNAPSHOT_INTERVAL = 1.0    # seconds between snapshots, at least
 SNAPSHOT_BUDGET = 0.03     # ... and at most this fraction of the training time spent on them
 EPOCH_SNAPSHOT_GAP = 1.0   # seconds: epochs shorter than this do not each get a snapshot (measured: 5% faster)
+RECOVERY_INTERVAL = 60.0   # seconds between copies of the model kept against a crash (at epoch ends, and at the end)
 # Training threads run this much nicer than the GUI thread, so the GUI gets a core as soon as it has work. Measured
 # (bench/gui_responsiveness.py, 4 interleaved pairs): event-loop lateness p99 18.8 -> 11.3 ms, max 51 -> 24 ms, with
 # the same training throughput.
@@ -122,6 +125,8 @@ class TrainingWorker(QObject):
 
     blas_threads: OpenBLAS threads while training (None leaves the process setting alone; note that the limit
     is process-wide). snapshot_threads: threads that compute each snapshot (the training threads are idle then).
+    make_recovery: returns a copy of the model to keep against a crash; called after an epoch once
+    ``recovery_interval`` seconds have passed since the last, and when the run ends.
     Move the worker to a QThread and connect ``thread.started`` to ``run``.
     """
 
@@ -130,12 +135,15 @@ class TrainingWorker(QObject):
     snapshot_ready = Signal(object)    # ModelSnapshot
     paused = Signal()                  # parked in a pause: the model may be read until resume
     diverged = Signal(str)             # what happened and what to try; the weights are the last good ones
+    recovery_ready = Signal(object)    # Checkpoint of private copies, to keep in case the app crashes
     failed = Signal(str)
     finished = Signal()
 
     def __init__(self, trainer: Trainer, inputs: SnapshotInputs, *, max_steps: int | None = None,
                  blas_threads: int | None = None, progress_interval: float = PROGRESS_INTERVAL,
-                 snapshot_interval: float = SNAPSHOT_INTERVAL, snapshot_threads: int = 1) -> None:
+                 snapshot_interval: float = SNAPSHOT_INTERVAL, snapshot_threads: int = 1,
+                 make_recovery: Callable[[], object] | None = None,
+                 recovery_interval: float = RECOVERY_INTERVAL) -> None:
         super().__init__()
         self._home_thread = QThread.currentThread()      # where it goes back to be deleted (see ``run``)
         self.trainer = trainer
@@ -154,6 +162,9 @@ class TrainingWorker(QObject):
         self._snapshot_step = -1
         self._last_snapshot = 0.0
         self._next_snapshot = 0.0
+        self.make_recovery = make_recovery        # called on this thread between steps: a copy of the model
+        self.recovery_interval = recovery_interval
+        self._next_recovery = 0.0
 
     # ---- called from the GUI thread (plain attributes: a float store is atomic) ---------------------------
     def set_lr(self, lr: float) -> None:
@@ -197,6 +208,7 @@ class TrainingWorker(QObject):
         steps = 0
         last_emit = clock()
         self._next_snapshot = clock() + self.snapshot_interval
+        self._next_recovery = clock() + self.recovery_interval
         self._apply_live_settings()
         try:
             for record in trainer.run(control):
@@ -205,6 +217,8 @@ class TrainingWorker(QObject):
                     self.epoch_finished.emit(record)
                     if clock() >= self._last_snapshot + EPOCH_SNAPSHOT_GAP:
                         self._snapshot()
+                    if clock() >= self._next_recovery:
+                        self._keep_recovery()
                 else:
                     pending.append(record)
                     steps += 1
@@ -223,10 +237,18 @@ class TrainingWorker(QObject):
         except TrainingDiverged as error:
             self._flush(pending)
             self._snapshot()
+            self._keep_recovery(steps)
             self.diverged.emit(str(error))
             return
         self._flush(pending)
         self._snapshot()
+        self._keep_recovery(steps)
+
+    def _keep_recovery(self, steps: int = 1) -> None:
+        """Send a copy of the model to keep against a crash (when this run has trained it)."""
+        if self.make_recovery is not None and steps > 0:
+            self.recovery_ready.emit(self.make_recovery())
+            self._next_recovery = time.perf_counter() + self.recovery_interval
 
     def _apply_live_settings(self) -> None:
         if self.trainer.lr != self._lr:
