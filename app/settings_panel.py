@@ -120,7 +120,7 @@ class SettingsPanel(QWidget):
         self.latent_spin.setToolTip("Number of latent dimensions; 2 can be plotted directly.")
         self.hidden_edit = QLineEdit()
         self.hidden_edit.setValidator(QRegularExpressionValidator(r"^\s*(\d{1,5}\s*(,\s*\d{1,5}\s*)*)?,?\s*$"))
-        self.hidden_edit.setPlaceholderText("none")
+        self.hidden_edit.setPlaceholderText("e.g. 512, 256")
         self.hidden_edit.setToolTip("Widths of the encoder's hidden layers, comma-separated; the decoder mirrors "
                                     "them.")
         self.activation_combo = _combo(ACTIVATIONS, "The nonlinearity after each hidden layer.")

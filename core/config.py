@@ -10,6 +10,10 @@ ACTIVATIONS = ("relu", "leaky_relu", "tanh")
 RECONSTRUCTIONS = ("bernoulli", "sse")
 MODEL_KINDS = ("ae", "vae")
 OPTIMIZERS = ("adam", "sgd")
+# About 1.6 GB of float32 with their gradient and Adam's two moments; the default VAE has 1.07 million. A larger
+# request (a typo, say 50000,50000: 5 billion) would exhaust the memory instead of failing with a clear message.
+MAX_PARAMETERS = 100_000_000
+MAX_BATCH_SIZE = 65_536
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,20 @@ class ModelConfig:
         _check_choice("dtype", self.dtype, ("float32", "float64"))
         if self.latent_dim < 1 or self.input_dim < 1 or any(h < 1 for h in self.hidden):
             raise ValueError("layer sizes must be positive integers")
+        if not self.hidden:
+            raise ValueError("the encoder needs at least one hidden layer")
+        if self.parameter_count() > MAX_PARAMETERS:
+            raise ValueError(f"these layers would have {self.parameter_count():,} weights, more than the "
+                             f"{MAX_PARAMETERS:,} this app trains; use fewer or narrower hidden layers")
+
+    def parameter_count(self) -> int:
+        """Weights and biases of the encoder (with the VAE's two heads) and the mirrored decoder."""
+        heads = 2 if self.kind == "vae" else 1
+        encoder = [self.input_dim, *self.hidden]
+        decoder = [self.latent_dim, *reversed(self.hidden), self.input_dim]
+        return (sum((n_in + 1) * n_out for n_in, n_out in zip(encoder[:-1], encoder[1:]))
+                + heads * (encoder[-1] + 1) * self.latent_dim
+                + sum((n_in + 1) * n_out for n_in, n_out in zip(decoder[:-1], decoder[1:])))
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -57,6 +75,8 @@ class TrainConfig:
         _check_choice("optimizer", self.optimizer, OPTIMIZERS)
         if self.epochs < 1 or self.batch_size < 1:
             raise ValueError("epochs and batch size must be at least 1")
+        if self.batch_size > MAX_BATCH_SIZE:
+            raise ValueError(f"the batch size can be at most {MAX_BATCH_SIZE:,}")
         if not self.lr > 0:
             raise ValueError("the learning rate must be positive")
         if self.beta < 0:

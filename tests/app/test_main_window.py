@@ -391,3 +391,12 @@ def test_about_names_the_version_and_credits_the_bundled_data(window, monkeypatc
     monkeypatch.setattr(QMessageBox, "about", staticmethod(lambda parent, title, text: shown.append(text)))
     window.about_action.trigger()
     assert app_version() in shown[0] and "LeCun" in shown[0] and "CC BY-SA 3.0" in shown[0]
+
+
+@pytest.mark.parametrize("text, reason", [("", "at least one hidden layer"), ("99999, 99999", "weights, more than")])
+def test_hidden_layers_that_cannot_be_built_are_refused_with_the_reason(window, text, reason):
+    before = window.session.model_config
+    window.panel.hidden_edit.setText(text)
+    window.panel.hidden_edit.editingFinished.emit()
+    assert "Cannot build this model" in window.message_bar.text() and reason in window.message_bar.text()
+    assert window.session.model_config == before

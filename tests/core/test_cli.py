@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from core.checkpoint import load_checkpoint
 
@@ -66,3 +67,9 @@ def test_help_mentions_the_app_and_the_train_command():
     result = run_main("--help")
     assert result.returncode == 0
     assert "no arguments to open the desktop app" in result.stdout and "train" in result.stdout
+
+
+@pytest.mark.parametrize("option", [("--hidden", ""), ("--hidden", "60000,60000"), ("--batch-size", "1000000")])
+def test_a_model_or_batch_too_large_or_empty_is_a_clear_error(tmp_path, option):
+    result = run_main("train", *option, "--out", str(tmp_path / "x.npz"))
+    assert result.returncode == 1 and result.stderr.startswith("error: ") and "Traceback" not in result.stderr

@@ -33,3 +33,17 @@ def test_evaluation_split_over_threads_equals_the_one_thread_losses(kind, thread
     split = model.evaluate(x, 0.5, eps, team=ThreadTeam(threads))
     for field in ("total", "rec", "kl"):
         assert getattr(split, field) == pytest.approx(getattr(alone, field), rel=1e-12)
+
+
+@pytest.mark.parametrize("config", [ModelConfig(), ModelConfig(kind="ae", latent_dim=5, hidden=(64,)),
+                                    ModelConfig(hidden=(300, 100, 50), latent_dim=10)])
+def test_the_parameter_count_is_that_of_the_built_model(config):
+    assert config.parameter_count() == build_model(config, None).parameters.size
+
+
+@pytest.mark.parametrize("hidden, message", [((), "at least one hidden layer"),
+                                             ((50_000, 50_000), "5,078,900,788 weights"),     # 20 GB of weights alone
+                                             ((0, 10), "positive")])
+def test_a_model_that_cannot_be_built_is_refused_with_a_reason(hidden, message):
+    with pytest.raises(ValueError, match=message):
+        ModelConfig(hidden=hidden)
