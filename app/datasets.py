@@ -10,10 +10,10 @@ from app.paths import BUNDLED_DATASET
 from core.data import Dataset, default_cache_dir, find_fashion_mnist, load_dataset
 from core.download import MNIST_FILES
 
-BUILT_IN = {
-    "mnist5k": "Bundled digits (5,000)",
-    "fashion": "Fashion-MNIST (70,000)",
-    "mnist": "MNIST (70,000)",
+BUILT_IN = {      # short: the panel's line under the box says how many images the chosen one holds
+    "mnist5k": "Bundled digits",
+    "fashion": "Fashion-MNIST",
+    "mnist": "MNIST",
 }
 
 
@@ -33,11 +33,11 @@ class DatasetCatalog:
         return [
             ("mnist5k", BUILT_IN["mnist5k"], True, "5,000 handwritten digits that come with Latent Lab."),
             ("fashion", BUILT_IN["fashion"], fashion,
-             "Zalando's clothing images." if fashion else
+             "70,000 images of clothing, by Zalando." if fashion else
              "Not installed: sudo apt-get install dataset-fashion-mnist"),
             ("mnist", BUILT_IN["mnist"], True,
-             "The full MNIST digits." if self.mnist_downloaded() else
-             "The full MNIST digits, downloaded once (11.6 MB)."),
+             "The full MNIST: 70,000 handwritten digits." if self.mnist_downloaded() else
+             "The full MNIST: 70,000 handwritten digits, downloaded once (11.6 MB)."),
         ]
 
     def available_offline(self, spec: str) -> bool:

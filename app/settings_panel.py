@@ -103,7 +103,7 @@ class SettingsPanel(QWidget):
         self.dataset_combo = QComboBox()
         self.dataset_combo.setToolTip("The images to train on and to show in the latent space.")
         self.dataset_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.dataset_combo.setMinimumContentsLength(12)
+        self.dataset_combo.setMinimumContentsLength(13)
         self.dataset_button = QToolButton()
         self.dataset_button.setText("…")
         self.dataset_button.setToolTip("Open a dataset from a file or folder, or download full MNIST.")
@@ -112,6 +112,7 @@ class SettingsPanel(QWidget):
         self.dataset_info = QLabel()
         self.dataset_info.setObjectName("hint")
         self.dataset_info.setToolTip("How many training and test images the dataset holds.")
+        self.dataset_info.setWordWrap(True)     # a larger dataset's longer line must not widen the panel
 
         self.kind_combo = _combo(MODEL_KINDS, "An autoencoder learns a code per image; a VAE learns a "
                                               "distribution over codes that you can sample new images from.")

@@ -400,3 +400,16 @@ def test_hidden_layers_that_cannot_be_built_are_refused_with_the_reason(window, 
     window.panel.hidden_edit.editingFinished.emit()
     assert "Cannot build this model" in window.message_bar.text() and reason in window.message_bar.text()
     assert window.session.model_config == before
+
+
+def test_a_larger_dataset_does_not_widen_the_settings_panel(qtbot, window):
+    window.show()
+    qtbot.waitExposed(window)
+    panel = window.panel
+    width = panel.sizeHint().width()
+    labels = [panel.dataset_combo.itemText(i) for i in range(panel.dataset_combo.count())]
+    panel.set_dataset_info("60,000 training · 10,000 test images")     # Fashion-MNIST's, or full MNIST's
+    assert panel.sizeHint().width() <= width
+    # Every built-in dataset's name shows in full in the box.
+    metrics = panel.dataset_combo.fontMetrics()
+    assert all(metrics.horizontalAdvance(label) <= panel.dataset_combo.width() - 24 for label in labels)
