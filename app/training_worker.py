@@ -32,7 +32,7 @@ PROGRESS_INTERVAL = 0.1    # seconds between progressed signals (at most 10 a se
 SNAPSHOT_INTERVAL = 1.0    # seconds between snapshots, at least
 SNAPSHOT_BUDGET = 0.03     # ... and at most this fraction of the training time spent on them
 EPOCH_SNAPSHOT_GAP = 1.0   # seconds: epochs shorter than this do not each get a snapshot (measured: 5% faster)
-RECOVERY_INTERVAL = 60.0   # seconds between copies of the model kept against a crash (at epoch ends, and at the end)
+RECOVERY_INTERVAL = 60.0   # seconds between copies of the model kept against a crash (after epochs; and at the end)
 # Training threads run this much nicer than the GUI thread, so the GUI gets a core as soon as it has work. Measured
 # (bench/gui_responsiveness.py, 4 interleaved pairs): event-loop lateness p99 18.8 -> 11.3 ms, max 51 -> 24 ms, with
 # the same training throughput.

@@ -163,7 +163,8 @@ def test_a_hidden_panel_encodes_and_makes_its_preview_when_shown_not_with_every_
     assert len(encodings) == 1
     # Asked for while hidden (an export, a test), the animation is made then, for the model it has now: the ends
     # by class are those the autoencoder's codes pick.
-    assert panel.ends() == pick_pair_by_label(mean_codes(ae, dataset.test_images), dataset.test_labels, 2, 7) != vae_ends
+    ae_ends = pick_pair_by_label(mean_codes(ae, dataset.test_images), dataset.test_labels, 2, 7)
+    assert panel.ends() == ae_ends != vae_ends
     np.testing.assert_array_equal(panel.frames(), recipe([("Autoencoder ae", ae), ("Autoencoder ae2", ae)]))
 
 

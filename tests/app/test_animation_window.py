@@ -209,7 +209,7 @@ def test_every_file_command_asks_for_its_file_when_chosen_from_the_menu_or_its_s
     step_once(qtbot, window)                    # two snapshots: a replay to export
     asked = []
     for name in ("getOpenFileName", "getSaveFileName"):
-        monkeypatch.setattr(QFileDialog, name, staticmethod(lambda *args, name=name: asked.append(args[1]) or ("", "")))
+        monkeypatch.setattr(QFileDialog, name, staticmethod(lambda *args: asked.append(args[1]) or ("", "")))
     tools = window.animation
     actions = [window.open_action, window.save_as_action, tools.export_animation_action, tools.export_replay_action,
                tools.export_loss_action, tools.export_scatter_action, tools.open_comparison_action]
