@@ -49,6 +49,7 @@ class AnimationPanel(QWidget):
     path_changed = Signal(object)  # (n_frames, latent_dim) the current model's latent path, or None
     frame_shown = Signal(int)  # index into that path of the frame the preview shows
     export_requested = Signal()
+    size_hint_changed = Signal()  # its controls need another size (a hint line appeared, say)
     model_requested = Signal()  # the user wants the latest weights: answer with set_model
     open_comparison_requested = Signal()
     keep_comparison_requested = Signal()
@@ -125,6 +126,7 @@ class AnimationPanel(QWidget):
         # Scrolls when the window gives the panel little room: it must not set the window's minimum size.
         scroll = self._scroll = _FittingScrollArea()
         scroll.setWidget(controls)
+        scroll.hint_changed.connect(self.size_hint_changed)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setMinimumWidth(min(controls.sizeHint().width(), 320))
@@ -331,7 +333,9 @@ class AnimationPanel(QWidget):
 
 class _FittingScrollArea(QScrollArea):
     """A scroll area that asks for its whole widget's size (QScrollArea caps its hint at a few dozen lines), and
-    asks again whenever the widget's layout changes (a new text in a label, say)."""
+    asks again whenever the widget's layout changes (a new text in a label, say): ``hint_changed`` then."""
+
+    hint_changed = Signal()
 
     def setWidget(self, widget: QWidget) -> None:
         super().setWidget(widget)
@@ -340,6 +344,7 @@ class _FittingScrollArea(QScrollArea):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
             self.updateGeometry()
+            self.hint_changed.emit()
         return super().eventFilter(watched, event)
 
     def sizeHint(self) -> QSize:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Slot
 from PySide6.QtGui import QAction, QKeySequence, QPalette
 from PySide6.QtWidgets import QFileDialog, QMenu, QSplitter, QStackedWidget, QToolBar, QWidget
 
@@ -51,6 +51,8 @@ class AnimationTools(QObject):
         self._explorer = None
         self._build_actions()
         self.panel.path_changed.connect(self._on_panel_path_changed)
+        # Queued: it comes from a layout request being handled, and fitting handles the pending ones.
+        self.panel.size_hint_changed.connect(self._on_panel_size_hint_changed, Qt.ConnectionType.QueuedConnection)
         self.panel.frame_shown.connect(self._on_panel_frame_shown)
         self.panel.export_requested.connect(self.export_animation)
         self.panel.model_requested.connect(self._on_panel_model_requested)
@@ -317,12 +319,18 @@ class AnimationTools(QObject):
             if shift > 0:
                 grown = sizes[:index - 1] + [sizes[index - 1] - shift, sizes[index] + shift] + sizes[index + 1:]
                 splitter.setSizes(grown)
-                self._split_before = (sizes, splitter.sizes())
+                before = sizes if self._split_before is None else self._split_before[0]
+                self._split_before = (before, splitter.sizes())
         elif self._split_before is not None:
             before, grown = self._split_before
             if sizes == grown:
                 splitter.setSizes(before)
             self._split_before = None
+
+    @Slot()
+    def _on_panel_size_hint_changed(self) -> None:
+        if self.animate_action.isChecked() and self.stack is not None:
+            self._fit_split(True)
 
     @Slot(bool)
     def _on_record_action_toggled(self, on: bool) -> None:

@@ -238,5 +238,8 @@ def test_the_animate_view_gets_the_room_its_controls_need_and_gives_it_back(qtbo
     scroll = window.animation.panel._scroll
     qtbot.waitUntil(lambda: scroll.viewport().height() >= scroll.widget().minimumSizeHint().height())
     assert scroll.viewport().width() >= scroll.widget().minimumSizeHint().width()   # nothing to scroll to
+    window.animation.panel.picker.pick_button.click()          # a hint line appears under the picker
+    qtbot.waitUntil(lambda: scroll.viewport().height() >= scroll.widget().minimumSizeHint().height())
+    window.animation.panel.picker.pick_button.click()
     window.animation.animate_action.setChecked(False)
     assert splitter.sizes() == before
