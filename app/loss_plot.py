@@ -133,6 +133,9 @@ class LossPlot(QWidget):
             symbolBrush=COLORS["test"], symbolPen=pg.mkPen(COLORS["test"]))
         self.test_curve.setZValue(3)
         self.plot_item.addItem(self.test_curve)
+        self.empty_note = pg.TextItem("The loss of every step appears here as the model trains.", anchor=(0.5, 0.5))
+        self.empty_note.setPos(0.5, 0.5)         # the middle of an empty plot's view
+        self.plot_item.addItem(self.empty_note, ignoreBounds=True)
         self.cursor_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((128, 128, 128, 140), width=1))
         self.cursor_line.setVisible(False)
         self.plot_item.addItem(self.cursor_line, ignoreBounds=True)
@@ -255,6 +258,7 @@ class LossPlot(QWidget):
     def _refresh(self) -> None:
         self._stale = False
         x = self._steps.view()
+        self.empty_note.setVisible(x.size == 0)
         # Every loss in a history is finite (a diverging step is never recorded): skip pyqtgraph's check.
         self.curves["raw"].setData(x, self._raw["loss"].view(), skipFiniteCheck=True)
         self.curves["loss"].setData(x, self._smooth["loss"].view(), skipFiniteCheck=True)
@@ -328,6 +332,7 @@ class LossPlot(QWidget):
             axis.setPen(pg.mkPen(axis_color))
             axis.setTextPen(pg.mkPen(text))
         self.plot_item.setLabel("bottom", "step", color=text.name())
+        self.empty_note.setColor(palette.color(QPalette.ColorRole.PlaceholderText))
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):

@@ -138,3 +138,12 @@ def test_the_legend_names_every_curve_in_short_words_when_the_plot_is_narrow(qtb
     qtbot.waitUntil(lambda: "reconstruction" not in plot.readout.text())
     assert all(f"&nbsp;{word}" in plot.readout.text() for word in ("loss", "rec", "KL", "test"))
     assert plot.readout.width() >= text_width(plot.readout)
+
+
+def test_an_empty_plot_says_what_will_appear_until_the_first_steps(plot):
+    assert plot.empty_note.isVisible()
+    plot.append_steps(steps(1, 5))
+    plot.flush()
+    assert not plot.empty_note.isVisible()
+    plot.set_history(History(), "vae")             # a new model
+    assert plot.empty_note.isVisible()
