@@ -52,7 +52,7 @@ class Recovery:
         orphans = []
         for path in self.folder.glob(f"{PREFIX}*.npz"):
             pid = path.stem[len(PREFIX):]
-            if path != self.path and pid.isdigit() and not _is_running(int(pid)):
+            if path != self.path and pid.isdigit() and not _is_running(int(pid), path.stat().st_mtime):
                 orphans.append(path)
         return max(orphans, key=lambda path: path.stat().st_mtime, default=None)
 
@@ -80,8 +80,10 @@ class Recovery:
                     self.path.unlink(missing_ok=True)      # discarded while it was being written
 
 
-def _is_running(pid: int) -> bool:
-    """Whether a process with this id exists (POSIX: signal 0 checks without sending anything)."""
+def _is_running(pid: int, written_at: float) -> bool:
+    """Whether the process that wrote a file at ``written_at`` (epoch seconds) still runs: a process with this id
+    exists (POSIX: signal 0 checks without sending anything) and did not start after the file was written (after a
+    reboot, say, the id may belong to another program)."""
     if os.name != "posix":
         return True            # elsewhere os.kill would end the process: never call a file orphaned
     try:
@@ -89,5 +91,17 @@ def _is_running(pid: int) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True            # another user's process
-    return True
+        pass                   # another user's process
+    started = _start_time(pid)
+    return started is None or started <= written_at + 1.0
+
+
+def _start_time(pid: int) -> float | None:
+    """When process ``pid`` started, in epoch seconds (Linux: /proc), or None where that cannot be known."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        boot = next(int(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines()
+                    if line.startswith("btime "))
+        return boot + int(fields[19]) / os.sysconf("SC_CLK_TCK")      # field 22 of proc(5): start after boot
+    except (OSError, IndexError, ValueError, StopIteration):
+        return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 import numpy as np
 from PySide6.QtWidgets import QMessageBox
@@ -113,3 +114,24 @@ def test_closing_mid_training_without_saving_leaves_no_file(qtbot, window):
     recovery = kept(window)
     qtbot.waitUntil(lambda: recovery._writer is None)
     assert not any(recovery.folder.glob("*.npz"))
+
+
+def test_a_file_older_than_the_process_now_holding_its_id_is_offered(qtbot, qsettings, catalog):
+    """After a reboot the id in the name may belong to another program, started after the file was written."""
+    first, _ = launch(qtbot, qsettings, catalog, answer=True)
+    step_once(qtbot, first)
+    qtbot.waitUntil(lambda: kept(first).path.exists() and kept(first)._writer is None)
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        reused = kept(first).folder / f"unsaved-{sleeper.pid}.npz"
+        os.replace(kept(first).path, reused)
+        an_hour_ago = time.time() - 3600
+        os.utime(reused, (an_hour_ago, an_hour_ago))
+        first.session.dirty = False
+        first.close()
+        second, asked = launch(qtbot, qsettings, catalog, answer=True)
+        qtbot.waitUntil(lambda: len(asked) > 0)
+        assert second.session.history.steps == 1
+    finally:
+        sleeper.kill()
+        sleeper.wait()
