@@ -27,17 +27,10 @@ from app.spec_form import SpecForm
 from core.animation import InterpolationSpec, interpolation_frames, mean_codes, model_title
 from core.data import images_to_float
 from core.interpolate import interpolation_images, lerp_path, slerp_path, timeline
-from core.models import AutoEncoder, build_model
+from core.models import AutoEncoder, copy_model
 
 STRIP_STEPS = 10  # decoded steps shown in the strip
 LABEL_WIDTH = 220  # pixels
-
-
-def frozen_copy(model: AutoEncoder) -> AutoEncoder:
-    """A model with a private copy of `model`'s weights (read it only while nothing trains it)."""
-    copy = build_model(model.config, None)
-    copy.parameters.flat[...] = model.parameters.flat
-    return copy
 
 
 class AnimationPanel(QWidget):
@@ -149,14 +142,14 @@ class AnimationPanel(QWidget):
         """Animate `model` (a private copy of its weights is taken now: call it while nothing trains the model).
 
         name: told apart by it when both models would have the same title; step: shown as the weights' age."""
-        self._model = None if model is None else frozen_copy(model)
+        self._model = None if model is None else copy_model(model)
         self._names[1] = name
         self._step = step
         self._encode()
 
     def set_comparison_model(self, model: AutoEncoder | None, name: str = "comparison") -> None:
         """Show `model` (copied now) beside the current one, on the left; None removes it."""
-        self._comparison = None if model is None else frozen_copy(model)
+        self._comparison = None if model is None else copy_model(model)
         self._names[0] = name
         self._schedule_refresh()
 

@@ -15,7 +15,7 @@ import numpy as np
 from core.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from core.config import ModelConfig, TrainConfig
 from core.data import Dataset
-from core.models import AutoEncoder, build_model
+from core.models import AutoEncoder, build_model, copy_model
 from core.optim import Adam, SGD, build_optimizer
 from core.training import History, Trainer
 
@@ -151,8 +151,7 @@ class Session:
     def checkpoint_copy(self) -> Checkpoint:
         """The model as it is now, in a checkpoint of private copies (weights, optimizer state, history) that may be
         written while the model trains on. Call it while no step runs (between two steps, on the training thread)."""
-        model = build_model(self.model_config, None)
-        model.parameters.flat[...] = self.model.parameters.flat
+        model = copy_model(self.model)
         config = self.train_config
         optimizer = build_optimizer(config.optimizer, model.parameters.flat, self.optimizer.lr, config.momentum)
         optimizer.load_state_dict(self.optimizer.state_dict())

@@ -279,6 +279,13 @@ def build_model(config: ModelConfig, rng: np.random.Generator | None) -> AutoEnc
     return cls(config, rng)
 
 
+def copy_model(model: AutoEncoder) -> AutoEncoder:
+    """A model of the same configuration with a private copy of ``model``'s weights (take it while no step runs)."""
+    copy = build_model(model.config, None)
+    copy.parameters.flat[...] = model.parameters.flat
+    return copy
+
+
 def _mlp_layers(prefix: str, widths: tuple[int, ...], activation: str, activate_last: bool) -> list[tuple[str, object]]:
     layers: list[tuple[str, object]] = []
     for i, (n_in, n_out) in enumerate(zip(widths[:-1], widths[1:])):
