@@ -36,8 +36,8 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QSlider,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -112,6 +112,7 @@ class LatentExplorer(QWidget):
         self._decoded_caption = QLabel("Press or drag in the plot to decode a point")
         self._decoded_caption.setFixedWidth(DECODED_SIDE)  # a new text each drag move must not relayout
         self._plane_label = QLabel()
+        self._plane_label.setWordWrap(True)     # a plane's long description must not widen the window
         self._count_label = QLabel()
         self._build_toolbar()
         self._build_layout()
@@ -129,15 +130,16 @@ class LatentExplorer(QWidget):
 
     def _build_toolbar(self) -> None:
         self._plane_chooser = PlaneChooser()
-        self._fit_button = QPushButton("Fit")
+        self._fit_button = QToolButton(text="Fit")     # not a QPushButton: the style makes those 80 px wide at least
         self._fit_button.setToolTip("Frame all points")
+        self._fit_button.setMinimumWidth(48)
         self._manifold_check = QCheckBox("Manifold")
         self._manifold_check.setChecked(True)
         self._manifold_check.setToolTip("Tile decoded images under the points")
         self._opacity_slider = QSlider(Qt.Orientation.Horizontal)
         self._opacity_slider.setRange(0, 100)
         self._opacity_slider.setValue(round(MANIFOLD_OPACITY * 100))
-        self._opacity_slider.setFixedWidth(90)
+        self._opacity_slider.setFixedWidth(72)
         self._opacity_slider.setToolTip("Manifold opacity")
         self._prior_check = QCheckBox("Prior")
         self._prior_check.setChecked(True)
@@ -166,8 +168,7 @@ class LatentExplorer(QWidget):
         hint.setEnabled(False)  # greyed: a hint, not content
         status = QHBoxLayout()
         status.setContentsMargins(0, 0, 0, 0)
-        status.addWidget(self._plane_label)
-        status.addStretch(1)
+        status.addWidget(self._plane_label, 1)     # all the room there is, before it wraps
         status.addWidget(self._count_label)
 
         left = QVBoxLayout()

@@ -1,14 +1,14 @@
 """Which plane of a latent space larger than 2 the explorer shows: its principal plane, or two chosen dimensions.
 
 Three combo boxes in a row, shown only when the latent size is above 2 (the dimension boxes only for the "two
-dimensions" plane). The chooser holds the choice; the explorer computes the plane from it.
+axes" plane). The chooser holds the choice; the explorer computes the plane from it.
 """
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QWidget
 
-PRINCIPAL, DIMENSIONS = "Principal plane (PCA)", "Two dimensions"
+PRINCIPAL, DIMENSIONS = "PCA plane", "Two axes"   # short: the explorer's toolbar must fit a 1280-pixel window
 
 
 class PlaneChooser(QWidget):
@@ -26,7 +26,8 @@ class PlaneChooser(QWidget):
         self._dimensions = (0, 1)
         self._mode_combo = QComboBox()
         self._mode_combo.addItems([PRINCIPAL, DIMENSIONS])
-        self._mode_combo.setToolTip("Which plane through latent space the plot shows (latent size above 2)")
+        self._mode_combo.setToolTip("Which plane through latent space the plot shows: that of the codes' first "
+                                    "two principal components, or two chosen latent dimensions")
         self._axis_combos = (QComboBox(), QComboBox())
         self._axis_combos[0].setToolTip("Horizontal axis: latent dimension")
         self._axis_combos[1].setToolTip("Vertical axis: latent dimension")

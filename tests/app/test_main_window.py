@@ -413,3 +413,18 @@ def test_a_larger_dataset_does_not_widen_the_settings_panel(qtbot, window):
     # Every built-in dataset's name shows in full in the box.
     metrics = panel.dataset_combo.fontMetrics()
     assert all(metrics.horizontalAdvance(label) <= panel.dataset_combo.width() - 24 for label in labels)
+
+
+def test_the_window_fits_1280_pixels_with_every_panel_shown(qtbot, window):
+    from app.plane_chooser import DIMENSIONS
+
+    window.show()
+    qtbot.waitExposed(window)
+    window.panel.latent_spin.setValue(3)                   # a plane chooser with two axis boxes in the toolbar
+    qtbot.waitUntil(lambda: window.session.model_config.latent_dim == 3)
+    chooser = window.explorer._plane_chooser
+    chooser._mode_combo.setCurrentText(DIMENSIONS)
+    window.draw_action.trigger()                           # the drawing pad's column
+    window.animation.animate_action.setChecked(True)
+    qtbot.wait(50)
+    assert window.minimumSizeHint().width() <= 1280
