@@ -105,6 +105,7 @@ class MainWindow(QMainWindow):
         self.show_model()
         update_actions(self)
         self.setWindowTitle("Untitled[*] — Latent Lab")
+        self.statusBar().showMessage("Press Train (or Space) to start training.")
         restore_geometry(self)
         QTimer.singleShot(0, self._offer_recovery)      # once the window is up: a crashed session's model
 

@@ -428,3 +428,7 @@ def test_the_window_fits_1280_pixels_with_every_panel_shown(qtbot, window):
     window.animation.animate_action.setChecked(True)
     qtbot.wait(50)
     assert window.minimumSizeHint().width() <= 1280
+
+
+def test_a_new_window_says_how_to_start(window):
+    assert "Space" in window.statusBar().currentMessage() and "Train" in window.statusBar().currentMessage()
