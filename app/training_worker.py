@@ -3,8 +3,8 @@
 It sends small frozen records and fresh arrays only, throttled on its own clock: step records at most every
 PROGRESS_INTERVAL seconds; a ModelSnapshot (encoder and decoder weights, encoded test images, the strips) about
 once a second, after each epoch unless the last is under EPOCH_SNAPSHOT_GAP old, and when a run pauses or ends; a
-copy of the whole model to keep against a crash after an epoch at most every RECOVERY_INTERVAL, and at the end. It
-never touches a widget. The GUI steers it by calling its methods directly (``set_lr``, ``control.pause()``...): they
+copy of the whole model to keep against a crash after an epoch at most every RECOVERY_INTERVAL, when a run pauses
+and when it ends. It never touches a widget. The GUI steers it by calling its methods directly (``set_lr``, ``control.pause()``...): they
 set plain attributes and events, because a queued slot would not run until training ended (this thread's event
 loop is busy inside ``run``).
 """
@@ -126,7 +126,7 @@ class TrainingWorker(QObject):
     blas_threads: OpenBLAS threads while training (None leaves the process setting alone; note that the limit
     is process-wide). snapshot_threads: threads that compute each snapshot (the training threads are idle then).
     make_recovery: returns a copy of the model to keep against a crash; called after an epoch once
-    ``recovery_interval`` seconds have passed since the last, and when the run ends.
+    ``recovery_interval`` seconds have passed since the last, when the run pauses and when it ends.
     Move the worker to a QThread and connect ``thread.started`` to ``run``.
     """
 
@@ -233,6 +233,8 @@ class TrainingWorker(QObject):
                         last_emit = now
                     if control.paused or now >= self._next_snapshot:
                         self._snapshot()
+                    if control.paused:
+                        self._keep_recovery()      # a pause may last: keep what was trained up to it
                 self._apply_live_settings()     # last: a change made while handling this record counts next step
         except TrainingDiverged as error:
             self._flush(pending)

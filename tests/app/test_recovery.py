@@ -135,3 +135,14 @@ def test_a_file_older_than_the_process_now_holding_its_id_is_offered(qtbot, qset
     finally:
         sleeper.kill()
         sleeper.wait()
+
+
+def test_a_pause_keeps_what_was_trained_up_to_it(qtbot, window):
+    window.panel.epochs_spin.setValue(1000)
+    window.train_action.trigger()
+    qtbot.waitUntil(lambda: window.session.history.steps > 2, timeout=10_000)
+    window.pause_action.trigger()
+    recovery = kept(window)
+    qtbot.waitUntil(lambda: window.controller.control.parked.is_set() and recovery.path.exists()
+                    and recovery._writer is None, timeout=10_000)
+    assert load_checkpoint(recovery.path).history.steps == window.session.history.steps
