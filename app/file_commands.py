@@ -139,7 +139,7 @@ class FileCommands:
         """Whether to restore the model that a crashed session left unsaved (described in ``description``)."""
         answer = QMessageBox.question(
             self.window, "Restore the unsaved model?",
-            f"Latent Lab closed without saving the model it was training: {description}. Restore it?",
+            f"Latent Lab closed unexpectedly while a trained model was unsaved: {description}. Restore it?",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Discard, QMessageBox.StandardButton.Yes)
         return answer == QMessageBox.StandardButton.Yes
 
