@@ -34,9 +34,9 @@ from app.training_controller import RunState, TrainingController
 from app.training_worker import ModelSnapshot
 from app.window_actions import build_actions, build_menus_and_toolbar, update_actions
 from app.window_layout import build_layout, make_drawing_column, restore_geometry, save_geometry
-from core.download import download_mnist
 from core.checkpoint import Checkpoint
 from core.config import TrainConfig
+from core.download import download_mnist
 from core.models import EncoderSnapshot
 
 if TYPE_CHECKING:

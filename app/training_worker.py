@@ -4,9 +4,9 @@ It sends small frozen records and fresh arrays only, throttled on its own clock:
 PROGRESS_INTERVAL seconds; a ModelSnapshot (encoder and decoder weights, encoded test images, the strips) about
 once a second, after each epoch unless the last is under EPOCH_SNAPSHOT_GAP old, and when a run pauses or ends; a
 copy of the whole model to keep against a crash after an epoch at most every RECOVERY_INTERVAL, when a run pauses
-and when it ends. It never touches a widget. The GUI steers it by calling its methods directly (``set_lr``, ``control.pause()``...): they
-set plain attributes and events, because a queued slot would not run until training ended (this thread's event
-loop is busy inside ``run``).
+and when it ends. It never touches a widget. The GUI steers it by calling its methods directly (``set_lr``,
+``control.pause()``...): they set plain attributes and events, because a queued slot would not run until training
+ended (this thread's event loop is busy inside ``run``).
 """
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ import sys
 import threading
 import time
 import traceback
-from contextlib import nullcontext
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,7 +32,7 @@ PROGRESS_INTERVAL = 0.1    # seconds between progressed signals (at most 10 a se
 SNAPSHOT_INTERVAL = 1.0    # seconds between snapshots, at least
 SNAPSHOT_BUDGET = 0.03     # ... and at most this fraction of the training time spent on them
 EPOCH_SNAPSHOT_GAP = 1.0   # seconds: epochs shorter than this do not each get a snapshot (measured: 5% faster)
-RECOVERY_INTERVAL = 60.0   # seconds between copies of the model kept against a crash (after epochs; and at the end)
+RECOVERY_INTERVAL = 60.0   # seconds between copies of the model kept against a crash (after epochs; pauses, ends too)
 # Training threads run this much nicer than the GUI thread, so the GUI gets a core as soon as it has work. Measured
 # (bench/gui_responsiveness.py, 4 interleaved pairs): event-loop lateness p99 18.8 -> 11.3 ms, max 51 -> 24 ms, with
 # the same training throughput.
@@ -239,16 +239,18 @@ class TrainingWorker(QObject):
         except TrainingDiverged as error:
             self._flush(pending)
             self._snapshot()
-            self._keep_recovery(steps)
+            if steps:
+                self._keep_recovery()
             self.diverged.emit(str(error))
             return
         self._flush(pending)
         self._snapshot()
-        self._keep_recovery(steps)
+        if steps:                  # this run trained the model
+            self._keep_recovery()
 
-    def _keep_recovery(self, steps: int = 1) -> None:
-        """Send a copy of the model to keep against a crash (when this run has trained it)."""
-        if self.make_recovery is not None and steps > 0:
+    def _keep_recovery(self) -> None:
+        """Send a copy of the model to keep against a crash."""
+        if self.make_recovery is not None:
             self.recovery_ready.emit(self.make_recovery())
             self._next_recovery = time.perf_counter() + self.recovery_interval
 
