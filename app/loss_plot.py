@@ -23,6 +23,7 @@ EMA_ALPHA = 0.1           # moving-average weight of the newest step (about the 
 # (they wait for each other): 2 instead of 4 took the GUI thread from 7.0% to 6.0% of a core while training.
 REFRESH_HZ = 2
 Y_MARGIN = 0.05          # of the data's span, above and below
+X_MARGIN = 0.01          # of the steps shown, after the last
 Y_SLACK = 1.4            # the y range shrinks once it is this many times the data's span
 COLORS = {"loss": "#3f90da", "rec": "#2ca58d", "kl": "#e76300", "test": "#d6336c"}
 
@@ -70,6 +71,14 @@ class MovingAverage:
         return out
 
 
+class StepAxis(pg.AxisItem):
+    """An axis of whole steps: no tick falls between two steps, however far the user zooms in."""
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, float]]:
+        levels = [(spacing, offset) for spacing, offset in super().tickSpacing(minVal, maxVal, size) if spacing >= 1]
+        return levels or [(1.0, 0.0)]
+
+
 class LossPlot(QWidget):
     """Shows ``history`` (a core History) and the steps appended to it while training runs.
 
@@ -105,7 +114,7 @@ class LossPlot(QWidget):
         header.addWidget(self.readout, 1)
         header.addWidget(self.log_check)
 
-        self.plot_widget = pg.PlotWidget()
+        self.plot_widget = pg.PlotWidget(axisItems={"bottom": StepAxis("bottom")})
         self.plot_item = self.plot_widget.getPlotItem()
         self.plot_item.setLabel("bottom", "step")
         self.plot_item.showGrid(x=True, y=True, alpha=0.15)
@@ -278,7 +287,8 @@ class LossPlot(QWidget):
         if not self._follow or n == 0:
             return
         (x0, x1), (y0, y1) = self.view_box.viewRange()
-        x_end = max(n, self._expected_steps, 2)
+        last = max(n, self._expected_steps, 2)
+        x_end = last + max(0.5, X_MARGIN * last)       # the last step's test marker whole, its tick labelled
         # The first steps' losses are far above the rest: once there are enough steps, the view's top follows the
         # per-step losses after them (the averages, which remember the start, may leave it for a while), so the
         # progress of later steps shows. The log scale shows everything.

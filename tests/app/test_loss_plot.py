@@ -147,3 +147,12 @@ def test_an_empty_plot_says_what_will_appear_until_the_first_steps(plot):
     assert not plot.empty_note.isVisible()
     plot.set_history(History(), "vae")             # a new model
     assert plot.empty_note.isVisible()
+
+
+def test_the_step_axis_has_ticks_only_at_whole_steps_for_a_two_step_run(qtbot, plot):
+    plot.append_steps(steps(1, 2))
+    qtbot.waitUntil(lambda: plot.curves["raw"].xData is not None and len(plot.curves["raw"].xData) == 2)
+    axis = plot.plot_item.getAxis("bottom")
+    (x0, x1), _ = plot.view_box.viewRange()
+    ticks = [value for level in axis.tickValues(x0, x1, axis.geometry().width()) for value in level[1]]
+    assert ticks and all(float(value).is_integer() for value in ticks)
