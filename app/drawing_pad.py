@@ -88,6 +88,7 @@ class DrawingPad(QWidget):
         super().__init__(parent)
         self.canvas = DrawingCanvas()
         clear = QPushButton("Clear")
+        clear.setToolTip("Erase the drawing.")
         clear.clicked.connect(self.canvas.clear)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

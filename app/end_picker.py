@@ -69,6 +69,7 @@ class EndPicker(QWidget):
         self.pick_button.setCheckable(True)
         self.pick_button.setToolTip("Click two points in the latent plot: the start, then the end.")
         self.pick_button.toggled.connect(self._on_pick_button_toggled)
+        self.swap_button.setToolTip("Exchange the start and the end of the path.")
         self.swap_button.clicked.connect(self.swap_ends)
         form.addRow("", widget_row(self.pick_button, self.swap_button))
         form.addRow(self.hint_label)

@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox, QMessageBox, QSlider, QToolButton
 
 from app.main_window import MainWindow
 from app.training_controller import RunState
@@ -291,6 +291,18 @@ def test_every_setting_has_a_tooltip(window):
     for action in (window.train_action, window.pause_action, window.step_action, window.stop_action,
                    window.reset_action):
         assert action.toolTip()
+
+
+def test_every_control_in_the_window_says_what_it_does(window):
+    """Buttons, boxes and sliders of every view, shown or not (the Animate view's and the drawing pad's too)."""
+    controls = [control for kind in (QAbstractButton, QComboBox, QAbstractSpinBox, QSlider)
+                for control in window.findChildren(kind)
+                if not control.objectName().startswith("qt_") and control is not window.message_bar.action_button]
+    silent = [control for control in controls
+              if not (control.toolTip() or isinstance(control, QToolButton) and control.defaultAction()
+                      and control.defaultAction().toolTip())]
+    assert len(controls) > 40
+    assert [(type(control).__name__, getattr(control, "text", str)()) for control in silent] == []
 
 
 def test_the_window_fits_1280_by_800(window):
