@@ -5,6 +5,7 @@ A crash, Ctrl+C or a full disk while writing leaves the earlier file as it was, 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
 from collections.abc import Iterator
@@ -35,3 +36,14 @@ def atomic_file(path: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
     except BaseException:
         temp_path.unlink(missing_ok=True)
         raise
+
+
+def make_parent_folder(path: str | os.PathLike) -> None:
+    """Create the folder that will hold `path`, with its parents. Raises OSError; when a file stands where a folder
+    should, the error names it (mkdir would only say "File exists")."""
+    parent = Path(path).parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        blocking = next(folder for folder in (parent, *parent.parents) if folder.exists() and not folder.is_dir())
+        raise NotADirectoryError(errno.ENOTDIR, f"{blocking} is a file, not a folder") from None

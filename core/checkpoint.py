@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.atomic_files import atomic_file
+from core.atomic_files import atomic_file, make_parent_folder
 from core.config import ModelConfig, TrainConfig
 from core.models import AutoEncoder, build_model
 from core.optim import Adam, SGD, build_optimizer
@@ -56,7 +56,7 @@ def save_checkpoint(path: str | os.PathLike, checkpoint: Checkpoint) -> None:
     arrays.update({f"optimizer/{key}": value for key, value in checkpoint.optimizer.state_dict().items()})
     arrays.update({f"history/{key}": np.asarray(getattr(history, key), dtype=np.float64) for key in ("loss", "rec", "kl")})
     arrays["metadata"] = np.array(json.dumps(metadata))
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_parent_folder(path)
     with atomic_file(path, ".npz") as temp_path, temp_path.open("wb") as file:
         np.savez(file, **arrays)
         file.flush()

@@ -6,16 +6,19 @@ object per line; progress and messages go to stderr.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import signal
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import TextIO
 
 import numpy as np
 
+from core.atomic_files import make_parent_folder
 from core.checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
 from core.cli_gif import add_gif_parser
 from core.config import ACTIVATIONS, RECONSTRUCTIONS, ModelConfig, TrainConfig
@@ -76,6 +79,11 @@ def run_train(args: argparse.Namespace, resources: Path) -> int:
     """The ``train`` command. Exit status: 0 done, 1 error or divergence, 130 interrupted."""
     err = sys.stderr
     try:
+        _check_writable(args.out)
+    except OSError as error:
+        print(f"error: cannot write the model to {args.out}: {error.strerror or error}", file=err)
+        return 1
+    try:
         trainer, dataset_name = _make_trainer(args, resources)
     except (DatasetError, CheckpointError, ValueError) as error:
         print(f"error: {error}", file=err)
@@ -102,9 +110,35 @@ def run_train(args: argparse.Namespace, resources: Path) -> int:
         print(f"\ninterrupted after {trainer.history.steps} steps; saving", file=err)
     if bar:
         bar.clear()
-    save_checkpoint(args.out, Checkpoint(trainer.model, trainer.optimizer, trainer.config, dataset_name, trainer.history))
-    print(f"saved {args.out}", file=err)
-    return status
+    checkpoint = Checkpoint(trainer.model, trainer.optimizer, trainer.config, dataset_name, trainer.history)
+    return status if _save(checkpoint, args.out, err) else 1
+
+
+def _check_writable(path: Path) -> None:
+    """Raise OSError now, before any training, if a model could not be written to ``path``."""
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "it is a folder")
+    make_parent_folder(path)
+    with tempfile.TemporaryFile(dir=path.parent):
+        pass
+
+
+def _save(checkpoint: Checkpoint, path: Path, err: TextIO) -> bool:
+    """Write the trained model to ``path``, or, if that fails now (a full disk), to the temporary folder, so that
+    the training is not lost. True when it went to ``path``."""
+    try:
+        save_checkpoint(path, checkpoint)
+        print(f"saved {path}", file=err)
+        return True
+    except OSError as error:
+        print(f"error: could not save {path}: {error.strerror or error}", file=err)
+    fallback = Path(tempfile.gettempdir()) / f"latent-lab-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.npz"
+    try:
+        save_checkpoint(fallback, checkpoint)
+        print(f"saved the model to {fallback} instead", file=err)
+    except OSError as error:
+        print(f"error: could not save it to {fallback} either: {error.strerror or error}", file=err)
+    return False
 
 
 def _stop_on_first_interrupt(control: TrainingControl):

@@ -24,6 +24,7 @@ from core.animation import (
     write_animation,
 )
 from core.animation_io import mp4_available
+from core.atomic_files import make_parent_folder
 from core.checkpoint import CheckpointError, load_checkpoint
 from core.data import Dataset, DatasetError, default_cache_dir, images_to_float, load_dataset
 from core.models import AutoEncoder
@@ -83,11 +84,15 @@ def run_gif(args: argparse.Namespace, resources: Path) -> int:
         spec, models, dataset, (i0, i1), labels = _prepare(args, resources)
         x0, x1 = images_to_float(dataset.test_images[[i0, i1]])  # (784,) each, the same two for every model
         frames = interpolation_frames(models, x0, x1, spec)
-        args.out.parent.mkdir(parents=True, exist_ok=True)
+        make_parent_folder(args.out)
         write_animation(args.out, frames, spec.fps, progress=line.show if line else None)
-    except (GifCommandError, CheckpointError, DatasetError, ValueError, OSError) as error:
+    except (GifCommandError, CheckpointError, DatasetError, ValueError) as error:
         _clear(line)
         print(f"error: {error}", file=err)
+        return 1
+    except OSError as error:
+        _clear(line)
+        print(f"error: cannot write {args.out}: {error.strerror}" if error.strerror else f"error: {error}", file=err)
         return 1
     except KeyboardInterrupt:
         _clear(line)

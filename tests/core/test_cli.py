@@ -1,13 +1,16 @@
 """The headless command line, run as a user runs it: a subprocess of main.py."""
+import errno
 import json
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from core import cli
 from core.checkpoint import load_checkpoint
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,3 +76,33 @@ def test_help_mentions_the_app_and_the_train_command():
 def test_a_model_or_batch_too_large_or_empty_is_a_clear_error(tmp_path, option):
     result = run_main("train", *option, "--out", str(tmp_path / "x.npz"))
     assert result.returncode == 1 and result.stderr.startswith("error: ") and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("where", ["under a file", "a folder"])
+def test_an_output_that_cannot_be_written_is_refused_before_training(tmp_path, where):
+    (tmp_path / "file").write_text("")
+    out = tmp_path / "file" / "x.npz" if where == "under a file" else tmp_path
+    result = run_main("train", *SMALL, "--out", str(out))
+    reason = f"{out.parent} is a file, not a folder" if where == "under a file" else "it is a folder"
+    assert result.returncode == 1 and result.stderr == f"error: cannot write the model to {out}: {reason}\n"
+    assert result.stdout == "" and "Traceback" not in result.stderr          # not one epoch trained
+
+
+def test_a_model_that_cannot_be_saved_after_training_goes_to_the_temporary_folder(tmp_path, monkeypatch, capsys):
+    out, spare = tmp_path / "model.npz", tmp_path / "tmp"
+    spare.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spare))
+    real_save = cli.save_checkpoint
+
+    def disk_full_at_out(path, checkpoint):
+        if Path(path) == out:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_save(path, checkpoint)
+
+    monkeypatch.setattr(cli, "save_checkpoint", disk_full_at_out)
+    status = cli.run_cli(["train", "--epochs", "1", *SMALL, "--out", str(out)], ROOT / "resources")
+    stderr = capsys.readouterr().err
+    assert status == 1 and f"could not save {out}: No space left on device" in stderr
+    [kept] = spare.glob("latent-lab-*.npz")
+    assert f"saved the model to {kept} instead" in stderr
+    assert load_checkpoint(kept).history.steps == 18 and not out.exists()
