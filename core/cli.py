@@ -42,9 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
                                 description="Train a model; prints one JSON object per epoch to stdout. "
                                             "Ctrl+C stops and saves what was trained so far.")
     train.add_argument("--model", choices=("ae", "vae"), default="vae", help="autoencoder or variational autoencoder")
-    train.add_argument("--dataset", default="mnist5k",
+    train.add_argument("--dataset",
                        help="mnist5k (bundled), fashion (Debian's dataset-fashion-mnist), mnist (downloaded once), "
-                            "or a path to an IDX folder or an .npz file (default: %(default)s)")
+                            "or a path to an IDX folder or an .npz file (default: mnist5k; with --resume, the "
+                            "model's own)")
     train.add_argument("--latent-dim", type=int, default=2, help="size of the latent code (default: %(default)s)")
     train.add_argument("--hidden", default="512,256", help="hidden layer widths, comma-separated (default: %(default)s)")
     train.add_argument("--activation", choices=ACTIVATIONS, default="relu")
@@ -88,6 +89,10 @@ def run_train(args: argparse.Namespace, resources: Path) -> int:
     except (DatasetError, CheckpointError, ValueError) as error:
         print(f"error: {error}", file=err)
         return 1
+    if trainer.finished:
+        done = trainer.epoch
+        print(f"nothing to train: the model has trained {done} epoch{'' if done == 1 else 's'} already (--epochs "
+              f"counts them all)", file=err)
     bar = ProgressBar(err) if err.isatty() else None
     status = 0
     control = TrainingControl()
@@ -154,15 +159,24 @@ def _make_trainer(args: argparse.Namespace, resources: Path) -> tuple[Trainer, s
     def download_progress(done: int, total: int) -> None:
         print(f"\rdownloading MNIST: {done / max(total, 1):6.1%}", end="", file=sys.stderr, flush=True)
 
+    def load(spec: str):
+        return load_dataset(spec, bundled_path=resources / "mnist5k.npz", cache_dir=default_cache_dir(),
+                            progress=download_progress)
+
     if args.resume:
         saved = load_checkpoint(args.resume, threads=THREADS)
-        dataset = load_dataset(saved.dataset, bundled_path=resources / "mnist5k.npz", cache_dir=default_cache_dir(),
-                               progress=download_progress)
+        dataset_name = args.dataset or saved.dataset
+        try:
+            dataset = load(dataset_name)
+        except DatasetError as error:
+            if args.dataset:
+                raise
+            raise DatasetError(f"{error} (the model's dataset: give --dataset to say where it is now)") from None
         config = TrainConfig(**{**saved.train_config.to_dict(), "epochs": args.epochs})
         model, optimizer, history = saved.model, saved.optimizer, saved.history
     else:
-        dataset = load_dataset(args.dataset, bundled_path=resources / "mnist5k.npz", cache_dir=default_cache_dir(),
-                               progress=download_progress)
+        dataset_name = args.dataset or "mnist5k"
+        dataset = load(dataset_name)
         hidden = tuple(int(width) for width in args.hidden.split(",") if width.strip())
         model_config = ModelConfig(kind=args.model, input_dim=dataset.train_images.shape[1], latent_dim=args.latent_dim,
                                    hidden=hidden, activation=args.activation, reconstruction=args.loss)
@@ -172,7 +186,7 @@ def _make_trainer(args: argparse.Namespace, resources: Path) -> tuple[Trainer, s
         optimizer = build_optimizer(config.optimizer, model.parameters.flat, config.lr, config.momentum, THREADS)
         history = None
     trainer = Trainer(model, optimizer, dataset.train_images, dataset.test_images, config, history, threads=THREADS)
-    return trainer, (saved.dataset if args.resume else args.dataset)
+    return trainer, dataset_name
 
 
 def _epoch_line(record: EpochProgress, trainer: Trainer) -> dict:

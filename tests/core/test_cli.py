@@ -106,3 +106,28 @@ def test_a_model_that_cannot_be_saved_after_training_goes_to_the_temporary_folde
     [kept] = spare.glob("latent-lab-*.npz")
     assert f"saved the model to {kept} instead" in stderr
     assert load_checkpoint(kept).history.steps == 18 and not out.exists()
+
+
+def test_resuming_a_model_whose_dataset_moved_says_so_and_takes_its_new_place(tmp_path):
+    dataset = np.load(ROOT / "resources" / "mnist5k.npz")
+    first_place, second_place = tmp_path / "digits.npz", tmp_path / "moved.npz"
+    np.savez(first_place, **{key: dataset[key] for key in dataset.files})
+    model = tmp_path / "model.npz"
+    assert run_main("train", "--dataset", str(first_place), "--epochs", "1", *SMALL, "--out", str(model)).returncode == 0
+    first_place.rename(second_place)
+
+    lost = run_main("train", "--resume", str(model), "--epochs", "2", "--out", str(model))
+    assert lost.returncode == 1 and str(first_place) in lost.stderr and "--dataset" in lost.stderr
+    found = run_main("train", "--resume", str(model), "--dataset", str(second_place), "--epochs", "2",
+                     "--out", str(model))
+    assert found.returncode == 0, found.stderr
+    assert [json.loads(line)["epoch"] for line in found.stdout.splitlines()] == [2]
+    assert load_checkpoint(model).dataset == str(second_place)
+
+
+def test_resuming_a_model_that_has_all_its_epochs_trains_nothing_and_says_why(tmp_path):
+    model = tmp_path / "model.npz"
+    assert run_main("train", "--epochs", "1", *SMALL, "--out", str(model)).returncode == 0
+    result = run_main("train", "--resume", str(model), "--epochs", "1", "--out", str(model))
+    assert result.returncode == 0 and result.stdout == ""
+    assert "nothing to train: the model has trained 1 epoch already" in result.stderr
