@@ -11,6 +11,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from app.gui_gc import GuiThreadGarbageCollector
 from app.paths import APP_ICON
 
 ORGANIZATION = "Latent Lab"
@@ -28,6 +29,7 @@ def run_app(argv: list[str]) -> int:
     app.setApplicationDisplayName(APPLICATION)
     app.setDesktopFileName("latent-lab")
     app.setWindowIcon(QIcon(str(APP_ICON)))
+    GuiThreadGarbageCollector(app)       # Qt objects are freed on the GUI thread, never on a training thread
     from app.main_window import MainWindow   # after the names are set: the window reads QSettings
 
     window = MainWindow()

@@ -24,6 +24,7 @@ from PySide6.QtCore import QPointF, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from app.gui_gc import GuiThreadGarbageCollector  # noqa: E402
 from app.latent_view import LatentExplorer  # noqa: E402
 
 POINTS = 10_000
@@ -89,6 +90,7 @@ def measure(app: QApplication, explorer: LatentExplorer, decode) -> tuple[np.nda
 
 def main() -> None:
     app = QApplication.instance() or QApplication([])
+    GuiThreadGarbageCollector(app)        # as the app does (app/application.py)
     rng = np.random.default_rng(0)
     labels = rng.integers(0, 10, POINTS)
     codes = rng.normal(0.0, 2.0, size=(10, 2))[labels] + rng.normal(0.0, 0.5, size=(POINTS, 2))

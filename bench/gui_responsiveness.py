@@ -51,6 +51,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 from app.app_settings import AppSettings  # noqa: E402
+from app.gui_gc import GuiThreadGarbageCollector  # noqa: E402
 from app.main_window import MainWindow  # noqa: E402
 from app.paths import BUNDLED_DATASET  # noqa: E402
 from core.config import ModelConfig, TrainConfig  # noqa: E402
@@ -162,6 +163,7 @@ def main() -> int:
     args = parser.parse_args()
     configs = [tuple(int(n) for n in item.split("x")) for item in args.configs.split(",")]
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    GuiThreadGarbageCollector(app)        # as the app does (app/application.py)
     print(f"{os.cpu_count()} CPUs, Qt platform {app.platformName()}, {args.epochs} epochs of 4,500 images per run")
 
     headless: list[list[float]] = []

@@ -46,7 +46,10 @@ def wait(milliseconds: int) -> None:
 
 def make_application(dark: bool) -> QApplication:
     """The QApplication for a screenshot; ``dark`` draws it with a dark palette (Fusion style)."""
+    from app.gui_gc import GuiThreadGarbageCollector
+
     app = QApplication(sys.argv[:1])
+    GuiThreadGarbageCollector(app)        # as the app does (app/application.py)
     if dark:
         app.setStyle("Fusion")
         app.setPalette(dark_palette())

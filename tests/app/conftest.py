@@ -7,6 +7,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
 from app.app_settings import AppSettings
+from app.gui_gc import GuiThreadGarbageCollector
 from app.datasets import DatasetCatalog
 from app.paths import BUNDLED_DATASET
 from core.config import ModelConfig, TrainConfig
@@ -14,6 +15,15 @@ from core.data import Dataset, load_npz
 
 SMALL_MODEL = ModelConfig(kind="vae", hidden=(32, 16))
 SMALL_TRAINING = TrainConfig(epochs=2, batch_size=64)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def garbage_collected_on_the_gui_thread(qapp):
+    """As in the app (app/application.py): otherwise a test's training thread may free the windows of earlier
+    tests (seen: a segmentation fault, in 2 of 11 runs of the suite on a loaded machine)."""
+    collector = GuiThreadGarbageCollector()
+    yield
+    collector.stop()
 
 
 @pytest.fixture(scope="session")
