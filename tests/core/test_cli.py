@@ -113,7 +113,8 @@ def test_resuming_a_model_whose_dataset_moved_says_so_and_takes_its_new_place(tm
     first_place, second_place = tmp_path / "digits.npz", tmp_path / "moved.npz"
     np.savez(first_place, **{key: dataset[key] for key in dataset.files})
     model = tmp_path / "model.npz"
-    assert run_main("train", "--dataset", str(first_place), "--epochs", "1", *SMALL, "--out", str(model)).returncode == 0
+    trained = run_main("train", "--dataset", str(first_place), "--epochs", "1", *SMALL, "--out", str(model))
+    assert trained.returncode == 0
     first_place.rename(second_place)
 
     lost = run_main("train", "--resume", str(model), "--epochs", "2", "--out", str(model))
