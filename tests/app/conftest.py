@@ -20,7 +20,7 @@ SMALL_TRAINING = TrainConfig(epochs=2, batch_size=64)
 @pytest.fixture(scope="module", autouse=True)
 def garbage_collected_on_the_gui_thread(qapp):
     """As in the app (app/application.py): otherwise a test's training thread may free the windows of earlier
-    tests (seen: a segmentation fault, in 2 of 11 runs of the suite on a loaded machine)."""
+    tests (seen: a segmentation fault, in 3 of 18 runs of the suite on a loaded machine)."""
     collector = GuiThreadGarbageCollector()
     yield
     collector.stop()
