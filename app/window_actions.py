@@ -48,8 +48,8 @@ def build_actions(window: MainWindow) -> None:
                                  "Start training, pause it, or resume it.")
     window.step_action = action("S&tep", window.step, "Ctrl+T", "Train on exactly one batch.",
                                 pixmap.SP_MediaSeekForward)
-    window.stop_action = action("St&op", window.stop, None, "End this run; the model keeps what it learned.",
-                                pixmap.SP_MediaStop)
+    window.stop_action = action("St&op", window.stop, QKeySequence.StandardKey.Cancel,
+                                "End this run; the model keeps what it learned (Esc).", pixmap.SP_MediaStop)
     window.reset_action = action("&Reset", window.reset, "Ctrl+R",
                                  "A new model with fresh random weights and the architecture in the panel.",
                                  pixmap.SP_BrowserReload)

@@ -7,6 +7,7 @@ import time
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox, QMessageBox, QSlider, QToolButton
 
@@ -277,9 +278,21 @@ def test_reset_of_a_paused_run_asks_first_and_cancelling_keeps_the_run_paused(qt
 
 def test_the_menus_show_the_keyboard_shortcuts(window):
     shortcuts = {action.shortcut().toString() for action in window.actions()}
-    assert {"Ctrl+S", "Ctrl+O", "Ctrl+Q", "Space"} <= shortcuts
+    assert {"Ctrl+S", "Ctrl+O", "Ctrl+Q", "Space", "Esc"} <= shortcuts
     menu_actions = [a for menu in window.menuBar().actions() for a in menu.menu().actions()]
     assert QKeySequence("Space") in [a.shortcut() for a in menu_actions]
+
+
+def test_space_starts_a_run_and_esc_stops_it_from_the_keyboard(qtbot, window):
+    window.panel.epochs_spin.setValue(100)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)          # shortcuts reach the active window only
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: window.session.history.steps > 0, timeout=10_000)
+    with qtbot.waitSignal(window.controller.run_finished, timeout=10_000):
+        qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert window.controller.state is RunState.IDLE and window.session.epochs_done < 100
 
 
 def test_every_setting_has_a_tooltip(window):
