@@ -22,14 +22,22 @@ class AppSettings:
         self.store = store if store is not None else QSettings()
         self._user_store = store is None
 
-    def recovery_folder(self) -> Path:
-        """Where unsaved models are kept against a crash: the user's data folder (``$XDG_DATA_HOME/latent-lab``, or
-        ~/.local/share/latent-lab), or beside the settings file when the settings are not the user's (tests)."""
+    def data_folder(self) -> Path:
+        """The app's own files: the user's data folder (``$XDG_DATA_HOME/latent-lab``, or ~/.local/share/latent-lab),
+        or the settings file's folder when the settings are not the user's (tests)."""
         if not self._user_store:
-            return Path(self.store.fileName()).parent / "recovery"
+            return Path(self.store.fileName()).parent
         xdg = os.environ.get("XDG_DATA_HOME", "")
         base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share"
-        return base / "latent-lab" / "recovery"
+        return base / "latent-lab"
+
+    def recovery_folder(self) -> Path:
+        """Where unsaved models are kept against a crash."""
+        return self.data_folder() / "recovery"
+
+    def error_log(self) -> Path:
+        """Where unexpected errors are reported (app/error_report.py)."""
+        return self.data_folder() / "errors.log"
 
     # ---- configurations ---------------------------------------------------------------------------------------
     def model_config(self) -> ModelConfig:

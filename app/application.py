@@ -11,6 +11,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from app.error_report import ErrorReport
 from app.gui_gc import GuiThreadGarbageCollector
 from app.paths import APP_ICON
 
@@ -33,6 +34,8 @@ def run_app(argv: list[str]) -> int:
     from app.main_window import MainWindow   # after the names are set: the window reads QSettings
 
     window = MainWindow()
+    error_report = ErrorReport(window.message_bar, window.app_settings.error_log(), window)
+    error_report.install()           # a bug in a slot shows in the window, not only on a terminal
     window.show()
     # Ctrl+C in the terminal closes the window as its close button would (stop training, offer to save).
     # Python runs signal handlers only between bytecodes, so a timer lets it in while Qt's loop waits.
@@ -40,7 +43,10 @@ def run_app(argv: list[str]) -> int:
     heartbeat = QTimer()
     heartbeat.timeout.connect(lambda: None)
     heartbeat.start(250)
-    return app.exec()
+    try:
+        return app.exec()
+    finally:
+        error_report.uninstall()
 
 
 if __name__ == "__main__":

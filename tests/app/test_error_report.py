@@ -1,0 +1,87 @@
+"""An unexpected error in a slot or on another thread: shown in the message bar, logged, copyable."""
+from __future__ import annotations
+
+import sys
+import threading
+
+import pytest
+from PySide6.QtCore import QObject, QTimer, Slot
+from PySide6.QtGui import QGuiApplication
+
+from app.error_report import ErrorReport
+from app.message_bar import MessageBar
+
+
+class Broken(QObject):
+    @Slot()
+    def divide(self) -> None:
+        print(1 / 0)
+
+
+@pytest.fixture
+def report(qtbot, tmp_path):
+    bar = MessageBar()
+    qtbot.addWidget(bar)
+    error_report = ErrorReport(bar, tmp_path / "data" / "errors.log")
+    error_report.install()            # in place of pytest-qt's own hook, which would fail the test
+    yield error_report
+    error_report.uninstall()
+
+
+def test_an_exception_in_a_slot_is_shown_and_logged(qtbot, report, capsys):
+    broken = Broken()
+    QTimer.singleShot(0, broken.divide)
+    qtbot.waitUntil(lambda: report.message_bar.text() != "", timeout=5_000)
+    text = report.message_bar.text()
+    assert "ZeroDivisionError: division by zero" in text and "errors.log" in text
+    assert report.message_bar.level == "error"
+    log = report.log_path.read_text()
+    assert "in divide" in log and "ZeroDivisionError" in log
+    assert "ZeroDivisionError" in capsys.readouterr().err           # still printed, as without the hook
+
+
+def test_an_exception_on_another_thread_reaches_the_bar_on_the_gui_thread(qtbot, report, monkeypatch):
+    shown_on = []
+    show = report.message_bar.show_message
+    monkeypatch.setattr(report.message_bar, "show_message",
+                        lambda *args: (shown_on.append(threading.current_thread()), show(*args)))
+
+    def fail() -> None:
+        raise OSError("disk on fire")
+
+    thread = threading.Thread(target=fail)
+    thread.start()
+    thread.join()
+    qtbot.waitUntil(lambda: len(shown_on) > 0, timeout=5_000)
+    assert shown_on == [threading.main_thread()]
+    assert "OSError: disk on fire" in report.message_bar.text()
+
+
+def test_an_unwritable_log_still_shows_the_error(qtbot, report, tmp_path):
+    (tmp_path / "data").write_text("a file where the log's folder should be")
+    report.excepthook(*raised(ValueError("bad value")))
+    qtbot.waitUntil(lambda: report.message_bar.text() != "", timeout=5_000)
+    assert "ValueError: bad value" in report.message_bar.text()
+    assert "full report" not in report.message_bar.text()
+
+
+def test_copy_report_puts_the_traceback_on_the_clipboard(qtbot, report):
+    report.excepthook(*raised(KeyError("missing")))
+    qtbot.waitUntil(lambda: report.message_bar.text() != "", timeout=5_000)
+    assert report.message_bar.action_button.text() == "Copy Report"
+    report.message_bar.action_button.click()
+    copied = QGuiApplication.clipboard().text()
+    assert copied.startswith("Traceback") and "KeyError: 'missing'" in copied
+
+
+def test_uninstall_gives_the_hooks_back(report):
+    assert sys.excepthook == report.excepthook
+    report.uninstall()
+    assert sys.excepthook != report.excepthook and threading.excepthook != report._thread_excepthook
+
+
+def raised(error: Exception):
+    try:
+        raise error
+    except Exception:
+        return sys.exc_info()
