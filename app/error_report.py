@@ -21,6 +21,7 @@ from PySide6.QtGui import QGuiApplication
 from app.message_bar import MessageBar
 
 LOG_LIMIT_BYTES = 1_000_000      # past this size the log starts again, the previous one kept as errors.log.1
+SUMMARY_LIMIT = 200              # characters of the error shown in the window; the log has all of it
 
 
 class ErrorReport(QObject):
@@ -54,16 +55,21 @@ class ErrorReport(QObject):
             sys.__excepthook__(kind, error, trace)
             return
         report = "".join(traceback.format_exception(kind, error, trace))
-        sys.stderr.write(report)
+        if sys.stderr is not None:          # None when started without a console
+            sys.stderr.write(report)
         written = self._append_to_log(report)
         summary = f"{kind.__name__}: {error}" if str(error) else kind.__name__
+        if len(summary) > SUMMARY_LIMIT:
+            summary = summary[:SUMMARY_LIMIT - 1] + "…"
         where = f" The full report is in {_home_relative(self.log_path)}." if written else ""
         self.reported.emit(f"Something went wrong inside Latent Lab ({summary}); the last command may not have "
                            f"finished.{where}", report)
 
     def _thread_excepthook(self, args: threading.ExceptHookArgs) -> None:
-        if args.exc_value is not None:
+        if issubclass(args.exc_type, Exception):
             self.excepthook(args.exc_type, args.exc_value, args.exc_traceback)
+        else:                               # SystemExit ends a thread quietly, as Python's own hook lets it
+            threading.__excepthook__(args)
 
     def _append_to_log(self, report: str) -> bool:
         """Append ``report`` with the time; False when the log cannot be written (the window still shows it)."""

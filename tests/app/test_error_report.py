@@ -65,6 +65,13 @@ def test_an_unwritable_log_still_shows_the_error(qtbot, report, tmp_path):
     assert "full report" not in report.message_bar.text()
 
 
+def test_a_long_error_message_is_cut_in_the_bar_but_whole_in_the_log(qtbot, report):
+    report.excepthook(*raised(ValueError("x" * 5_000)))
+    qtbot.waitUntil(lambda: report.message_bar.text() != "", timeout=5_000)
+    assert len(report.message_bar.text()) < 400 and "x…)" in report.message_bar.text()
+    assert "x" * 5_000 in report.log_path.read_text()
+
+
 def test_copy_report_puts_the_traceback_on_the_clipboard(qtbot, report):
     report.excepthook(*raised(KeyError("missing")))
     qtbot.waitUntil(lambda: report.message_bar.text() != "", timeout=5_000)
