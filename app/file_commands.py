@@ -83,23 +83,25 @@ class FileCommands:
             return False
         if not self.release_model():
             return False
-        self._show_checkpoint(checkpoint, path)
+        note = self._show_checkpoint(checkpoint, path)
+        if note:
+            window.message_bar.show_message(note, "info")
+        else:
+            window.message_bar.hide()        # what it said was about the model or dataset just replaced
         window.app_settings.set_last_folder(str(path.parent))
         window.setWindowTitle(f"{path.name}[*] — Latent Lab")
         window.statusBar().showMessage(f"Opened {path}: {window.session.history.steps:,} steps trained.", 5000)
         return True
 
-    def _show_checkpoint(self, checkpoint: Checkpoint, path: Path) -> None:
-        """Continue from ``checkpoint`` (read from ``path``): its dataset, model, settings and history."""
+    def _show_checkpoint(self, checkpoint: Checkpoint, path: Path) -> str:
+        """Continue from ``checkpoint`` (read from ``path``): its dataset, model, settings and history. Returns a
+        note for the user (empty if none) when the dataset could not be the checkpoint's own."""
         window = self.window
         note = window.dataset_commands.switch_dataset_for(checkpoint.dataset)
         window.session.adopt(checkpoint, path)
         window.panel.set_configs(window.session.model_config, window.session.train_config)
         window.show_model()
-        if note:
-            window.message_bar.show_message(note, "info")
-        else:
-            window.message_bar.hide()
+        return note
 
     # ---- against a crash ------------------------------------------------------------------------------------
     def keep_unsaved(self, checkpoint: Checkpoint) -> None:
@@ -127,7 +129,9 @@ class FileCommands:
         if not window.ask_to_restore(description):
             orphan.unlink(missing_ok=True)
             return
-        self._show_checkpoint(checkpoint, orphan)
+        note = self._show_checkpoint(checkpoint, orphan)
+        if note:
+            window.message_bar.show_message(note, "info")
         window.session.path = None
         window.session.dirty = True          # restored, not saved: closing asks to save it
         self.recovery.adopt(orphan)          # kept by this instance from now on

@@ -52,7 +52,7 @@ class Recovery:
         orphans = []
         for path in self.folder.glob(f"{PREFIX}*.npz"):
             pid = path.stem[len(PREFIX):]
-            if path != self.path and pid.isdigit() and not _is_running(int(pid), path.stat().st_mtime):
+            if path != self.path and pid.isdigit() and not is_running(int(pid), path.stat().st_mtime):
                 orphans.append(path)
         return max(orphans, key=lambda path: path.stat().st_mtime, default=None)
 
@@ -80,7 +80,7 @@ class Recovery:
                     self.path.unlink(missing_ok=True)      # discarded while it was being written
 
 
-def _is_running(pid: int, written_at: float) -> bool:
+def is_running(pid: int, written_at: float) -> bool:
     """Whether the process that wrote a file at ``written_at`` (epoch seconds) still runs: a process with this id
     exists (POSIX: signal 0 checks without sending anything) and did not start after the file was written (after a
     reboot, say, the id may belong to another program)."""

@@ -1,8 +1,14 @@
-"""An unexpected error in a slot or on another thread: shown in the message bar, logged, copyable."""
+"""An unexpected error in a slot or on another thread: shown in the message bar, logged, copyable; a fatal error
+(a crash) reported at the next launch."""
 from __future__ import annotations
 
+import faulthandler
+import os
+import subprocess
 import sys
+import textwrap
 import threading
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QObject, QTimer, Slot
@@ -57,8 +63,8 @@ def test_an_exception_on_another_thread_reaches_the_bar_on_the_gui_thread(qtbot,
     assert "OSError: disk on fire" in report.message_bar.text()
 
 
-def test_an_unwritable_log_still_shows_the_error(qtbot, report, tmp_path):
-    (tmp_path / "data").write_text("a file where the log's folder should be")
+def test_an_unwritable_log_still_shows_the_error(qtbot, report):
+    report.log_path.mkdir()                                # a folder where the log file should be
     report.excepthook(*raised(ValueError("bad value")))
     qtbot.waitUntil(lambda: report.message_bar.text() != "", timeout=5_000)
     assert "ValueError: bad value" in report.message_bar.text()
@@ -92,3 +98,69 @@ def raised(error: Exception):
         raise error
     except Exception:
         return sys.exc_info()
+
+
+CRASHING_APP = textwrap.dedent("""
+    import faulthandler, sys
+    from pathlib import Path
+    from PySide6.QtWidgets import QApplication
+    from app.error_report import ErrorReport
+    from app.message_bar import MessageBar
+    app = QApplication([])
+    ErrorReport(MessageBar(), Path(sys.argv[1])).install()
+    faulthandler._sigsegv()           # a segmentation fault, as a broken library would cause
+""")
+
+
+def test_a_crash_is_reported_at_the_next_launch(qtbot, tmp_path):
+    log = tmp_path / "data" / "errors.log"
+    root = Path(__file__).resolve().parents[2]
+    crashed = subprocess.run([sys.executable, "-c", CRASHING_APP, str(log)], cwd=root, capture_output=True,
+                             env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(root)})
+    assert crashed.returncode != 0
+    assert [path.name for path in log.parent.iterdir()] == [f"crash-{crashed_pid(log)}.log"]
+
+    bar = MessageBar()
+    qtbot.addWidget(bar)
+    next_launch = ErrorReport(bar, log)
+    next_launch.install()
+    next_launch.uninstall()
+    assert "closed unexpectedly last time (Fatal Python error: Segmentation fault)" in bar.text()
+    assert "errors.log" in bar.text()
+    logged = log.read_text()
+    assert "Segmentation fault" in logged and "<module>" in logged          # the crashed thread's traceback
+    assert list(log.parent.glob("crash-*.log")) == []
+
+
+def test_crash_files_of_killed_and_running_sessions(qtbot, tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    killed = folder / f"crash-{ended_pid()}.log"
+    killed.write_text("")                                  # killed (or power cut): nothing was written
+    running = folder / f"crash-{os.getppid()}.log"
+    running.write_text("")                                 # another instance, still running
+    bar = MessageBar()
+    qtbot.addWidget(bar)
+    report = ErrorReport(bar, folder / "errors.log")
+    report.install()
+    assert report.crash_path.exists()                      # this session's own, empty while it runs
+    report.uninstall()
+    assert not killed.exists() and running.exists() and not report.crash_path.exists()
+    assert bar.text() == "" and not (folder / "errors.log").exists()
+
+
+def test_uninstall_gives_faulthandler_back(qtbot, report):
+    assert faulthandler.is_enabled()
+    report.uninstall()
+    assert faulthandler.is_enabled()          # pytest's own, to stderr
+
+
+def crashed_pid(log: Path) -> str:
+    return next(log.parent.glob("crash-*.log")).stem.removeprefix("crash-")
+
+
+def ended_pid() -> int:
+    """The id of a process that has ended."""
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid

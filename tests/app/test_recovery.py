@@ -37,9 +37,12 @@ def crash(window) -> None:
     os.replace(recovery.path, recovery.folder / f"unsaved-{dead_pid()}.npz")
 
 
-def launch(qtbot, qsettings, catalog, answer: bool) -> tuple[MainWindow, list[str]]:
+def launch(qtbot, qsettings, catalog, answer: bool, message: str = "") -> tuple[MainWindow, list[str]]:
+    """A new window (``message`` in its message bar before the offer, as the app's report of a crash is)."""
     window = MainWindow(qsettings, blas_threads=1, catalog=catalog)
     qtbot.addWidget(window)
+    if message:
+        window.message_bar.show_message(message, "error")
     asked: list[str] = []
     window.ask_to_restore = lambda description: asked.append(description) or answer
     window.ask_to_save = lambda: QMessageBox.StandardButton.Discard
@@ -70,9 +73,10 @@ def test_the_next_launch_restores_a_crashed_sessions_model(qtbot, qsettings, cat
     first.session.dirty = False
     first.close()
 
-    second, asked = launch(qtbot, qsettings, catalog, answer=True)
+    second, asked = launch(qtbot, qsettings, catalog, answer=True, message="Latent Lab closed unexpectedly")
     qtbot.waitUntil(lambda: len(asked) > 0)
     assert "2 steps" in asked[0]
+    assert second.message_bar.text() == "Latent Lab closed unexpectedly"       # still there once restored
     session = second.session
     np.testing.assert_array_equal(weights(session.model), trained)
     assert session.history.steps == 2 and session.dirty and session.path is None
