@@ -80,14 +80,14 @@ def run_train(args: argparse.Namespace, resources: Path) -> int:
     """The ``train`` command. Exit status: 0 done, 1 error or divergence, 130 interrupted."""
     err = sys.stderr
     try:
-        _check_writable(args.out)
-    except OSError as error:
-        print(f"error: cannot write the model to {args.out}: {error.strerror or error}", file=err)
-        return 1
-    try:
         trainer, dataset_name = _make_trainer(args, resources)
     except (DatasetError, CheckpointError, ValueError) as error:
         print(f"error: {error}", file=err)
+        return 1
+    try:
+        _check_writable(args.out)            # after the data, so that a failed command leaves no new folder
+    except OSError as error:
+        print(f"error: cannot write the model to {args.out}: {error.strerror or error}", file=err)
         return 1
     if trainer.finished:
         done = trainer.epoch

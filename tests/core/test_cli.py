@@ -88,6 +88,13 @@ def test_an_output_that_cannot_be_written_is_refused_before_training(tmp_path, w
     assert result.stdout == "" and "Traceback" not in result.stderr          # not one epoch trained
 
 
+def test_a_dataset_that_cannot_be_read_leaves_no_output_folder_behind(tmp_path):
+    out = tmp_path / "new" / "folder" / "x.npz"
+    result = run_main("train", *SMALL, "--dataset", str(tmp_path / "missing.npz"), "--out", str(out))
+    assert result.returncode == 1 and result.stderr.startswith("error: ") and "missing.npz" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_model_that_cannot_be_saved_after_training_goes_to_the_temporary_folder(tmp_path, monkeypatch, capsys):
     out, spare = tmp_path / "model.npz", tmp_path / "tmp"
     spare.mkdir()
