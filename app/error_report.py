@@ -36,7 +36,7 @@ CRASH_PREFIX = "crash-"
 class ErrorReport(QObject):
     """Logs unexpected exceptions to ``log_path`` and shows them in ``message_bar``. Make it on the GUI thread."""
 
-    reported = Signal(str, str)        # summary, full report; emitted on any thread, handled on the GUI thread
+    reported = Signal(str, str)        # message, full report; emitted on any thread, handled on the GUI thread
 
     def __init__(self, message_bar: MessageBar, log_path: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)

@@ -78,6 +78,15 @@ def test_a_long_error_message_is_cut_in_the_bar_but_whole_in_the_log(qtbot, repo
     assert "x" * 5_000 in report.log_path.read_text()
 
 
+def test_a_full_log_starts_again_keeping_the_previous_one(qtbot, report, monkeypatch):
+    monkeypatch.setattr("app.error_report.LOG_LIMIT_BYTES", 100)
+    report.excepthook(*raised(ValueError("first")))
+    report.excepthook(*raised(ValueError("second")))
+    previous = report.log_path.with_name("errors.log.1")
+    assert "first" in previous.read_text() and "second" not in previous.read_text()
+    assert "second" in report.log_path.read_text() and "first" not in report.log_path.read_text()
+
+
 def test_copy_report_puts_the_traceback_on_the_clipboard(qtbot, report):
     report.excepthook(*raised(KeyError("missing")))
     qtbot.waitUntil(lambda: report.message_bar.text() != "", timeout=5_000)
