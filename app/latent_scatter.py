@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, QPointF, Qt, Signal
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QGraphicsItem
 
@@ -113,6 +113,8 @@ class LatentScatter(pg.PlotWidget):
         self.manifold = ManifoldLayer(self.view_box)
         self._prior = [pg.PlotCurveItem() for _ in range(2)]  # 1 and 2 sigma
         self._prior_lines = [pg.InfiniteLine(angle=90, movable=False) for _ in range(4)]  # latent size 1
+        self._prior_center: np.ndarray | None = None
+        self._prior_line = False
         self._posterior = [pg.PlotCurveItem() for _ in range(2)]
         self._pins = pg.ScatterPlotItem(size=13, brush=None, pxMode=True)
         self._star = pg.ScatterPlotItem(size=22, symbol="star", pxMode=True)
@@ -176,13 +178,25 @@ class LatentScatter(pg.PlotWidget):
         self.plot_item.getAxis("left").setTicks(ticks)
 
     def fit(self) -> None:
-        """Frame every point (hidden classes included) with a small margin."""
-        bounds = self.dots.data_bounds()
+        """Frame ``framed_bounds()`` with a small margin."""
+        bounds = self.framed_bounds()
         if bounds is None:
             return
         span = max(bounds.width(), bounds.height())
         margin = FIT_MARGIN * span if span > 0 else 1.0  # a single point: show a unit around it
         self.view_box.setRange(bounds.adjusted(-margin, -margin, margin, margin), padding=0)
+
+    def framed_bounds(self) -> QRectF | None:
+        """What Fit frames: every point (hidden classes included) and, when shown, the prior's 2 sigma contour. So
+        a VAE's codes are seen against the prior that pulls them, and while training spreads them out from the
+        centre the view holds still (each reframing costs a repaint of the axes and a new manifold)."""
+        bounds = self.dots.data_bounds()
+        if self._prior_center is None or (bounds is None and self._prior_line):
+            return bounds
+        x, y = float(self._prior_center[0]), float(self._prior_center[1])
+        # Latent size 1: the prior spans x only; y holds the class rows.
+        prior = QRectF(x - 2.0, bounds.center().y(), 4.0, 0.0) if self._prior_line else QRectF(x - 2, y - 2, 4, 4)
+        return prior if bounds is None else bounds.united(prior)
 
     # -- overlays ---------------------------------------------------------------------------------------------
 
@@ -239,6 +253,7 @@ class LatentScatter(pg.PlotWidget):
     def set_prior(self, center: np.ndarray | None, line: bool = False) -> None:
         """Draw the prior's 1 and 2 sigma contours around plane point `center` (2,): circles of radius 1 and 2,
         or, with `line` (latent size 1), vertical lines at center_x -2, -1, +1, +2. None hides them."""
+        self._prior_center, self._prior_line = center, line
         for radius, curve in zip((1.0, 2.0), self._prior):
             curve.setVisible(center is not None and not line)
             if center is not None and not line:

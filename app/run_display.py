@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
 from PySide6.QtCore import QObject, Slot
 
 from app.training_controller import RunState, TrainingController
@@ -73,26 +72,20 @@ class RunDisplay(QObject):
     def _on_snapshot_ready(self, snapshot: ModelSnapshot) -> None:
         window = self.window
         window.show_snapshot(snapshot)
-        if window.auto_fit and self._codes_need_framing(snapshot.codes):
+        if window.auto_fit and self._needs_framing():
             window.explorer.fit_view()
 
-    def _codes_need_framing(self, codes: np.ndarray) -> bool:
-        """Whether the codes left the explorer's view or fill little of it. Refitting on every snapshot would
-        redraw the plot's axes each time, the costliest part of a repaint while training runs."""
-        window = self.window
-        if not hasattr(window.explorer, "fit_view"):
+    def _needs_framing(self) -> bool:
+        """Whether what Fit frames (the codes, and the prior's circles) left the explorer's view or fills little of
+        it. Refitting on every snapshot would redraw the plot's axes each time, the costliest part of a repaint
+        while training runs."""
+        scatter = getattr(self.window.explorer, "scatter", None)
+        bounds = None if scatter is None else scatter.framed_bounds()
+        if bounds is None:
             return False
-        try:
-            plane = window.explorer.plane()
-            (x0, x1), (y0, y1) = window.explorer.scatter.view_box.viewRange()
-        except AttributeError:
-            return True
-        if plane is None or codes.shape[1] < 2:
-            return True
-        points = plane.to_plane(codes)
-        low, high = points.min(axis=0), points.max(axis=0)
-        outside = low[0] < x0 or low[1] < y0 or high[0] > x1 or high[1] > y1
-        small = (high[0] - low[0]) < 0.5 * (x1 - x0) and (high[1] - low[1]) < 0.5 * (y1 - y0)
+        (x0, x1), (y0, y1) = scatter.view_box.viewRange()
+        outside = bounds.left() < x0 or bounds.top() < y0 or bounds.right() > x1 or bounds.bottom() > y1
+        small = bounds.width() < 0.5 * (x1 - x0) and bounds.height() < 0.5 * (y1 - y0)
         return outside or small
 
     @Slot(str)

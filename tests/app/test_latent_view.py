@@ -195,6 +195,25 @@ def test_set_data_keeps_the_users_view_range(explorer, qtbot):
     assert y0 <= moved[:, 1].min() and y1 >= moved[:, 1].max()
 
 
+def test_fit_frames_a_vaes_codes_with_the_prior_circles_they_are_drawn_toward(explorer, qtbot):
+    codes, labels, images = grid_data()
+    huddled = codes * 0.05                    # early in training: codes near the centre, well inside 2 sigma
+    show(explorer, huddled, labels, images, log_var=np.zeros_like(huddled))
+    explorer.fit_view()
+    (x0, x1), (y0, y1) = explorer.scatter.view_box.viewRange()
+    assert x0 <= -2 and x1 >= 2 and y0 <= -2 and y1 >= 2
+    assert max(x1 - x0, y1 - y0) < 8                                    # and not much more
+    explorer._prior_check.setChecked(False)   # without the circles, Fit frames the points alone
+    explorer.fit_view()
+    (x0, x1), (y0, y1) = explorer.scatter.view_box.viewRange()
+    assert min(x1 - x0, y1 - y0) < 1
+    show(explorer, huddled, labels, images)   # an AE has no prior: the points alone
+    explorer._prior_check.setChecked(True)
+    explorer.fit_view()
+    (x0, x1), (y0, y1) = explorer.scatter.view_box.viewRange()
+    assert min(x1 - x0, y1 - y0) < 1
+
+
 def count_pixels_near(image, color: QColor, tolerance: int = 12) -> int:
     pixels = np.frombuffer(image.constBits(), dtype=np.uint8).reshape(image.height(), image.bytesPerLine())
     rgb = pixels[:, : image.width() * 4].reshape(image.height(), image.width(), 4)[..., [2, 1, 0]].astype(int)
