@@ -24,6 +24,7 @@ from types import TracebackType
 
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QMainWindow
 
 from app.message_bar import MessageBar
 from app.recovery import is_running
@@ -144,6 +145,9 @@ class ErrorReport(QObject):
 
     def _copy_report(self) -> None:
         QGuiApplication.clipboard().setText(self.last_report)
+        window = self.message_bar.window()
+        if isinstance(window, QMainWindow):
+            window.statusBar().showMessage("The error report is on the clipboard.", 5000)
 
 
 def _fatal_error(report: str) -> str:

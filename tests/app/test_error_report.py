@@ -96,6 +96,15 @@ def test_copy_report_puts_the_traceback_on_the_clipboard(qtbot, report):
     assert copied.startswith("Traceback") and "KeyError: 'missing'" in copied
 
 
+def test_in_the_window_copying_says_so_in_the_status_bar(qtbot, window, tmp_path):
+    report = ErrorReport(window.message_bar, tmp_path / "errors.log")
+    report.excepthook(*raised(RuntimeError("boom")))
+    qtbot.waitUntil(lambda: "RuntimeError: boom" in window.message_bar.text(), timeout=5_000)
+    window.message_bar.action_button.click()
+    assert "RuntimeError: boom" in QGuiApplication.clipboard().text()
+    assert window.statusBar().currentMessage() == "The error report is on the clipboard."
+
+
 def test_uninstall_gives_the_hooks_back(report):
     assert sys.excepthook == report.excepthook
     report.uninstall()
