@@ -85,7 +85,10 @@ class RunDisplay(QObject):
             return False
         (x0, x1), (y0, y1) = scatter.view_box.viewRange()
         outside = bounds.left() < x0 or bounds.top() < y0 or bounds.right() > x1 or bounds.bottom() > y1
-        small = bounds.width() < 0.5 * (x1 - x0) and bounds.height() < 0.5 * (y1 - y0)
+        # Shrink only when the codes fill little of both axes: with the aspect locked (latent size 2 and up) one
+        # axis has room to spare; unlocked (latent size 1), the class rows always fill the y axis.
+        aspect_locked = bool(scatter.view_box.state["aspectLocked"])
+        small = bounds.width() < 0.5 * (x1 - x0) and (bounds.height() < 0.5 * (y1 - y0) or not aspect_locked)
         return outside or small
 
     @Slot(str)

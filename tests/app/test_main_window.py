@@ -2,6 +2,7 @@
 bad files, closing mid-training, persistence, locked architecture, shortcuts and tooltips."""
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 
@@ -316,6 +317,46 @@ def test_every_control_in_the_window_says_what_it_does(window):
                       and control.defaultAction().toolTip())]
     assert len(controls) > 40
     assert [(type(control).__name__, getattr(control, "text", str)()) for control in silent] == []
+
+
+def test_the_latent_view_follows_the_codes_as_snapshots_arrive_until_the_user_pans(qtbot, window):
+    """As in a run: a VAE's codes spreading inside the prior's circles leave the view as it is; codes leaving the
+    view are framed again; once the user pans, the view is theirs."""
+    view_box = window.explorer.scatter.view_box
+    snapshot = window.controller.snapshot_now()
+    rng = np.random.default_rng(0)
+    codes = rng.normal(0.0, 1.0, snapshot.codes.shape)
+
+    def arrive(scale: float) -> None:
+        window.controller.snapshot_ready.emit(dataclasses.replace(snapshot, codes=codes * scale))
+
+    arrive(0.05)
+    window.fit_explorer()
+    framed = view_box.viewRange()
+    arrive(0.5)                                     # spreading, still well inside 2 sigma
+    assert view_box.viewRange() == framed
+    arrive(3.0)                                     # beyond the view
+    (x0, x1), (y0, y1) = view_box.viewRange()
+    assert x0 <= (codes[:, 0] * 3).min() and x1 >= (codes[:, 0] * 3).max()
+    assert y0 <= (codes[:, 1] * 3).min() and y1 >= (codes[:, 1] * 3).max()
+    view_box.translateBy(x=1.0)                     # the user pans (as a drag with Shift does)
+    view_box.sigRangeChangedManually.emit(view_box.state["mouseEnabled"])
+    panned = view_box.viewRange()
+    arrive(10.0)
+    assert view_box.viewRange() == panned
+
+
+def test_a_one_dimensional_view_follows_codes_that_contract(qtbot, window):
+    window.panel.latent_spin.setValue(1)            # an untrained model follows the panel at once
+    window.panel.kind_combo.setCurrentIndex(window.panel.kind_combo.findData("ae"))
+    snapshot = window.controller.snapshot_now()
+    assert snapshot.codes.shape[1] == 1 and snapshot.log_var is None
+    codes = np.linspace(-5.0, 5.0, len(snapshot.codes))[:, None]
+    window.controller.snapshot_ready.emit(dataclasses.replace(snapshot, codes=codes))
+    window.fit_explorer()
+    window.controller.snapshot_ready.emit(dataclasses.replace(snapshot, codes=codes * 0.1))
+    (x0, x1), _ = window.explorer.scatter.view_box.viewRange()
+    assert x1 - x0 < 2                                # framed again around the codes, now ten times closer
 
 
 def test_the_window_fits_1280_by_800(window):
