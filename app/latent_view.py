@@ -288,7 +288,7 @@ class LatentExplorer(QWidget):
         self._on_plane_chooser_mode_changed()
 
     def fit_view(self) -> None:
-        """Frame all points."""
+        """Frame all points, and the prior's 2 sigma circle when it is shown."""
         self.scatter.fit()
 
     def drawn_point(self) -> np.ndarray | None:
