@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import faulthandler
 import os
+import resource
 import subprocess
 import sys
 import textwrap
@@ -133,8 +134,9 @@ CRASHING_APP = textwrap.dedent("""
 def test_a_crash_is_reported_at_the_next_launch(qtbot, tmp_path):
     log = tmp_path / "data" / "errors.log"
     root = Path(__file__).resolve().parents[2]
-    crashed = subprocess.run([sys.executable, "-c", CRASHING_APP, str(log)], cwd=root, capture_output=True,
-                             env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(root)})
+    crashed = subprocess.run([sys.executable, "-c", CRASHING_APP, str(log)], cwd=tmp_path, capture_output=True,
+                             env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(root)},
+                             preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_CORE, (0, 0)))   # no core file
     assert crashed.returncode != 0
     assert [path.name for path in log.parent.iterdir()] == [f"crash-{crashed_pid(log)}.log"]
 
