@@ -131,7 +131,7 @@ class LatentExplorer(QWidget):
     def _build_toolbar(self) -> None:
         self._plane_chooser = PlaneChooser()
         self._fit_button = QToolButton(text="Fit")     # not a QPushButton: the style makes those 80 px wide at least
-        self._fit_button.setToolTip("Frame all points")
+        self._fit_button.setToolTip("Frame all points, and the prior's circles when shown")
         self._fit_button.setMinimumWidth(48)
         self._manifold_check = QCheckBox("Manifold")
         self._manifold_check.setChecked(True)

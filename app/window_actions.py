@@ -71,7 +71,8 @@ def build_actions(window: MainWindow) -> None:
                                "Show the loss on a logarithmic axis.", checkable=True)
     window.log_action.setChecked(window.loss_plot.log_scale)
     window.fit_action = action("&Fit Latent View", window.fit_explorer, "Ctrl+F",
-                               "Frame all points of the latent space, and follow them as they move.")
+                               "Frame all points of the latent space (and the prior's circles), and follow them "
+                               "as they move.")
     window.about_action = action("&About Latent Lab", window.show_about, None, "About this app.")
     window.draw_action = action("&Draw", window.show_drawing_pad, "Ctrl+D",
                                 "Draw a digit with the mouse and see it encoded and decoded live (Ctrl+D).",
