@@ -30,6 +30,7 @@ from app.run_display import RunDisplay
 from app.run_status import RunStatus
 from app.session import SAMPLE_COUNT, Session
 from app.settings_panel import SettingsPanel
+from app.shortcuts_dialog import ShortcutsDialog
 from app.training_controller import RunState, TrainingController
 from app.training_worker import ModelSnapshot
 from app.window_actions import build_actions, build_menus_and_toolbar, update_actions
@@ -81,6 +82,7 @@ class MainWindow(QMainWindow):
         self._explorer_labels = np.zeros(0, dtype=np.intp)
         self._explorer_images = np.zeros((0, 784), dtype=np.uint8)
         self._encoder: EncoderSnapshot | None = None     # the latest snapshot's, for the drawing pad
+        self.shortcuts_dialog: ShortcutsDialog | None = None     # made when first asked for
 
         self.panel = SettingsPanel()
         self.loss_plot = LossPlot(self.session.history, self.session.model_config.kind)
@@ -351,6 +353,15 @@ class MainWindow(QMainWindow):
                                   self.session.run_config().epochs)
 
     # ---- help, closing, persistence ---------------------------------------------------------------------------
+    @Slot()
+    def show_shortcuts(self) -> None:
+        """Help > Keyboard Shortcuts (F1): a window beside this one, raised if it is open already."""
+        if self.shortcuts_dialog is None:
+            self.shortcuts_dialog = ShortcutsDialog(self)
+        self.shortcuts_dialog.show()
+        self.shortcuts_dialog.raise_()
+        self.shortcuts_dialog.activateWindow()
+
     @Slot()
     def show_about(self) -> None:
         QMessageBox.about(self, "About Latent Lab", about_html())

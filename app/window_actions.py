@@ -73,6 +73,8 @@ def build_actions(window: MainWindow) -> None:
     window.fit_action = action("&Fit Latent View", window.fit_explorer, "Ctrl+F",
                                "Frame all points of the latent space (and the prior's circles), and follow them "
                                "as they move.")
+    window.shortcuts_action = action("&Keyboard Shortcuts", window.show_shortcuts, QKeySequence.StandardKey.HelpContents,
+                                     "List every keyboard shortcut and mouse gesture.")
     window.about_action = action("&About Latent Lab", window.show_about, None, "About this app.")
     window.draw_action = action("&Draw", window.show_drawing_pad, "Ctrl+D",
                                 "Draw a digit with the mouse and see it encoded and decoded live (Ctrl+D).",
@@ -94,7 +96,7 @@ def build_menus_and_toolbar(window: MainWindow) -> None:
     view_menu = menu.addMenu("&View")
     view_menu.addActions([window.log_action, window.fit_action])
     help_menu = menu.addMenu("&Help")
-    help_menu.addAction(window.about_action)
+    help_menu.addActions([window.shortcuts_action, window.about_action])
 
     toolbar = window.addToolBar("Training")
     toolbar.setObjectName("trainingToolBar")

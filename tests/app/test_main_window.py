@@ -13,6 +13,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox, QMessageBox, QSlider, QToolButton
 
 from app.main_window import MainWindow
+from app.shortcuts_dialog import shortcut_groups
 from app.training_controller import RunState
 from conftest import weights
 from core.checkpoint import load_checkpoint
@@ -282,6 +283,27 @@ def test_the_menus_show_the_keyboard_shortcuts(window):
     assert {"Ctrl+S", "Ctrl+O", "Ctrl+Q", "Space", "Esc"} <= shortcuts
     menu_actions = [a for menu in window.menuBar().actions() for a in menu.menu().actions()]
     assert QKeySequence("Space") in [a.shortcut() for a in menu_actions]
+
+
+def test_f1_lists_every_shortcut_of_the_window_under_its_menu(qtbot, window):
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    qtbot.keyClick(window, Qt.Key.Key_F1)
+    dialog = window.shortcuts_dialog
+    assert dialog is not None and dialog.isVisible()
+    text = dialog.text.text()
+    with_keys = [action for action in window.actions() if not action.shortcut().isEmpty()]
+    assert len(with_keys) >= 14
+    for action in with_keys:
+        assert f"<b>{action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)}</b>" in text
+    groups = dict(shortcut_groups(window))
+    assert ("Ctrl+S", "Save Model") in groups["File"] and ("Esc", "Stop") in groups["Training"]
+    assert ("Ctrl+Shift+R", "Record") in groups["Toolbar"]                  # in no menu, still listed
+    assert "Shift+drag or middle-drag" in text
+    dialog.close()
+    window.shortcuts_action.trigger()                                      # the same window comes back
+    assert window.shortcuts_dialog is dialog and dialog.isVisible()
 
 
 def test_space_starts_a_run_and_esc_stops_it_from_the_keyboard(qtbot, window):
