@@ -90,6 +90,15 @@ class AnimationTools(QObject):
         self.record_action.setToolTip("Record the images decoded while you drag in the latent plot (Ctrl+Shift+R).")
         self.record_action.toggled.connect(self._on_record_action_toggled)
         self.window.addAction(self.record_action)
+        # While ends are being picked on the plot, Esc cancels the picking instead of stopping the run.
+        self.cancel_picking_action = action("Cancel Picking", partial(self.panel.picker.pick_button.setChecked, False))
+        self.panel.picker.pick_button.toggled.connect(self._on_pick_button_toggled)
+
+    @Slot(bool)
+    def _on_pick_button_toggled(self, picking: bool) -> None:
+        escape = QKeySequence(QKeySequence.StandardKey.Cancel)
+        self.window.stop_action.setShortcut(QKeySequence() if picking else escape)
+        self.cancel_picking_action.setShortcut(escape if picking else QKeySequence())
 
     # ---- hooks for the window -------------------------------------------------------------------------------
     def install(self, file_menu: QMenu, before: QAction, view_menu: QMenu, toolbar: QToolBar) -> None:

@@ -243,3 +243,28 @@ def test_the_animate_view_gets_the_room_its_controls_need_and_gives_it_back(qtbo
     window.animation.panel.picker.pick_button.click()
     window.animation.animate_action.setChecked(False)
     assert splitter.sizes() == before
+
+
+def test_esc_cancels_picking_ends_first_and_stops_the_run_after(qtbot, window):
+    from app.training_controller import RunState
+
+    window.panel.epochs_spin.setValue(100)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)          # shortcuts reach the active window only
+    window.animation.animate_action.setChecked(True)
+    window.train_action.trigger()
+    qtbot.waitUntil(lambda: window.session.history.steps > 0, timeout=10_000)
+    picker = window.animation.panel.picker
+    picker.pick_button.click()
+    window.explorer.point_clicked.emit(7)                           # the start is picked, the end not yet
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert not picker.pick_button.isChecked() and picker.hint_label.isHidden()
+    assert window.controller.state is RunState.RUNNING
+    ends = window.animation.panel.ends()
+    assert ends[0] == 7
+    window.explorer.point_clicked.emit(9)                           # no longer picking: the ends stay
+    assert window.animation.panel.ends() == ends
+    with qtbot.waitSignal(window.controller.run_finished, timeout=10_000):
+        qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert window.controller.state is RunState.IDLE
