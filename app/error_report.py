@@ -4,7 +4,9 @@ PySide hands an exception raised in a slot or a Qt virtual method to ``sys.excep
 launched from a desktop menu, the user would see a command that silently did nothing. ``ErrorReport.install()``
 keeps that printout, appends the traceback to a log file, and shows a one-line summary in the window's message bar,
 with a button that copies the full report. Errors raised on other threads (``threading.excepthook``) reach the
-window through a queued signal, so the message bar is only ever touched on the GUI thread.
+window through a queued signal, so the message bar is only ever touched on the GUI thread. pyqtgraph catches an
+exception raised in a plot's mouse handler (a hover, a click, a drag) and only warns with ``debug.printExc``; while
+installed, the report wraps that function too, so such an error is shown and logged like the others.
 
 A fatal error (a segmentation fault in a library, say) ends the process before any hook runs. For those, Python's
 ``faulthandler`` writes every thread's traceback to ``crash-<pid>.log`` beside the log, a file that a normal exit
@@ -22,6 +24,7 @@ import traceback
 from pathlib import Path
 from types import TracebackType
 
+import pyqtgraph.debug
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMainWindow
@@ -46,7 +49,9 @@ class ErrorReport(QObject):
         self.last_report = ""
         self.crash_path = log_path.with_name(f"{CRASH_PREFIX}{os.getpid()}.log")
         self._log_lock = threading.Lock()
+        self._last_logged = ""          # an error repeated at every mouse move is logged once
         self._previous_hooks = None
+        self._pyqtgraph_print_exc = None
         self._crash_file = None
         self._faulthandler_was_enabled = False
         self.reported.connect(self._on_reported)
@@ -58,6 +63,8 @@ class ErrorReport(QObject):
         self._previous_hooks = (sys.excepthook, threading.excepthook)
         sys.excepthook = self.excepthook
         threading.excepthook = self._thread_excepthook
+        self._pyqtgraph_print_exc = pyqtgraph.debug.printExc
+        pyqtgraph.debug.printExc = self._print_pyqtgraph_exception
         self._faulthandler_was_enabled = faulthandler.is_enabled()
         try:
             self.crash_path.parent.mkdir(parents=True, exist_ok=True)
@@ -71,6 +78,7 @@ class ErrorReport(QObject):
         if self._previous_hooks is not None:
             sys.excepthook, threading.excepthook = self._previous_hooks
             self._previous_hooks = None
+            pyqtgraph.debug.printExc = self._pyqtgraph_print_exc
         if self._crash_file is not None:
             faulthandler.disable()
             if self._faulthandler_was_enabled and sys.__stderr__ is not None:
@@ -79,13 +87,15 @@ class ErrorReport(QObject):
             self._crash_file = None
             self.crash_path.unlink(missing_ok=True)
 
-    def excepthook(self, kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:
-        """Print, log and show one exception; Ctrl+C and the like go to Python's own hook."""
+    def excepthook(self, kind: type[BaseException], error: BaseException, trace: TracebackType | None,
+                   printed: bool = False) -> None:
+        """Print (unless ``printed`` already), log and show one exception; Ctrl+C and the like go to Python's own
+        hook."""
         if not issubclass(kind, Exception):
             sys.__excepthook__(kind, error, trace)
             return
         report = "".join(traceback.format_exception(kind, error, trace))
-        if sys.stderr is not None:          # None when started without a console
+        if sys.stderr is not None and not printed:          # None when started without a console
             sys.stderr.write(report)
         written = self._append_to_log(report)
         summary = f"{kind.__name__}: {error}" if str(error) else kind.__name__
@@ -118,6 +128,13 @@ class ErrorReport(QObject):
         where = f" Its report is in {_home_relative(self.log_path)}." if written else ""
         self.reported.emit(f"Latent Lab closed unexpectedly last time ({_fatal_error(report)}).{where}", report)
 
+    def _print_pyqtgraph_exception(self, *args, **kwargs) -> None:
+        """pyqtgraph's ``debug.printExc``, called in its ``except`` blocks: its warning, then this report."""
+        self._pyqtgraph_print_exc(*args, **kwargs)
+        kind, error, trace = sys.exc_info()
+        if kind is not None:
+            self.excepthook(kind, error, trace, printed=True)
+
     def _thread_excepthook(self, args: threading.ExceptHookArgs) -> None:
         if issubclass(args.exc_type, Exception):
             self.excepthook(args.exc_type, args.exc_value, args.exc_traceback)
@@ -125,15 +142,19 @@ class ErrorReport(QObject):
             threading.__excepthook__(args)
 
     def _append_to_log(self, report: str) -> bool:
-        """Append ``report`` with the time; False when the log cannot be written (the window still shows it)."""
+        """Append ``report`` with the time, unless it repeats the last one; False when the log cannot be written
+        (the window still shows it)."""
         stamp = time.strftime("%Y-%m-%d %H:%M:%S")
         try:
             with self._log_lock:
+                if report == self._last_logged:
+                    return True
                 self.log_path.parent.mkdir(parents=True, exist_ok=True)
                 if self.log_path.exists() and self.log_path.stat().st_size > LOG_LIMIT_BYTES:
                     self.log_path.replace(self.log_path.with_name(self.log_path.name + ".1"))
                 with self.log_path.open("a", encoding="utf-8") as log:
                     log.write(f"--- {stamp}\n{report}\n")
+                self._last_logged = report
             return True
         except OSError:
             return False

@@ -11,9 +11,11 @@ import textwrap
 import threading
 from pathlib import Path
 
+import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import QObject, QTimer, Slot
+from PySide6.QtCore import QObject, QPoint, QRectF, QTimer, Slot
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtTest import QTest
 
 from app.error_report import ErrorReport
 from app.message_bar import MessageBar
@@ -184,3 +186,35 @@ def ended_pid() -> int:
     process = subprocess.Popen([sys.executable, "-c", "pass"])
     process.wait()
     return process.pid
+
+
+class ExplodingItem(pg.GraphicsObject):
+    """A plot item whose hover handler has a bug: pyqtgraph catches what it raises and only warns."""
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(0, 0, 100, 100)
+
+    def paint(self, painter, *args) -> None:
+        painter.drawRect(self.boundingRect())
+
+    def hoverEvent(self, event) -> None:
+        raise KeyError("no such point")
+
+
+def test_an_exception_in_a_plot_mouse_handler_that_pyqtgraph_catches_is_shown_too(qtbot, report):
+    view = pg.GraphicsView()
+    qtbot.addWidget(view)
+    view.setRange(QRectF(0, 0, 100, 100), padding=0)
+    view.addItem(ExplodingItem())
+    view.resize(200, 200)
+    view.show()
+    qtbot.waitExposed(view)
+    with pytest.warns(RuntimeWarning, match="Error sending hover event") as warned:     # pyqtgraph's warning stays
+        for x in (90, 100, 110):
+            QTest.mouseMove(view.viewport(), QPoint(x, 100))
+            qtbot.wait(30)                                     # past pyqtgraph's 10 ms mouse rate limit
+        qtbot.waitUntil(lambda: "KeyError" in report.message_bar.text(), timeout=5_000)
+    assert len(warned) >= 2
+    assert report.log_path.read_text().count("in hoverEvent") == 1      # once, however often it was raised
+    report.uninstall()
+    assert pg.debug.printExc.__module__ == "pyqtgraph.debug"   # given back
