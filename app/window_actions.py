@@ -73,8 +73,8 @@ def build_actions(window: MainWindow) -> None:
     window.fit_action = action("&Fit Latent View", window.fit_explorer, "Ctrl+F",
                                "Frame all points of the latent space (and the prior's circles), and follow them "
                                "as they move.")
-    window.shortcuts_action = action("&Keyboard Shortcuts", window.show_shortcuts, QKeySequence.StandardKey.HelpContents,
-                                     "List every keyboard shortcut and mouse gesture.")
+    window.shortcuts_action = action("&Keyboard Shortcuts", window.show_shortcuts,
+                                     QKeySequence.StandardKey.HelpContents, "List every keyboard shortcut and mouse gesture.")
     window.about_action = action("&About Latent Lab", window.show_about, None, "About this app.")
     window.draw_action = action("&Draw", window.show_drawing_pad, "Ctrl+D",
                                 "Draw a digit with the mouse and see it encoded and decoded live (Ctrl+D).",
