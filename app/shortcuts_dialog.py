@@ -6,7 +6,7 @@ from html import escape
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence, QShowEvent
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QMainWindow, QMenu, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QMainWindow, QMenu, QVBoxLayout
 
 MOUSE_GESTURES = (
     ("Latent plot", (
@@ -79,9 +79,9 @@ def shortcuts_html(window: QMainWindow) -> str:
 class ShortcutsDialog(QDialog):
     """A non-modal window listing the shortcuts; it can stay open beside the main window while training runs."""
 
-    def __init__(self, window: QMainWindow, parent: QWidget | None = None) -> None:
-        super().__init__(parent or window)
-        self.window = window
+    def __init__(self, window: QMainWindow) -> None:
+        super().__init__(window)
+        self.main_window = window
         self.setWindowTitle("Keyboard Shortcuts")
         self.text = QLabel()
         self.text.setTextFormat(Qt.TextFormat.RichText)
@@ -93,5 +93,5 @@ class ShortcutsDialog(QDialog):
 
     def showEvent(self, event: QShowEvent) -> None:
         """Read the shortcuts again each time: some change with what the window is doing (Esc while picking)."""
-        self.text.setText(shortcuts_html(self.window))
+        self.text.setText(shortcuts_html(self.main_window))
         super().showEvent(event)
