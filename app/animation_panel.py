@@ -314,6 +314,7 @@ class AnimationPanel(QWidget):
     def hideEvent(self, event) -> None:
         super().hideEvent(event)
         self.path_changed.emit(None)  # the path belongs to the preview: not drawn while it is out of sight
+        self.picker.pick_button.setChecked(False)  # nor are ends picked on the plot for a panel out of sight
 
     def showEvent(self, event) -> None:
         super().showEvent(event)

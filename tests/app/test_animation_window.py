@@ -265,6 +265,9 @@ def test_esc_cancels_picking_ends_first_and_stops_the_run_after(qtbot, window):
     assert ends[0] == 7
     window.explorer.point_clicked.emit(9)                           # no longer picking: the ends stay
     assert window.animation.panel.ends() == ends
+    picker.pick_button.click()
+    window.animation.animate_action.setChecked(False)               # hiding the Animate view ends the picking
+    assert not picker.pick_button.isChecked()
     with qtbot.waitSignal(window.controller.run_finished, timeout=10_000):
         qtbot.keyClick(window, Qt.Key.Key_Escape)
     assert window.controller.state is RunState.IDLE
