@@ -358,6 +358,7 @@ class MainWindow(QMainWindow):
         """Help > Keyboard Shortcuts (F1): a window beside this one, raised if it is open already."""
         if self.shortcuts_dialog is None:
             self.shortcuts_dialog = ShortcutsDialog(self)
+        self.shortcuts_dialog.refresh()
         self.shortcuts_dialog.show()
         self.shortcuts_dialog.raise_()
         self.shortcuts_dialog.activateWindow()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence, QShowEvent
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QMainWindow, QMenu, QVBoxLayout
 
 MOUSE_GESTURES = (
@@ -91,7 +91,8 @@ class ShortcutsDialog(QDialog):
         layout.addWidget(self.text)
         layout.addWidget(buttons)
 
-    def showEvent(self, event: QShowEvent) -> None:
-        """Read the shortcuts again each time: some change with what the window is doing (Esc while picking)."""
+    def refresh(self) -> None:
+        """Read the shortcuts again (some change with what the window is doing: Esc while picking) and fit them;
+        before ``show()``, so that the dialog is placed with its final size."""
         self.text.setText(shortcuts_html(self.main_window))
-        super().showEvent(event)
+        self.adjustSize()
