@@ -87,18 +87,28 @@ class AnimationTools(QObject):
         self.record_action = QAction(record_icon(), "Record", self.window)
         self.record_action.setCheckable(True)
         self.record_action.setShortcut(QKeySequence("Ctrl+Shift+R"))
-        self.record_action.setToolTip("Record the images decoded while you drag in the latent plot (Ctrl+Shift+R).")
+        self.record_action.setToolTip("Record the images decoded while you drag in the latent plot (Ctrl+Shift+R; "
+                                       "Esc stops).")
         self.record_action.toggled.connect(self._on_record_action_toggled)
         self.window.addAction(self.record_action)
-        # While ends are being picked on the plot, Esc cancels the picking instead of stopping the run.
+        # Esc ends what the mouse is doing (picking ends on the plot, then recording a drag) before it stops the run.
         self.cancel_picking_action = action("Cancel Picking", partial(self.panel.picker.pick_button.setChecked, False))
-        self.panel.picker.pick_button.toggled.connect(self._on_pick_button_toggled)
+        self.stop_recording_action = action("Stop Recording", partial(self.record_action.setChecked, False))
+        self.panel.picker.pick_button.toggled.connect(self._give_escape)
+        self.record_action.toggled.connect(self._give_escape)
 
     @Slot(bool)
-    def _on_pick_button_toggled(self, picking: bool) -> None:
+    def _give_escape(self, _checked: bool = False) -> None:
+        """Give Esc to the first of Cancel Picking, Stop Recording and the window's Stop that applies."""
+        if self.panel.picker.pick_button.isChecked():
+            holder = self.cancel_picking_action
+        elif self.record_action.isChecked():
+            holder = self.stop_recording_action
+        else:
+            holder = self.window.stop_action
         escape = QKeySequence(QKeySequence.StandardKey.Cancel)
-        self.window.stop_action.setShortcut(QKeySequence() if picking else escape)
-        self.cancel_picking_action.setShortcut(escape if picking else QKeySequence())
+        for candidate in (self.cancel_picking_action, self.stop_recording_action, self.window.stop_action):
+            candidate.setShortcut(escape if candidate is holder else QKeySequence())
 
     # ---- hooks for the window -------------------------------------------------------------------------------
     def install(self, file_menu: QMenu, before: QAction, view_menu: QMenu, toolbar: QToolBar) -> None:
@@ -345,7 +355,7 @@ class AnimationTools(QObject):
     def _on_record_action_toggled(self, on: bool) -> None:
         if on:
             self.recorder.start()
-            self.window.statusBar().showMessage("Recording: press and drag in the latent plot, then stop.")
+            self.window.statusBar().showMessage("Recording: press and drag in the latent plot, then press Esc or Record to stop.")
             return
         recording = self.recorder.stop()
         if recording is None:

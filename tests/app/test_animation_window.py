@@ -245,7 +245,7 @@ def test_the_animate_view_gets_the_room_its_controls_need_and_gives_it_back(qtbo
     assert splitter.sizes() == before
 
 
-def test_esc_cancels_picking_ends_first_and_stops_the_run_after(qtbot, window):
+def test_esc_ends_picking_ends_then_recording_then_the_run(qtbot, window):
     from app.training_controller import RunState
 
     window.panel.epochs_spin.setValue(100)
@@ -268,6 +268,14 @@ def test_esc_cancels_picking_ends_first_and_stops_the_run_after(qtbot, window):
     picker.pick_button.click()
     window.animation.animate_action.setChecked(False)               # hiding the Animate view ends the picking
     assert not picker.pick_button.isChecked()
+    tools = window.animation
+    tools.record_action.trigger()
+    picker.pick_button.click()                                      # picking while recording: Esc ends the picking
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert not picker.pick_button.isChecked() and tools.recorder.recording
+    qtbot.keyClick(window, Qt.Key.Key_Escape)                       # then the recording
+    assert not tools.record_action.isChecked() and not tools.recorder.recording
+    assert window.controller.state is RunState.RUNNING
     with qtbot.waitSignal(window.controller.run_finished, timeout=10_000):
         qtbot.keyClick(window, Qt.Key.Key_Escape)
     assert window.controller.state is RunState.IDLE
