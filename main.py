@@ -1,4 +1,5 @@
-"""Latent Lab's entry point: no arguments opens the desktop app, a command runs headless.
+"""Latent Lab's entry point: no arguments opens the desktop app, one .npz file opens the app with it (a model, or
+a dataset), a command runs headless.
 
 The headless commands (core.cli) never import Qt.
 """
@@ -12,9 +13,9 @@ RESOURCES = Path(__file__).resolve().parent / "resources"
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if not argv:
+    if not argv or (len(argv) == 1 and argv[0].lower().endswith(".npz")):
         from app.application import run_app
-        return run_app(sys.argv[:1])
+        return run_app(sys.argv[:1], Path(argv[0]) if argv else None)
     from threadpoolctl import threadpool_limits
 
     from core.cli import run_cli

@@ -355,7 +355,8 @@ class AnimationTools(QObject):
     def _on_record_action_toggled(self, on: bool) -> None:
         if on:
             self.recorder.start()
-            self.window.statusBar().showMessage("Recording: press and drag in the latent plot, then press Esc or Record to stop.")
+            self.window.statusBar().showMessage("Recording: press and drag in the latent plot, then press Esc or "
+                                                "Record to stop.")
             return
         recording = self.recorder.stop()
         if recording is None:

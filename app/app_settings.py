@@ -1,5 +1,5 @@
 """What persists between launches (QSettings): the last model and training settings, the dataset, the window's
-geometry and splitters, the plot options and the last folder used.
+geometry and splitters, the plot options, the last folder used and the recently used model files.
 
 Every value is read defensively: a missing or damaged entry falls back to the default, so a bad settings file can
 never stop the app from starting. Tests pass their own QSettings (an .ini file in a temporary folder).
@@ -13,6 +13,8 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings
 
 from core.config import ModelConfig, TrainConfig
+
+MAX_RECENT_MODELS = 8
 
 
 class AppSettings:
@@ -68,6 +70,29 @@ class AppSettings:
 
     def set_last_folder(self, folder: str) -> None:
         self.store.setValue("last_folder", folder)
+
+    def recent_models(self) -> list[str]:
+        """Model files opened or saved lately, the latest first (at most MAX_RECENT_MODELS)."""
+        try:
+            paths = json.loads(str(self.store.value("recent_models", "[]")))
+        except ValueError:
+            return []
+        return [path for path in paths if isinstance(path, str) and path][:MAX_RECENT_MODELS] \
+            if isinstance(paths, list) else []
+
+    def add_recent_model(self, path: str) -> None:
+        """Put ``path`` first in the recent models (once)."""
+        path = os.path.abspath(path)
+        self._set_recent_models([path] + [other for other in self.recent_models() if other != path])
+
+    def remove_recent_model(self, path: str) -> None:
+        self._set_recent_models([other for other in self.recent_models() if other != path])
+
+    def clear_recent_models(self) -> None:
+        self._set_recent_models([])
+
+    def _set_recent_models(self, paths: list[str]) -> None:
+        self.store.setValue("recent_models", json.dumps(paths[:MAX_RECENT_MODELS]))
 
     def log_scale(self) -> bool:
         return str(self.store.value("loss_plot/log_scale", "false")).lower() == "true"

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import signal
 import sys
+from functools import partial
+from pathlib import Path
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
@@ -13,14 +15,16 @@ from PySide6.QtWidgets import QApplication
 
 from app.error_report import ErrorReport
 from app.gui_gc import GuiThreadGarbageCollector
+from app.path_opener import open_path
 from app.paths import APP_ICON
 
 ORGANIZATION = "Latent Lab"
 APPLICATION = "Latent Lab"
 
 
-def run_app(argv: list[str]) -> int:
-    """Build the QApplication and the main window, show it and run the event loop; returns the exit code.
+def run_app(argv: list[str], open_file: Path | None = None) -> int:
+    """Build the QApplication and the main window, show it (opening ``open_file``, a model or a dataset, if given)
+    and run the event loop; returns the exit code.
 
     High-DPI scaling is automatic in Qt 6; the style and palette are the system's (light or dark).
     """
@@ -37,6 +41,8 @@ def run_app(argv: list[str]) -> int:
     error_report = ErrorReport(window.message_bar, window.app_settings.error_log(), window)
     error_report.install()           # a bug in a slot shows in the window, not only on a terminal
     window.show()
+    if open_file is not None:        # after an unsaved model left by a crash has been offered back, if any
+        QTimer.singleShot(0, partial(open_path, window, open_file))
     # Ctrl+C in the terminal closes the window as its close button would (stop training, offer to save).
     # Python runs signal handlers only between bytecodes, so a timer lets it in while Qt's loop waits.
     signal.signal(signal.SIGINT, lambda *_: window.close())

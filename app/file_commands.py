@@ -59,6 +59,7 @@ class FileCommands:
                 return
             self.recovery.discard()
             window.app_settings.set_last_folder(str(path.parent))
+            window.app_settings.add_recent_model(str(path))
             window.setWindowTitle(f"{path.name}[*] — Latent Lab")
             window.setWindowModified(False)
             window.statusBar().showMessage(f"Saved {path}", 5000)
@@ -89,6 +90,7 @@ class FileCommands:
         else:
             window.message_bar.hide()        # what it said was about the model or dataset just replaced
         window.app_settings.set_last_folder(str(path.parent))
+        window.app_settings.add_recent_model(str(path))
         window.setWindowTitle(f"{path.name}[*] — Latent Lab")
         window.statusBar().showMessage(f"Opened {path}: {window.session.history.steps:,} steps trained.", 5000)
         return True

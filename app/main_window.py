@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QSettings, Qt, QTimer, Slot
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QWidget
 
 from app.about import about_html
@@ -26,6 +27,7 @@ from app.file_commands import FileCommands
 from app.image_strip import ImageStrip
 from app.loss_plot import LossPlot
 from app.message_bar import MessageBar
+from app.path_opener import open_path, openable_path
 from app.run_display import RunDisplay
 from app.run_status import RunStatus
 from app.session import SAMPLE_COUNT, Session
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
 APP_TRAIN_THREADS = min(2, os.cpu_count() or 1)
 APP_BLAS_THREADS = 1
 CLOSE_TIMEOUT_MS = 1000
+UNTITLED = "Untitled[*] — Latent Lab"
 
 try:     # the latent explorer is developed alongside this window
     from app.latent_view import LatentExplorer
@@ -106,9 +109,10 @@ class MainWindow(QMainWindow):
         self.dataset_commands.fill_dataset_choices()
         self.show_model()
         update_actions(self)
-        self.setWindowTitle("Untitled[*] — Latent Lab")
+        self.setWindowTitle(UNTITLED)
         self.statusBar().showMessage("Press Train (or Space) to start training.")
         restore_geometry(self)
+        self.setAcceptDrops(True)        # a checkpoint, an .npz dataset or an IDX folder
         QTimer.singleShot(0, self._offer_recovery)      # once the window is up: a crashed session's model
 
     # ---- construction ---------------------------------------------------------------------------------------
@@ -178,6 +182,7 @@ class MainWindow(QMainWindow):
             return
         self.session.set_train_config(self._panel_train_config())
         self.session.new_model(model_config)
+        self.setWindowTitle(UNTITLED)        # no file yet: Save asks for one
         self.message_bar.hide()
         self.show_model()
         self.statusBar().showMessage("New model with fresh random weights.", 4000)
@@ -366,6 +371,19 @@ class MainWindow(QMainWindow):
     @Slot()
     def show_about(self) -> None:
         QMessageBox.about(self, "About Latent Lab", about_html())
+
+    # ---- a file dropped on the window -------------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if openable_path(event.mimeData()) is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = openable_path(event.mimeData())
+        if path is None:
+            return
+        event.acceptProposedAction()
+        # Once the drop has ended: opening a model may first ask whether to save this one.
+        QTimer.singleShot(0, partial(open_path, self, path))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.file_commands.release_model():

@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QStyle
 
+from app.recent_menu import RecentModelsMenu
 from app.training_controller import RunState
 
 if TYPE_CHECKING:
@@ -84,7 +85,10 @@ def build_actions(window: MainWindow) -> None:
 def build_menus_and_toolbar(window: MainWindow) -> None:
     menu = window.menuBar()
     file_menu = menu.addMenu("&File")
-    file_menu.addActions([window.open_action, window.save_action, window.save_as_action])
+    file_menu.addAction(window.open_action)
+    window.recent_menu = RecentModelsMenu(window.app_settings, window.open_checkpoint, file_menu)
+    file_menu.addMenu(window.recent_menu)
+    file_menu.addActions([window.save_action, window.save_as_action])
     file_menu.addSeparator()
     file_menu.addActions([window.open_npz_action, window.open_idx_action, window.download_action])
     file_menu.addSeparator()

@@ -63,6 +63,16 @@ def save_checkpoint(path: str | os.PathLike, checkpoint: Checkpoint) -> None:
         os.fsync(file.fileno())        # on disk before the rename makes it the checkpoint
 
 
+def is_checkpoint_file(path: str | os.PathLike) -> bool:
+    """Whether ``path`` looks like a checkpoint (a zip holding the metadata array), without reading its arrays;
+    load_checkpoint still checks everything."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return "metadata.npy" in archive.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
 def load_checkpoint(path: str | os.PathLike, threads: int = 1) -> Checkpoint:
     """Read a checkpoint written by ``save_checkpoint``; its optimizer updates on ``threads`` threads.
 

@@ -31,7 +31,8 @@ THREADS = min(2, os.cpu_count() or 1)   # the trainer splits each batch over the
 
 DESCRIPTION = """Latent Lab: watch autoencoders and variational autoencoders learn.
 
-Run with no arguments to open the desktop app. The commands below run without a display."""
+Run with no arguments to open the desktop app, or with one .npz file (a saved model, or a dataset) to open the app
+with it. The commands below run without a display."""
 
 
 def build_parser() -> argparse.ArgumentParser:
