@@ -4,8 +4,10 @@ main.py calls ``run_app`` when it is run without arguments; the headless command
 """
 from __future__ import annotations
 
+import os
 import signal
 import sys
+from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
 
@@ -22,12 +24,27 @@ ORGANIZATION = "Latent Lab"
 APPLICATION = "Latent Lab"
 
 
+def display_problem(environ: Mapping[str, str], platform: str) -> str | None:
+    """Why the window cannot open here, or None. On Linux without a display Qt aborts the process with a misleading
+    message (that a library is missing and reinstalling may help), so the app says what is wrong first."""
+    if not platform.startswith("linux") or any(environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY",
+                                                                               "QT_QPA_PLATFORM")):
+        return None
+    return ("Latent Lab's window needs a display, and none is set (DISPLAY and WAYLAND_DISPLAY are empty).\n"
+            "  Train without the window:  python main.py train --help\n"
+            "  Or use a virtual display:  xvfb-run -a python main.py")
+
+
 def run_app(argv: list[str], open_file: Path | None = None) -> int:
     """Build the QApplication and the main window, show it (opening ``open_file``, a model or a dataset, if given)
-    and run the event loop; returns the exit code.
+    and run the event loop; returns the exit code (2, with a message, where there is no display).
 
     High-DPI scaling is automatic in Qt 6; the style and palette are the system's (light or dark).
     """
+    problem = None if QApplication.instance() else display_problem(os.environ, sys.platform)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     app = QApplication.instance() or QApplication(argv)
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)

@@ -1,6 +1,11 @@
 """Ways to open a file besides File > Open: File > Open Recent, a file dropped on the window, and a file named on
-the command line."""
+the command line; and what the command line says where there is no display to open the window on."""
 from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
@@ -117,3 +122,13 @@ def test_one_npz_on_the_command_line_opens_the_app_with_it(monkeypatch, tmp_path
     assert main.main([str(tmp_path / "model.npz")]) == 0
     assert main.main([]) == 0
     assert opened == [tmp_path / "model.npz", None]
+
+
+def test_without_a_display_the_app_says_so_instead_of_aborting():
+    environment = {name: value for name, value in os.environ.items()
+                   if name not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    root = Path(main.__file__).parent
+    result = subprocess.run([sys.executable, str(root / "main.py")], env=environment, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 2                # Qt's own abort would be -6 (SIGABRT)
+    assert "needs a display" in result.stderr and "python main.py train --help" in result.stderr
