@@ -1,6 +1,7 @@
 """Starts the desktop app: the QApplication (names for QSettings, the window icon) and the main window.
 
-main.py calls ``run_app`` when it is run without arguments; the headless commands never import this module.
+main.py calls ``run_app`` when it is run without arguments or with one .npz file; the headless commands never
+import this module.
 """
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import os
 import signal
 import sys
 from collections.abc import Mapping
-from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
@@ -17,7 +17,6 @@ from PySide6.QtWidgets import QApplication
 
 from app.error_report import ErrorReport
 from app.gui_gc import GuiThreadGarbageCollector
-from app.path_opener import open_path
 from app.paths import APP_ICON
 
 ORGANIZATION = "Latent Lab"
@@ -54,12 +53,10 @@ def run_app(argv: list[str], open_file: Path | None = None) -> int:
     GuiThreadGarbageCollector(app)       # Qt objects are freed on the GUI thread, never on a training thread
     from app.main_window import MainWindow   # after the names are set: the window reads QSettings
 
-    window = MainWindow()
+    window = MainWindow(open_file=open_file)
     error_report = ErrorReport(window.message_bar, window.app_settings.error_log(), window)
     error_report.install()           # a bug in a slot shows in the window, not only on a terminal
     window.show()
-    if open_file is not None:        # after an unsaved model left by a crash has been offered back, if any
-        QTimer.singleShot(0, partial(open_path, window, open_file))
     # Ctrl+C in the terminal closes the window as its close button would (stop training, offer to save).
     # Python runs signal handlers only between bytecodes, so a timer lets it in while Qt's loop waits.
     signal.signal(signal.SIGINT, lambda *_: window.close())

@@ -69,8 +69,10 @@ class MainWindow(QMainWindow):
     threads while training (process-wide)."""
 
     def __init__(self, settings: QSettings | None = None, blas_threads: int | None = APP_BLAS_THREADS,
-                 catalog: DatasetCatalog | None = None, train_threads: int = APP_TRAIN_THREADS) -> None:
+                 catalog: DatasetCatalog | None = None, train_threads: int = APP_TRAIN_THREADS,
+                 open_file: Path | None = None) -> None:
         super().__init__()
+        self._open_at_launch = open_file
         self.app_settings = AppSettings(settings)
         self.catalog = catalog or DatasetCatalog()
         self.message_bar = MessageBar()
@@ -113,7 +115,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Press Train (or Space) to start training.")
         restore_geometry(self)
         self.setAcceptDrops(True)        # a checkpoint, an .npz dataset or an IDX folder
-        QTimer.singleShot(0, self._offer_recovery)      # once the window is up: a crashed session's model
+        QTimer.singleShot(0, self._after_launch)
 
     # ---- construction ---------------------------------------------------------------------------------------
     def make_explorer(self, class_names: tuple[str, ...]) -> QWidget:
@@ -214,8 +216,12 @@ class MainWindow(QMainWindow):
         return self.file_commands.ask_to_restore(description)
 
     @Slot()
-    def _offer_recovery(self) -> None:
+    def _after_launch(self) -> None:
+        """Once the window is up: offer back a crashed session's unsaved model, then open the file given at launch
+        (in this order: the first may ask a question, and while it is asked, timers run)."""
         self.file_commands.offer_recovery()
+        if self._open_at_launch is not None:
+            open_path(self, self._open_at_launch)
 
     @Slot(object)
     def _on_controller_recovery_ready(self, checkpoint: Checkpoint) -> None:

@@ -114,6 +114,18 @@ def test_files_the_window_cannot_open_are_refused_at_the_drag(window, tmp_path):
     assert not drop(window, tmp_path / "missing.npz")
 
 
+def test_a_file_given_at_launch_opens_once_the_window_is_up(qtbot, window, qsettings, catalog, tmp_path):
+    from app.main_window import MainWindow
+
+    path = tmp_path / "given.npz"
+    saved = saved_model(qtbot, window, path)
+    launched = MainWindow(qsettings, blas_threads=1, catalog=catalog, open_file=path)
+    qtbot.addWidget(launched)
+    qtbot.waitUntil(lambda: launched.windowTitle().startswith("given.npz"))
+    assert np.array_equal(weights(launched.session.model), saved)
+    launched.controller.shutdown()
+
+
 def test_one_npz_on_the_command_line_opens_the_app_with_it(monkeypatch, tmp_path):
     import app.application
 
