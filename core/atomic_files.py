@@ -22,9 +22,10 @@ def temporary_beside(path: Path, suffix: str) -> Path:
 
 
 @contextlib.contextmanager
-def atomic_file(path: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
+def atomic_file(path: str | os.PathLike, suffix: str = "", durable: bool = False) -> Iterator[Path]:
     """Yield a new, empty temporary file beside `path` (named ...SUFFIX); move it onto `path` on success, delete it
-    on any error."""
+    on any error. `durable`: the file's data reach the disk before the rename, and the rename itself before the
+    return (the folder is synced), so that after a power cut `path` is either the old file or the whole new one."""
     path = Path(path)
     temp_path = temporary_beside(path, f".partial{suffix}")
     try:
@@ -32,10 +33,24 @@ def atomic_file(path: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
         # are private (0600); with mode 0666 the umask decides, as for any other new file.
         os.close(os.open(temp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
         yield temp_path
+        if durable:
+            _sync(temp_path, os.O_RDONLY)
         os.replace(temp_path, path)
     except BaseException:
         temp_path.unlink(missing_ok=True)
         raise
+    if durable:
+        with contextlib.suppress(OSError):       # a folder cannot be opened on some systems (Windows): best effort
+            _sync(path.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+
+
+def _sync(path: Path, flags: int) -> None:
+    """fsync(2) the file or folder at `path`."""
+    descriptor = os.open(path, flags)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def make_parent_folder(path: str | os.PathLike) -> None:

@@ -57,10 +57,8 @@ def save_checkpoint(path: str | os.PathLike, checkpoint: Checkpoint) -> None:
     arrays.update({f"history/{key}": np.asarray(getattr(history, key), dtype=np.float64) for key in ("loss", "rec", "kl")})
     arrays["metadata"] = np.array(json.dumps(metadata))
     make_parent_folder(path)
-    with atomic_file(path, ".npz") as temp_path, temp_path.open("wb") as file:
+    with atomic_file(path, ".npz", durable=True) as temp_path, temp_path.open("wb") as file:
         np.savez(file, **arrays)
-        file.flush()
-        os.fsync(file.fileno())        # on disk before the rename makes it the checkpoint
 
 
 def is_checkpoint_file(path: str | os.PathLike) -> bool:

@@ -61,6 +61,33 @@ def test_saving_over_an_existing_file_is_atomic(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]     # no temporary file left
 
 
+def test_a_saved_checkpoint_reaches_the_disk_before_its_rename_and_the_rename_after(tmp_path, monkeypatch):
+    """Against a power cut: the new file's data are synced before it replaces the old one, and its folder after."""
+    import stat
+
+    _, checkpoint = trained_checkpoint(steps=2)
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(descriptor):
+        mode = os.fstat(descriptor).st_mode
+        events.append(("fsync folder" if stat.S_ISDIR(mode) else "fsync file", os.fstat(descriptor).st_size))
+        real_fsync(descriptor)
+
+    def replace(source, target):
+        events.append(("rename", os.stat(source).st_size))
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    path = tmp_path / "model.npz"
+    save_checkpoint(path, checkpoint)
+    size = path.stat().st_size
+    assert [name for name, _ in events] == ["fsync file", "rename", "fsync folder"]
+    assert events[0][1] == events[1][1] == size           # the whole file was synced, then renamed
+    assert load_checkpoint(path).history.loss == checkpoint.history.loss
+
+
 def test_a_saved_checkpoint_gets_the_permissions_of_any_new_file(tmp_path):
     _, checkpoint = trained_checkpoint(steps=1)
     umask = os.umask(0o022)
