@@ -94,11 +94,11 @@ class AnimationTools(QObject):
         # Esc ends what the mouse is doing (picking ends on the plot, then recording a drag) before it stops the run.
         self.cancel_picking_action = action("Cancel Picking", partial(self.panel.picker.pick_button.setChecked, False))
         self.stop_recording_action = action("Stop Recording", partial(self.record_action.setChecked, False))
-        self.panel.picker.pick_button.toggled.connect(self._give_escape)
-        self.record_action.toggled.connect(self._give_escape)
+        self.panel.picker.pick_button.toggled.connect(self._on_pick_or_record_toggled)
+        self.record_action.toggled.connect(self._on_pick_or_record_toggled)
 
     @Slot(bool)
-    def _give_escape(self, _checked: bool = False) -> None:
+    def _on_pick_or_record_toggled(self, _checked: bool = False) -> None:
         """Give Esc to the first of Cancel Picking, Stop Recording and the window's Stop that applies."""
         if self.panel.picker.pick_button.isChecked():
             holder = self.cancel_picking_action
