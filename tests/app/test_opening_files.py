@@ -75,7 +75,7 @@ def test_the_recent_list_keeps_each_file_once_and_at_most_eight(qsettings, tmp_p
 def drop(window, path) -> bool:
     """Drag ``path`` over the window and drop it there, as a file manager does; True if the window took it."""
     mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    mime.setUrls([QUrl(path) if str(path).startswith("https:") else QUrl.fromLocalFile(str(path))])
     point = window.rect().center()
     action = Qt.DropAction.CopyAction
     buttons, modifiers = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
@@ -107,11 +107,24 @@ def test_a_dataset_dropped_on_the_window_opens_as_the_dataset(qtbot, window, tmp
     assert len(window.session.dataset.train_images) == 640
 
 
+def test_a_dataset_dropped_while_training_waits_for_the_run_to_end(qtbot, window, tmp_path, small_dataset):
+    path = tmp_path / "few.npz"
+    np.savez(path, train_images=small_dataset.train_images, train_labels=small_dataset.train_labels,
+             test_images=small_dataset.test_images, test_labels=small_dataset.test_labels)
+    window.panel.epochs_spin.setValue(100)
+    window.train_action.trigger()
+    qtbot.waitUntil(lambda: window.session.history.steps > 0, timeout=10_000)
+    assert drop(window, path)
+    qtbot.waitUntil(lambda: "Stop training" in window.message_bar.text())
+    assert window.session.dataset_spec == "mnist5k" and window.controller.state is RunState.RUNNING
+
+
 def test_files_the_window_cannot_open_are_refused_at_the_drag(window, tmp_path):
     text = tmp_path / "notes.txt"
     text.write_text("not a model")
     assert not drop(window, text)
     assert not drop(window, tmp_path / "missing.npz")
+    assert not drop(window, "https://example.org/model.npz")       # not a local file
 
 
 def test_a_file_given_at_launch_opens_once_the_window_is_up(qtbot, window, qsettings, catalog, tmp_path):
