@@ -81,7 +81,7 @@ def run_train(args: argparse.Namespace, resources: Path) -> int:
     """The ``train`` command. Exit status: 0 done, 1 error or divergence, 130 interrupted."""
     err = sys.stderr
     try:
-        trainer, dataset_name = _make_trainer(args, resources)
+        trainer, dataset_name = _make_trainer(args, resources, DownloadReport(err))
     except (DatasetError, CheckpointError, ValueError) as error:
         print(f"error: {error}", file=err)
         return 1
@@ -156,13 +156,34 @@ def _stop_on_first_interrupt(control: TrainingControl):
     return handle
 
 
-def _make_trainer(args: argparse.Namespace, resources: Path) -> tuple[Trainer, str]:
-    def download_progress(done: int, total: int) -> None:
-        print(f"\rdownloading MNIST: {done / max(total, 1):6.1%}", end="", file=sys.stderr, flush=True)
+class DownloadReport:
+    """A download's progress on ``err``: one line rewritten in place on a terminal, else one line when it starts (a
+    log gets no carriage returns); ``end`` ends the line, so that what is printed next starts a line of its own."""
 
+    def __init__(self, err: TextIO) -> None:
+        self.err = err
+        self._line_open = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.err.isatty():
+            print(f"\rdownloading MNIST: {done / max(total, 1):6.1%}", end="", file=self.err, flush=True)
+        elif not self._line_open:
+            print(f"downloading MNIST ({total / 1e6:.1f} MB)…", end="", file=self.err, flush=True)
+        self._line_open = True
+
+    def end(self) -> None:
+        if self._line_open:
+            print(file=self.err, flush=True)
+            self._line_open = False
+
+
+def _make_trainer(args: argparse.Namespace, resources: Path, report: DownloadReport) -> tuple[Trainer, str]:
     def load(spec: str):
-        return load_dataset(spec, bundled_path=resources / "mnist5k.npz", cache_dir=default_cache_dir(),
-                            progress=download_progress)
+        try:
+            return load_dataset(spec, bundled_path=resources / "mnist5k.npz", cache_dir=default_cache_dir(),
+                                progress=report)
+        finally:
+            report.end()
 
     if args.resume:
         saved = load_checkpoint(args.resume, threads=THREADS)

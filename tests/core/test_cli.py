@@ -139,3 +139,19 @@ def test_resuming_a_model_that_has_all_its_epochs_trains_nothing_and_says_why(tm
     result = run_main("train", "--resume", str(model), "--epochs", "1", "--out", str(model))
     assert result.returncode == 0 and result.stdout == ""
     assert "nothing to train: the model has trained 1 epoch already" in result.stderr
+
+
+def test_a_failed_download_ends_its_progress_line_before_the_error(tmp_path, monkeypatch, capsys):
+    from core.data import DatasetError
+
+    def load_dataset(spec, progress=None, **kwargs):
+        for done in (0, 4_000_000, 8_000_000):
+            progress(done, 11_594_722)
+        raise DatasetError("could not download train-labels-idx1-ubyte.gz: connection reset")
+
+    monkeypatch.setattr(cli, "load_dataset", load_dataset)
+    status = cli.run_cli(["train", "--dataset", "mnist", "--out", str(tmp_path / "m.npz")], ROOT / "resources")
+    err = capsys.readouterr().err
+    assert status == 1
+    assert err.splitlines() == ["downloading MNIST (11.6 MB)…",         # once, not at every chunk (not a terminal)
+                                "error: could not download train-labels-idx1-ubyte.gz: connection reset"]
