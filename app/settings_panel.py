@@ -94,7 +94,7 @@ class SettingsPanel(QWidget):
 
     dataset_selected = Signal(str)       # the spec of the dataset chosen in the combo box
     architecture_changed = Signal()      # model kind, sizes, activation, loss, optimizer or seed
-    training_changed = Signal()          # batch size or epochs
+    training_changed = Signal()          # batch size, epochs or KL warm-up
     lr_changed = Signal(float)
     beta_changed = Signal(float)
 
@@ -147,6 +147,12 @@ class SettingsPanel(QWidget):
         self.beta_spin.setSingleStep(0.1)
         self.beta_spin.setToolTip("Weight of the KL term of the VAE's loss (1 is the ELBO); can be changed while "
                                   "training runs.")
+        self.warmup_spin = QSpinBox()
+        self.warmup_spin.setRange(0, 10_000)
+        self.warmup_spin.setSuffix(" epochs")
+        self.warmup_spin.setSpecialValueText("off")
+        self.warmup_spin.setToolTip("Raise beta from 0 to its value over these first epochs, so that the VAE learns "
+                                    "to reconstruct before the KL term pulls its codes together.")
         self.batch_spin = QSpinBox()
         self.batch_spin.setRange(1, 8192)
         self.batch_spin.setToolTip("Images per optimisation step.")
@@ -158,6 +164,7 @@ class SettingsPanel(QWidget):
         self.seed_spin.setRange(0, 2**31 - 1)
         self.seed_spin.setToolTip("Seeds the initial weights, the order of the images and the VAE's noise, so a "
                                   "run can be repeated exactly.")
+        self._running = False
         self._build_layout()
         self.set_configs(ModelConfig(), TrainConfig())
         self._connect()
@@ -187,6 +194,7 @@ class SettingsPanel(QWidget):
         training_form = QFormLayout(training)
         training_form.addRow(self._label("Learning rate", self.lr_spin), self.lr_spin)
         training_form.addRow(self._label("Beta (KL weight)", self.beta_spin), self.beta_spin)
+        training_form.addRow(self._label("KL warm-up", self.warmup_spin), self.warmup_spin)
         training_form.addRow(self._label("Batch size", self.batch_spin), self.batch_spin)
         training_form.addRow(self._label("Epochs", self.epochs_spin), self.epochs_spin)
         training_form.addRow(self._label("Seed", self.seed_spin), self.seed_spin)
@@ -218,6 +226,7 @@ class SettingsPanel(QWidget):
         self.hidden_edit.editingFinished.connect(self._on_hidden_edit_finished)
         self.batch_spin.valueChanged.connect(self.training_changed)
         self.epochs_spin.valueChanged.connect(self.training_changed)
+        self.warmup_spin.valueChanged.connect(self.training_changed)
         self.lr_spin.valueChanged.connect(self.lr_changed)
         self.beta_spin.valueChanged.connect(self.beta_changed)
 
@@ -234,13 +243,14 @@ class SettingsPanel(QWidget):
     def train_config(self) -> TrainConfig:
         return TrainConfig(epochs=self.epochs_spin.value(), batch_size=self.batch_spin.value(),
                            lr=self.lr_spin.value(), beta=self.beta_spin.value(),
-                           optimizer=self.optimizer_combo.currentData(), seed=self.seed_spin.value())
+                           optimizer=self.optimizer_combo.currentData(), seed=self.seed_spin.value(),
+                           kl_warmup=self.warmup_spin.value())
 
     def set_configs(self, model: ModelConfig, train: TrainConfig) -> None:
         """Show these settings (without emitting change signals)."""
         widgets = (self.kind_combo, self.latent_spin, self.hidden_edit, self.activation_combo,
-                   self.reconstruction_combo, self.optimizer_combo, self.lr_spin, self.beta_spin, self.batch_spin,
-                   self.epochs_spin, self.seed_spin)
+                   self.reconstruction_combo, self.optimizer_combo, self.lr_spin, self.beta_spin, self.warmup_spin,
+                   self.batch_spin, self.epochs_spin, self.seed_spin)
         for widget in widgets:
             widget.blockSignals(True)
         _select(self.kind_combo, model.kind)
@@ -252,6 +262,7 @@ class SettingsPanel(QWidget):
         _select(self.optimizer_combo, train.optimizer)
         self.lr_spin.setValue(train.lr)
         self.beta_spin.setValue(train.beta)
+        self.warmup_spin.setValue(train.kl_warmup)
         self.batch_spin.setValue(train.batch_size)
         self.epochs_spin.setValue(train.epochs)
         self.seed_spin.setValue(train.seed)
@@ -307,9 +318,12 @@ class SettingsPanel(QWidget):
 
     def set_running(self, running: bool) -> None:
         """While training runs only the learning rate and beta can change."""
+        self._running = running
         for widget in (self.dataset_combo, self.dataset_button, self.batch_spin, self.epochs_spin, self.seed_spin):
             widget.setEnabled(not running)
             _set_note(widget, "(Stop training to change it.)", running)
+        _set_note(self.warmup_spin, "(Stop training to change it.)", running)
+        self._update_beta_enabled()
 
     # ---- slots ------------------------------------------------------------------------------------------------
     def _on_dataset_combo_changed(self, index: int) -> None:
@@ -323,3 +337,4 @@ class SettingsPanel(QWidget):
     def _update_beta_enabled(self) -> None:
         vae = self.kind_combo.currentData() == "vae"
         self.beta_spin.setEnabled(vae)
+        self.warmup_spin.setEnabled(vae and not self._running)

@@ -56,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--batch-size", type=int, default=128)
     train.add_argument("--lr", type=float, default=1e-3, help="learning rate")
     train.add_argument("--beta", type=float, default=1.0, help="weight of the KL term (VAE only)")
+    train.add_argument("--kl-warmup", type=int, default=0, metavar="EPOCHS",
+                       help="raise the KL weight linearly from 0 to --beta over these first epochs (VAE only; "
+                            "default: %(default)s, none)")
     train.add_argument("--optimizer", choices=("adam", "sgd"), default="adam")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--resume", type=Path, metavar="CHECKPOINT",
@@ -203,7 +206,7 @@ def _make_trainer(args: argparse.Namespace, resources: Path, report: DownloadRep
         model_config = ModelConfig(kind=args.model, input_dim=dataset.train_images.shape[1], latent_dim=args.latent_dim,
                                    hidden=hidden, activation=args.activation, reconstruction=args.loss)
         config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, beta=args.beta,
-                             optimizer=args.optimizer, seed=args.seed)
+                             optimizer=args.optimizer, seed=args.seed, kl_warmup=args.kl_warmup)
         model = build_model(model_config, np.random.default_rng(args.seed))
         optimizer = build_optimizer(config.optimizer, model.parameters.flat, config.lr, config.momentum, THREADS)
         history = None

@@ -61,7 +61,8 @@ class ModelConfig:
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Hyperparameters of a training run. lr and beta may change between steps (see Trainer)."""
+    """Hyperparameters of a training run. lr and beta may change between steps (see Trainer); kl_warmup is the
+    number of epochs over which the VAE's KL weight rises linearly from 0 to beta (0: none)."""
 
     epochs: int = 10
     batch_size: int = 128
@@ -70,6 +71,7 @@ class TrainConfig:
     optimizer: str = "adam"
     momentum: float = 0.9
     seed: int = 0
+    kl_warmup: int = 0
 
     def __post_init__(self) -> None:
         _check_choice("optimizer", self.optimizer, OPTIMIZERS)
@@ -81,6 +83,8 @@ class TrainConfig:
             raise ValueError("the learning rate must be positive")
         if self.beta < 0:
             raise ValueError("beta must be non-negative")
+        if self.kl_warmup < 0:
+            raise ValueError("the KL warm-up cannot be negative")
 
     def to_dict(self) -> dict:
         return asdict(self)

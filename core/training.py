@@ -110,7 +110,8 @@ class Trainer:
 
     The order of the training images in epoch e and the noise of step s come from generators
     seeded from (seed, e) and (seed, s), so the same configuration gives the same losses, also
-    when a run is stopped and continued. ``lr`` and ``beta`` may be changed between steps.
+    when a run is stopped and continued. ``lr`` and ``beta`` may be changed between steps (``beta`` is the KL
+    weight after the warm-up, see ``beta_at``).
     ``threads`` > 1 splits every batch over that many threads (use one BLAS thread then).
     """
 
@@ -141,6 +142,13 @@ class Trainer:
     def batches_per_epoch(self) -> int:
         return math.ceil(len(self.train_images) / self.config.batch_size)
 
+    def beta_at(self, step: int) -> float:
+        """The KL weight of step ``step`` (0-based, counted over the whole history): ``beta``, reached linearly
+        from 0 over the first ``config.kl_warmup`` epochs (KL warm-up: Bowman et al. 2016, Sønderby et al. 2016),
+        so that the decoder learns to use the codes before the KL term pulls them towards the prior."""
+        ramp_steps = self.config.kl_warmup * self.batches_per_epoch
+        return self.beta if step >= ramp_steps else self.beta * step / ramp_steps
+
     @property
     def epoch(self) -> int:
         """0-based epoch the next step belongs to."""
@@ -160,7 +168,7 @@ class Trainer:
         if self.model.config.kind == "vae":
             eps = np.random.default_rng((self.config.seed, NOISE_STREAM, step)).standard_normal(
                 (len(x), self.model.config.latent_dim), dtype=self.model.dtype)
-        outcome = self._train_step(x, self.beta, eps, load_rows)     # forward, backward and the optimizer's update
+        outcome = self._train_step(x, self.beta_at(step), eps, load_rows)     # forward, backward and the update
         parts = outcome.parts
         if not outcome.applied:
             what = "loss" if not math.isfinite(parts.total) else "gradient"

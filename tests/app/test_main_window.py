@@ -226,6 +226,7 @@ def test_settings_and_geometry_persist_between_launches(qtbot, qsettings, catalo
     first.panel.hidden_edit.editingFinished.emit()
     first.panel.lr_spin.setValue(0.002)
     first.panel.seed_spin.setValue(7)
+    first.panel.warmup_spin.setValue(4)
     first.loss_plot.set_log_scale(True)
     first.show()
     first.resize(1200, 790)
@@ -238,6 +239,7 @@ def test_settings_and_geometry_persist_between_launches(qtbot, qsettings, catalo
     qtbot.addWidget(second)
     assert second.session.model_config.latent_dim == 3 and second.session.model_config.hidden == (40, 20)
     assert second.panel.lr_spin.value() == pytest.approx(0.002) and second.panel.seed_spin.value() == 7
+    assert second.panel.warmup_spin.value() == 4 and second.session.train_config.kl_warmup == 4
     assert second.loss_plot.log_scale
     # The offscreen screen is only 800x600 and restoreGeometry clamps to it: check what it was given.
     assert second.app_settings.bytes("window/geometry") == first.saveGeometry()
@@ -318,11 +320,31 @@ def test_space_starts_a_run_and_esc_stops_it_from_the_keyboard(qtbot, window):
     assert window.controller.state is RunState.IDLE and window.session.epochs_done < 100
 
 
+def test_the_kl_warmup_reaches_the_run_and_is_for_the_vae_only_and_fixed_while_it_runs(qtbot, window):
+    panel = window.panel
+    assert panel.warmup_spin.text() == "off"               # the default: no warm-up
+    panel.warmup_spin.setValue(2)
+    assert window.session.train_config.kl_warmup == 2
+    panel.epochs_spin.setValue(100)
+    window.train_action.trigger()
+    qtbot.waitUntil(lambda: window.session.history.steps > 0, timeout=10_000)
+    assert window.controller.worker.trainer.config.kl_warmup == 2
+    assert not panel.warmup_spin.isEnabled() and panel.beta_spin.isEnabled()
+    history = window.session.history
+    assert history.loss[0] == pytest.approx(history.rec[0])     # beta starts from 0
+    with qtbot.waitSignal(window.controller.run_finished, timeout=10_000):
+        window.stop_action.trigger()
+    assert panel.warmup_spin.isEnabled()
+    window.reset_action.trigger()
+    panel.kind_combo.setCurrentIndex(panel.kind_combo.findData("ae"))
+    assert not panel.warmup_spin.isEnabled() and not panel.beta_spin.isEnabled()
+
+
 def test_every_setting_has_a_tooltip(window):
     panel = window.panel
     controls = [panel.dataset_combo, panel.dataset_button, panel.kind_combo, panel.latent_spin, panel.hidden_edit,
                 panel.activation_combo, panel.reconstruction_combo, panel.optimizer_combo, panel.lr_spin,
-                panel.beta_spin, panel.batch_spin, panel.epochs_spin, panel.seed_spin]
+                panel.beta_spin, panel.warmup_spin, panel.batch_spin, panel.epochs_spin, panel.seed_spin]
     assert all(control.toolTip().strip().endswith((".", ".)")) for control in controls)
     for action in (window.train_action, window.pause_action, window.step_action, window.stop_action,
                    window.reset_action):

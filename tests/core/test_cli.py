@@ -36,12 +36,15 @@ def test_train_prints_one_json_object_per_epoch_and_saves_a_checkpoint(tmp_path)
 
 def test_resume_continues_the_saved_history(tmp_path):
     first, second = tmp_path / "a.npz", tmp_path / "b.npz"
-    assert run_main("train", "--model", "ae", "--epochs", "1", *SMALL, "--out", str(first)).returncode == 0
+    assert run_main("train", "--model", "ae", "--epochs", "1", "--kl-warmup", "3", *SMALL,
+                    "--out", str(first)).returncode == 0
+    assert load_checkpoint(first).train_config.kl_warmup == 3
     result = run_main("train", "--epochs", "2", "--resume", str(first), "--out", str(second))
     assert result.returncode == 0, result.stderr
     assert [json.loads(line)["epoch"] for line in result.stdout.splitlines()] == [2]
     resumed = load_checkpoint(second)
     assert resumed.model.config.kind == "ae" and len(resumed.history.epochs) == 2
+    assert resumed.train_config.kl_warmup == 3                # the warm-up goes on where it stopped
 
 
 def test_unknown_dataset_path_is_a_clear_error(tmp_path):

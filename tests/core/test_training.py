@@ -1,4 +1,5 @@
 """The trainer: learning, reproducibility, pause/stop from another thread, divergence rollback."""
+import dataclasses
 import threading
 
 import numpy as np
@@ -90,6 +91,18 @@ def test_vae_reports_reconstruction_and_kl_that_add_up_with_beta():
     record = trainer.step()
     assert record.kl > 0
     assert record.loss == pytest.approx(record.rec + 0.5 * record.kl)
+
+
+def test_kl_warmup_raises_beta_linearly_from_zero_over_its_epochs():
+    trainer = make_trainer()
+    trainer.config = dataclasses.replace(trainer.config, beta=2.0, kl_warmup=2)       # 16 steps an epoch
+    trainer.beta = 2.0
+    list(trainer.run())
+    history = trainer.history
+    betas = [(loss - rec) / kl for loss, rec, kl in zip(history.loss, history.rec, history.kl)]
+    assert betas[0] == pytest.approx(0.0, abs=1e-6)
+    assert betas[:32] == pytest.approx([2.0 * step / 32 for step in range(32)], rel=1e-4, abs=1e-6)
+    assert betas[32:] == pytest.approx([2.0] * 16, rel=1e-4)
 
 
 def test_changed_learning_rate_reaches_the_optimizer_on_the_next_step():
