@@ -113,6 +113,15 @@ def set_metadata(key, value):
     return change
 
 
+def test_a_checkpoint_from_before_the_kl_warmup_setting_opens_without_one(tmp_path):
+    _, checkpoint = trained_checkpoint(steps=2)
+    path = tmp_path / "older.npz"
+    save_checkpoint(path, checkpoint)
+    older_settings = {key: value for key, value in checkpoint.train_config.to_dict().items() if key != "kl_warmup"}
+    rewrite(path, set_metadata("train_config", older_settings))
+    assert load_checkpoint(path).train_config.kl_warmup == 0
+
+
 @pytest.mark.parametrize("change, message", [
     (lambda a: a.pop("param/decoder.0.W"), "'param/decoder.0.W' is missing"),
     (lambda a: a.update({"param/encoder.0.b": np.zeros(3)}), "has shape (3,)"),
