@@ -10,7 +10,7 @@ from PySide6.QtCore import QObject, Slot
 from app.training_controller import RunState, TrainingController
 from app.training_worker import ModelSnapshot
 from app.window_actions import update_actions
-from core.training import EpochProgress, StepProgress
+from core.training import EpochProgress, StepProgress, warmed_up_beta
 
 if TYPE_CHECKING:
     from app.main_window import MainWindow
@@ -65,8 +65,14 @@ class RunDisplay(QObject):
     def _on_epoch_finished(self, record: EpochProgress) -> None:
         window = self.window
         window.loss_plot.add_epoch(record)
-        window.statusBar().showMessage(f"Epoch {record.epoch + 1}: test loss {record.test_loss:.2f}, "
-                                       f"training loss {record.train_loss:.2f}", 8000)
+        message = f"Epoch {record.epoch + 1}: test loss {record.test_loss:.2f}, training loss {record.train_loss:.2f}"
+        session = window.session
+        config = session.train_config
+        warmup_steps = config.kl_warmup * session.batches_per_epoch
+        if session.model_config.kind == "vae" and record.step < warmup_steps:
+            message += (f"; KL warm-up: beta {warmed_up_beta(config.beta, record.step, warmup_steps):.2f} of "
+                        f"{config.beta:g}")
+        window.statusBar().showMessage(message, 8000)
 
     @Slot(object)
     def _on_snapshot_ready(self, snapshot: ModelSnapshot) -> None:

@@ -24,6 +24,13 @@ from core.optim import Adam, SGD
 SHUFFLE_STREAM, NOISE_STREAM, TEST_NOISE_STREAM = 0, 1, 2
 
 
+def warmed_up_beta(beta: float, step: int, warmup_steps: int) -> float:
+    """The KL weight of step ``step`` (0-based): ``beta``, reached linearly from 0 over the first ``warmup_steps``
+    steps (KL warm-up: Bowman et al. 2016, Sønderby et al. 2016), so that the decoder learns to use the codes before
+    the KL term pulls them towards the prior."""
+    return beta if step >= warmup_steps else beta * step / warmup_steps
+
+
 @dataclass(frozen=True)
 class StepProgress:
     """One optimisation step: per-image losses of its batch in nats, and throughput."""
@@ -143,11 +150,8 @@ class Trainer:
         return math.ceil(len(self.train_images) / self.config.batch_size)
 
     def beta_at(self, step: int) -> float:
-        """The KL weight of step ``step`` (0-based, counted over the whole history): ``beta``, reached linearly
-        from 0 over the first ``config.kl_warmup`` epochs (KL warm-up: Bowman et al. 2016, Sønderby et al. 2016),
-        so that the decoder learns to use the codes before the KL term pulls them towards the prior."""
-        ramp_steps = self.config.kl_warmup * self.batches_per_epoch
-        return self.beta if step >= ramp_steps else self.beta * step / ramp_steps
+        """The KL weight of step ``step`` (0-based, counted over the whole history), see ``warmed_up_beta``."""
+        return warmed_up_beta(self.beta, step, self.config.kl_warmup * self.batches_per_epoch)
 
     @property
     def epoch(self) -> int:

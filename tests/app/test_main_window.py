@@ -332,6 +332,8 @@ def test_the_kl_warmup_reaches_the_run_and_is_for_the_vae_only_and_fixed_while_i
     assert not panel.warmup_spin.isEnabled() and panel.beta_spin.isEnabled()
     history = window.session.history
     assert history.loss[0] == pytest.approx(history.rec[0])     # beta starts from 0
+    qtbot.waitUntil(lambda: len(history.epochs) > 0, timeout=20_000)
+    qtbot.waitUntil(lambda: "KL warm-up: beta 0.50 of 1" in window.statusBar().currentMessage())  # 1 of 2 epochs
     with qtbot.waitSignal(window.controller.run_finished, timeout=10_000):
         window.stop_action.trigger()
     assert panel.warmup_spin.isEnabled()
