@@ -145,6 +145,7 @@ class LossPlot(QWidget):
         self.empty_note = pg.TextItem("The loss of every step appears here as the model trains.", anchor=(0.5, 0.5))
         self.empty_note.setPos(0.5, 0.5)         # the middle of an empty plot's view
         self.plot_item.addItem(self.empty_note, ignoreBounds=True)
+        self._empty: bool | None = None        # whether the plot was empty at the last refresh
         self.cursor_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((128, 128, 128, 140), width=1))
         self.cursor_line.setVisible(False)
         self.plot_item.addItem(self.cursor_line, ignoreBounds=True)
@@ -267,7 +268,10 @@ class LossPlot(QWidget):
     def _refresh(self) -> None:
         self._stale = False
         x = self._steps.view()
-        self.empty_note.setVisible(x.size == 0)
+        if (x.size == 0) != self._empty:
+            self._empty = x.size == 0
+            self.empty_note.setVisible(self._empty)
+            self.plot_item.getAxis("left").setStyle(showValues=not self._empty)    # no scale before the first loss
         # Every loss in a history is finite (a diverging step is never recorded): skip pyqtgraph's check.
         self.curves["raw"].setData(x, self._raw["loss"].view(), skipFiniteCheck=True)
         self.curves["loss"].setData(x, self._smooth["loss"].view(), skipFiniteCheck=True)

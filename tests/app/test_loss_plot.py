@@ -45,12 +45,15 @@ def test_moving_average_starts_at_the_first_value_and_follows_a_step_change():
 
 
 def test_appended_steps_and_epochs_are_drawn_after_the_refresh(qtbot, plot):
+    left_axis = plot.plot_item.getAxis("left")
+    assert plot.empty_note.isVisible() and not left_axis.style["showValues"]    # no made-up scale when empty
     plot.append_steps(steps(1, 30))
     plot.add_epoch(epoch(30, 170.0))
     assert plot.step_count == 30
     qtbot.waitUntil(lambda: plot.curves["raw"].xData is not None and len(plot.curves["raw"].xData) == 30)
     assert plot.curves["loss"].yData[0] == pytest.approx(200.0)
     assert plot.test_curve.xData.tolist() == [30] and plot.test_curve.yData.tolist() == [170.0]
+    assert not plot.empty_note.isVisible() and left_axis.style["showValues"]
     (x0, x1), (y0, y1) = plot.view_box.viewRange()
     assert x0 <= 1 and x1 >= 30 and y0 <= 5.0 and y1 >= 200.0      # everything in view, KL included
 
