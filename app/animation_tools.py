@@ -302,7 +302,8 @@ class AnimationTools(QObject):
     @Slot(object)
     def _on_panel_path_changed(self, path: np.ndarray | None) -> None:
         if self._explorer is not None:
-            self._explorer.set_path(path, self.panel.player.frame_index() if path is not None else None)
+            self._explorer.set_path(path, self.panel.player.frame_index() if path is not None else None,
+                                    self.panel.picker.end_classes())
 
     @Slot(int)
     def _on_panel_frame_shown(self, index: int) -> None:

@@ -110,6 +110,12 @@ class EndPicker(QWidget):
         """The test indices of the start and end images; -1 while there are no codes."""
         return self._ends[0], self._ends[1]
 
+    def end_classes(self) -> tuple[int, int] | None:
+        """The classes of the start and end images, or None while there are no ends."""
+        if min(self._ends) < 0:
+            return None
+        return int(self._labels[self._ends[0]]), int(self._labels[self._ends[1]])
+
     @Slot()
     def swap_ends(self) -> None:
         self._ranks.reverse()

@@ -104,6 +104,8 @@ class LatentExplorer(QWidget):
         self._hovered = -1
         self._path: np.ndarray | None = None  # (k, d) a latent path drawn on the plane
         self._path_index: int | None = None
+        self._path_end_classes: tuple[int, int] | None = None
+        self._path_positions: np.ndarray | None = None  # (k, 2) where the path is drawn, while it is
 
         self.scatter = LatentScatter(len(self._class_names))
         self.legend = ClassLegend(self._class_names, columns=5)
@@ -263,19 +265,23 @@ class LatentExplorer(QWidget):
         if self._drawn is not None and self._decode is not None and (showing_drawing or not keep_probe):
             self._set_probe(self._drawn)
 
-    def set_path(self, path: np.ndarray | None, index: int | None = None) -> None:
+    def set_path(self, path: np.ndarray | None, index: int | None = None,
+                 end_classes: tuple[int, int] | None = None) -> None:
         """Draw the latent path (k, d) on the plane with a marker at path[index]; None removes it.
 
-        A path of another latent size than the codes' is not drawn."""
+        end_classes: the classes of the path's end images. With a 1-D latent space, where y is the class row, the
+        path is drawn from the start's row to the end's (without them, at mid-height). A path of another latent
+        size than the codes' is not drawn."""
         self._path = None if path is None else np.asarray(path, dtype=np.float64).reshape(len(path), -1)
         self._path_index = index
+        self._path_end_classes = end_classes
         self._update_path()
 
     def set_path_marker(self, index: int | None) -> None:
         """Move the path's marker to path[index], or hide it for None."""
         self._path_index = index
-        if self._path is not None and self._plane is not None and self._path.shape[1] == self._latent_dim():
-            self.scatter.set_path_marker(None if index is None else self._path_positions(self._path[index:index + 1])[0])
+        if self._path_positions is not None:
+            self.scatter.set_path_marker(None if index is None else self._path_positions[index])
 
     def show_principal_plane(self) -> None:
         """Plot the plane of the codes' first two principal components (latent size above 2)."""
@@ -380,17 +386,16 @@ class LatentExplorer(QWidget):
             return
         self.scatter.set_star(self._plot_point(self._drawn))
 
-    def _path_positions(self, path: np.ndarray) -> np.ndarray:
-        positions = self._plane.to_plane(path)
-        if self._latent_dim() == 1:
-            positions[:, 1] = (len(self._class_names) - 1) / 2  # mid-height, like the other marks
-        return positions
-
     def _update_path(self) -> None:
         if self._path is None or self._plane is None or self._path.shape[1] != self._latent_dim():
+            self._path_positions = None
             self.scatter.set_path(None)
             return
-        positions = self._path_positions(self._path)
+        positions = self._plane.to_plane(self._path)
+        if self._latent_dim() == 1:      # y is the class row: from the start's row to the end's
+            rows = self._path_end_classes or ((len(self._class_names) - 1) / 2,) * 2
+            positions[:, 1] = np.linspace(rows[0], rows[1], len(positions))
+        self._path_positions = positions
         self.scatter.set_path(positions, None if self._path_index is None else positions[self._path_index])
 
     def _update_crosshair(self) -> None:

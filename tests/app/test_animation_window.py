@@ -74,6 +74,21 @@ def test_the_animate_view_replaces_the_training_view_and_draws_its_path_on_the_s
     assert len(window.explorer.scatter.path()) == 0
 
 
+def test_with_one_latent_dimension_the_path_runs_from_the_start_class_row_to_the_end_class_row(qtbot, window):
+    window.panel.latent_spin.setValue(1)
+    window.show()
+    qtbot.waitExposed(window)
+    tools = window.animation
+    tools.animate_action.trigger()
+    tools.panel.set_ends_by_label(2, 7)
+    drawn = window.explorer.scatter.path()
+    np.testing.assert_allclose(drawn[:, 0], window.explorer.plane().to_plane(tools.panel.path())[:, 0])
+    assert drawn[0, 1] == 2 and drawn[-1, 1] == 7                     # on the rows of the picked digits
+    assert np.all(np.diff(drawn[:, 1]) > 0)
+    frame = tools.panel.player.frame_index()
+    np.testing.assert_allclose(window.explorer.scatter.path_marker(), drawn[frame])
+
+
 def test_export_animation_equals_the_gif_command_with_the_comparison_model_on_the_left(qtbot, window, tmp_path):
     step_once(qtbot, window)  # a trained VAE (the test settings' small one)
     vae_path = tmp_path / "vae.npz"
