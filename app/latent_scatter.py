@@ -122,7 +122,8 @@ class LatentScatter(pg.PlotWidget):
         self._crosshair = pg.TargetItem(size=22, movable=False)
         self._path = pg.PlotCurveItem()  # e.g. an interpolation being previewed
         self._path_ends = pg.ScatterPlotItem(size=9, pxMode=True)
-        self._path_marker = pg.ScatterPlotItem(size=15, pxMode=True)
+        self._path_marker = pg.ScatterPlotItem(pos=np.zeros((1, 2)), size=15, pxMode=True)   # moved by setPos
+        self._path_marker.setVisible(False)
         self._add(self.manifold, -10)
         for item in self._prior + self._prior_lines:
             self._add(item, 3)
@@ -237,8 +238,12 @@ class LatentScatter(pg.PlotWidget):
         self.set_path_marker(marker if len(positions) else None)
 
     def set_path_marker(self, point: np.ndarray | None) -> None:
-        """Move the path's marker to plane point (2,), or hide it."""
-        self._path_marker.setData(pos=np.zeros((0, 2)) if point is None else np.asarray(point, dtype=float)[None])
+        """Move the path's marker to plane point (2,), or hide it. The marker is one spot at the item's origin that
+        is moved, not set again: at a preview's 20 frames a second, setData's work (spots, bounds) cost more than
+        the repaint."""
+        self._path_marker.setVisible(point is not None)
+        if point is not None:
+            self._path_marker.setPos(float(point[0]), float(point[1]))
 
     def path(self) -> np.ndarray:
         """The drawn path's plane points (k, 2); (0, 2) when none."""
@@ -247,8 +252,8 @@ class LatentScatter(pg.PlotWidget):
 
     def path_marker(self) -> np.ndarray | None:
         """The path marker's plane point (2,), or None."""
-        points = self._path_marker.getData()
-        return None if len(points[0]) == 0 else np.array([points[0][0], points[1][0]])
+        position = self._path_marker.pos()
+        return np.array([position.x(), position.y()]) if self._path_marker.isVisible() else None
 
     def set_prior(self, center: np.ndarray | None, line: bool = False) -> None:
         """Draw the prior's 1 and 2 sigma contours around plane point `center` (2,): circles of radius 1 and 2,
