@@ -270,6 +270,8 @@ def test_dimensions_plane_holds_the_other_dimensions_at_a_ctrl_clicked_point(exp
     QTest.mouseClick(explorer.scatter.viewport(), LEFT, CTRL, viewport_pos(explorer, *codes[index, :2]))
     assert explorer.pinned_strip.keys() == [index]
     np.testing.assert_allclose(explorer.plane().origin[2:], codes[index, 2:])
+    explorer.show_principal_plane()                                  # and back
+    assert explorer.plane().names == ("PC1", "PC2")
 
 
 def test_a_one_dimensional_space_decodes_along_x_only(explorer, qtbot):

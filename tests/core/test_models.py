@@ -1,4 +1,5 @@
-"""Model snapshots (private copies of the weights that encode and decode exactly as the model does) and evaluation."""
+"""Model snapshots (private copies of the weights that encode and decode exactly as the model does), evaluation, and
+the public encode / decode / reconstruct / sample_prior calls."""
 import numpy as np
 import pytest
 
@@ -47,3 +48,15 @@ def test_the_parameter_count_is_that_of_the_built_model(config):
 def test_a_model_that_cannot_be_built_is_refused_with_a_reason(hidden, message):
     with pytest.raises(ValueError, match=message):
         ModelConfig(hidden=hidden)
+
+
+def test_reconstruct_decodes_the_mean_code_and_sample_prior_decodes_standard_normal_draws():
+    model = build_model(ModelConfig(hidden=(32, 16), latent_dim=3), np.random.default_rng(0))
+    x = np.random.default_rng(1).uniform(0, 1, (5, 784)).astype(np.float32)
+    mean, log_var = model.encode(x)
+    assert mean.shape == log_var.shape == (5, 3)
+    np.testing.assert_array_equal(model.reconstruct(x), model.decode(mean))
+    samples = model.sample_prior(6, np.random.default_rng(7))
+    assert samples.shape == (6, 784) and samples.min() >= 0 and samples.max() <= 1
+    np.testing.assert_array_equal(samples, model.decode(np.random.default_rng(7).standard_normal((6, 3))))
+    assert not np.array_equal(samples, model.sample_prior(6, np.random.default_rng(8)))
