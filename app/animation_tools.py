@@ -7,6 +7,7 @@ free (when_model_free); files are written on AnimationExporter's thread. Making 
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +26,7 @@ from app.plot_export import ask_plot_path, export_plot
 from app.window_actions import make_action
 from core.animation import model_title
 from core.checkpoint import CheckpointError, load_checkpoint
+from core.history_csv import write_history_csv
 
 if TYPE_CHECKING:
     from app.main_window import MainWindow
@@ -69,7 +71,8 @@ class AnimationTools(QObject):
                                               "Write the Animate tab's interpolation as a GIF, an MP4 or PNG frames.")
         self.export_replay_action = action("Export Latent &Replay…", self.export_replay, None,
                                            "An animation of the latent space forming during training.")
-        self.export_loss_action = action("&Loss Plot…", self.export_loss_plot, None, "Save the loss plot (PNG, SVG).")
+        self.export_loss_action = action("&Loss Plot…", self.export_loss_plot, None,
+                                         "Save the loss plot (PNG, SVG), or its numbers, every step's losses (CSV).")
         self.export_scatter_action = action("Latent &Scatter…", self.export_scatter, None,
                                             "Save the latent scatter (PNG, SVG).")
         self.open_comparison_action = action("Open &Comparison Model…", self.open_comparison, None,
@@ -213,7 +216,10 @@ class AnimationTools(QObject):
 
     @Slot()
     def export_loss_plot(self, path: str | Path | None = None) -> Path | None:
-        return self._export_plot(self.window.loss_plot.plot_item, "Export Loss Plot", "loss.png", path)
+        """The loss plot as PNG or SVG, or, for a .csv path, the whole loss history as a table (while a run goes on,
+        up to its last step)."""
+        return self._export_plot(self.window.loss_plot.plot_item, "Export Loss Plot", "loss.png", path,
+                                 table=lambda csv_path: write_history_csv(self.window.session.history, csv_path))
 
     @Slot()
     def export_scatter(self, path: str | Path | None = None) -> Path | None:
@@ -283,15 +289,18 @@ class AnimationTools(QObject):
             return False
         return True
 
-    def _export_plot(self, item, title: str, name: str, path: str | Path | None) -> Path | None:
+    def _export_plot(self, item, title: str, name: str, path: str | Path | None,
+                     table: Callable[[Path], Path] | None = None) -> Path | None:
+        """Save ``item`` at ``path`` (asked for when None); ``table(path)`` writes a .csv path instead, if given."""
         if path is None:
             folder = Path(self.window.app_settings.last_folder() or Path.home())
-            path = ask_plot_path(self.window, title, folder / name)
+            path = ask_plot_path(self.window, title, folder / name, table=table is not None)
             if path is None:
                 return None
             self.window.app_settings.set_last_folder(str(path.parent))
+        path = Path(path)
         try:
-            written = export_plot(item, path)
+            written = table(path) if table is not None and path.suffix.lower() == ".csv" else export_plot(item, path)
         except (OSError, ValueError) as error:
             self.window.message_bar.show_message(f"Could not save the plot: {error}", "error")
             return None

@@ -1,4 +1,5 @@
-"""Saves a pyqtgraph plot (the loss plot, the latent scatter) as a PNG or an SVG file.
+"""Saves a pyqtgraph plot (the loss plot, the latent scatter) as a PNG or an SVG file; the file dialog can also offer
+CSV, for a plot whose numbers a caller writes as a table.
 
 PNG through pyqtgraph's ImageExporter; SVG by rendering the same scene rectangle into Qt's QSvgGenerator, because
 pyqtgraph 0.14's SVGExporter fails on the closed paths Qt 6 writes (pyqtgraph issue #3495). Either way the file
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import QFileDialog, QGraphicsItem, QWidget
 from core.atomic_files import atomic_file
 
 PNG_FILTER, SVG_FILTER = "PNG image (*.png)", "SVG drawing (*.svg)"
+CSV_FILTER = "CSV table of the numbers (*.csv)"
 PNG_SCALE = 2  # pixels per screen pixel: crisp on high-resolution screens and in documents
 
 
@@ -78,11 +80,13 @@ def _write_svg(plot_item: pg.PlotItem, path: Path, title: str) -> None:
         raise OSError(f"could not write {path}")
 
 
-def ask_plot_path(parent: QWidget | None, title: str, suggested: Path) -> Path | None:
-    """Ask where to save a plot, as PNG or SVG; None when the user cancels. The chosen type sets the extension."""
-    path, chosen = QFileDialog.getSaveFileName(parent, title, str(suggested), f"{PNG_FILTER};;{SVG_FILTER}")
+def ask_plot_path(parent: QWidget | None, title: str, suggested: Path, table: bool = False) -> Path | None:
+    """Ask where to save a plot, as PNG or SVG (and, with ``table``, its numbers as CSV); None when the user
+    cancels. The chosen type sets the extension."""
+    extensions = {PNG_FILTER: ".png", SVG_FILTER: ".svg"} | ({CSV_FILTER: ".csv"} if table else {})
+    path, chosen = QFileDialog.getSaveFileName(parent, title, str(suggested), ";;".join(extensions))
     if not path:
         return None
-    wanted = ".svg" if chosen == SVG_FILTER else ".png"
+    wanted = extensions.get(chosen, ".png")
     path = Path(path)
     return path if path.suffix.lower() == wanted else path.with_suffix(wanted)

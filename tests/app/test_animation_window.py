@@ -2,6 +2,7 @@
 Animation (the same file as `main.py gif`), the comparison model, the latent replay, recording and plot exports."""
 from __future__ import annotations
 
+import csv
 import subprocess
 import sys
 from dataclasses import replace
@@ -194,6 +195,36 @@ def test_the_loss_plot_and_the_scatter_export_as_png_and_svg(qtbot, window, tmp_
         assert tools.export_scatter(tmp_path / name).stat().st_size > 0
     assert iio.imread(tmp_path / "scatter.png").ndim == 3
     assert "<svg" in (tmp_path / "loss.svg").read_text()
+
+
+def test_the_loss_plot_exports_its_numbers_as_csv_chosen_in_the_file_dialog(qtbot, window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    with qtbot.waitSignal(window.controller.run_finished, timeout=30_000):
+        window.train_action.trigger()           # a whole run: 2 epochs, so two rows carry test losses
+    offered = []
+
+    def choose_csv(parent, title, suggested, filters):
+        offered.extend(filters.split(";;"))
+        return str(tmp_path / "losses"), next(name for name in offered if "csv" in name)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(choose_csv))
+    window.animation.export_loss_action.trigger()     # as File > Export > Loss Plot… does
+    written = tmp_path / "losses.csv"                 # the chosen type's extension added
+    assert written.exists() and window.message_bar.text() == ""
+    with open(written, newline="") as file:
+        rows = list(csv.DictReader(file))
+    history = window.session.history
+    assert len(rows) == history.steps > 0
+    assert [float(row["loss"]) for row in rows] == history.loss
+    assert [(int(row["step"]), float(row["test_loss"])) for row in rows if row["epoch"]] == \
+        [(record.step, record.test_loss) for record in history.epochs]
+    assert len(history.epochs) == 2
+    assert len(offered) == 3                    # PNG, SVG and CSV; the scatter offers no table
+    offered.clear()
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(
+        lambda parent, title, suggested, filters: offered.extend(filters.split(";;")) or ("", "")))
+    window.animation.export_scatter_action.trigger()
+    assert len(offered) == 2
 
 
 def test_a_dataset_with_other_classes_gets_a_new_explorer_that_the_animation_follows(qtbot, window, tmp_path,
