@@ -197,13 +197,18 @@ class AnimationExporter(QObject):
 
 def ask_animation_path(parent: QWidget | None, title: str, suggested: Path) -> Path | None:
     """Ask where to write an animation: a .gif, an .mp4 (when imageio-ffmpeg is installed) or a new folder for
-    PNG frames. Returns None when the user cancels."""
+    PNG frames. A file name typed as .gif or .mp4 (when offered) keeps its type; any other gets the chosen one's.
+    Returns None when the user cancels."""
+    files = (".gif", ".mp4") if mp4_available() else (".gif",)
     filters = [GIF_FILTER] + ([MP4_FILTER] if mp4_available() else []) + [PNG_FILTER]
     path, chosen = QFileDialog.getSaveFileName(parent, title, str(suggested), ";;".join(filters))
     if not path:
         return None
     path = Path(path)
+    typed = path.suffix.lower()
     if chosen == PNG_FILTER:
-        return path.with_suffix("") if path.suffix.lower() in (".gif", ".mp4", ".png") else path
+        return path.with_suffix("") if typed in (".gif", ".mp4", ".png") else path
+    if typed in files:
+        return path
     wanted = ".mp4" if chosen == MP4_FILTER else ".gif"
-    return path if path.suffix.lower() == wanted else path.with_suffix(wanted)
+    return path.with_suffix(wanted) if typed in (".mp4", ".png") else path.with_name(path.name + wanted)

@@ -82,11 +82,12 @@ def _write_svg(plot_item: pg.PlotItem, path: Path, title: str) -> None:
 
 def ask_plot_path(parent: QWidget | None, title: str, suggested: Path, table: bool = False) -> Path | None:
     """Ask where to save a plot, as PNG or SVG (and, with ``table``, its numbers as CSV); None when the user
-    cancels. The chosen type sets the extension."""
+    cancels. A name typed with one of these extensions keeps it; any other name gets the chosen type's."""
     extensions = {PNG_FILTER: ".png", SVG_FILTER: ".svg"} | ({CSV_FILTER: ".csv"} if table else {})
     path, chosen = QFileDialog.getSaveFileName(parent, title, str(suggested), ";;".join(extensions))
     if not path:
         return None
-    wanted = extensions.get(chosen, ".png")
     path = Path(path)
-    return path if path.suffix.lower() == wanted else path.with_suffix(wanted)
+    if path.suffix.lower() in extensions.values():
+        return path
+    return path.with_name(path.name + extensions.get(chosen, ".png"))

@@ -6,9 +6,10 @@ import imageio.v2 as iio_v2
 import imageio.v3 as iio
 import numpy as np
 import pytest
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QFileDialog, QPushButton
 
-from app.export_worker import AnimationExporter, ExportJob, ExportWorker
+from app.export_worker import (GIF_FILTER, MP4_FILTER, PNG_FILTER, AnimationExporter, ExportJob, ExportWorker,
+                               ask_animation_path)
 from core.animation_io import gif_frame_duration_ms, mp4_available
 
 
@@ -95,3 +96,24 @@ def test_the_worker_reports_progress_and_can_run_on_the_calling_thread(qtbot, tm
     with qtbot.waitSignals([worker.succeeded, worker.finished], order="strict"):
         worker.run()
     assert progress[0] == (0, 4) and progress[-1] == (4, 4)
+
+
+@pytest.mark.parametrize("typed, chosen, expected", [
+    ("two_to_seven.mp4", GIF_FILTER, "two_to_seven.mp4"),    # typed: kept whatever type is chosen
+    ("two_to_seven.gif", MP4_FILTER, "two_to_seven.gif"),
+    ("two_to_seven", MP4_FILTER, "two_to_seven.mp4"),        # none typed: the chosen type's
+    ("run.v2", GIF_FILTER, "run.v2.gif"),                    # a dot in the name is no extension to replace
+    ("frames.gif", PNG_FILTER, "frames"),                    # PNG frames go to a folder
+])
+def test_the_animation_dialog_keeps_a_typed_type_and_else_adds_the_chosen_ones(monkeypatch, tmp_path, typed, chosen,
+                                                                                expected):
+    monkeypatch.setattr("app.export_worker.mp4_available", lambda: True)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *args: (str(tmp_path / typed), chosen)))
+    assert ask_animation_path(None, "Export Animation", tmp_path / "a.gif") == tmp_path / expected
+
+
+def test_an_mp4_name_becomes_a_gif_without_ffmpeg(monkeypatch, tmp_path):
+    monkeypatch.setattr("app.export_worker.mp4_available", lambda: False)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *args: (str(tmp_path / "a.mp4"),
+                                                                                   GIF_FILTER)))
+    assert ask_animation_path(None, "Export Animation", tmp_path / "a.gif") == tmp_path / "a.gif"

@@ -1,15 +1,16 @@
-"""Plots saved as PNG and SVG: readable files of the plot's shape, with the dots, and nothing partial on failure."""
+"""Plots saved as PNG and SVG: readable files of the plot's shape, with the dots, and nothing partial on failure; the
+file dialog's choice of type."""
 
 import imageio.v3 as iio
 import numpy as np
 import pyqtgraph as pg
 import pytest
 from PySide6.QtSvg import QSvgRenderer
-from PySide6.QtWidgets import QApplication, QGraphicsItem
+from PySide6.QtWidgets import QApplication, QFileDialog, QGraphicsItem
 
 from app.latent_view import LatentExplorer
 from app.palette import CLASS_COLORS
-from app.plot_export import export_plot
+from app.plot_export import CSV_FILTER, PNG_FILTER, SVG_FILTER, ask_plot_path, export_plot
 
 
 @pytest.fixture
@@ -64,3 +65,22 @@ def test_other_extensions_are_refused_and_leave_nothing(explorer, tmp_path):
     with pytest.raises(ValueError, match="png or .svg"):
         export_plot(explorer.scatter.plot_item, tmp_path / "scatter.jpg")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("typed, chosen, expected", [
+    ("loss.csv", PNG_FILTER, "loss.csv"),        # typed: kept whatever type is chosen
+    ("loss.SVG", PNG_FILTER, "loss.SVG"),
+    ("loss", CSV_FILTER, "loss.csv"),            # none typed: the chosen type's
+    ("run.v2", SVG_FILTER, "run.v2.svg"),        # a dot in the name is no extension to replace
+])
+def test_the_file_dialog_keeps_a_typed_extension_and_else_adds_the_chosen_ones(monkeypatch, tmp_path, typed, chosen,
+                                                                               expected):
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *args: (str(tmp_path / typed), chosen)))
+    assert ask_plot_path(None, "Export Loss Plot", tmp_path / "loss.png", table=True) == tmp_path / expected
+
+
+def test_a_typed_csv_name_is_not_kept_where_no_table_is_offered(monkeypatch, tmp_path):
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *args: (str(tmp_path / "scatter.csv"), PNG_FILTER)))
+    assert ask_plot_path(None, "Export Latent Scatter", tmp_path / "scatter.png") == tmp_path / "scatter.csv.png"
