@@ -99,8 +99,9 @@ class LossPlot(QWidget):
         self._expected_steps = 0      # the x axis reaches at least this far (the end of the current run)
         self._follow = True           # the view follows the data until the user pans or zooms
 
-        self.title = QLabel("Loss <span style='font-weight:normal'>(nats per image)</span>")
+        self.title = QLabel()
         self.title.setObjectName("panelTitle")
+        self.set_reconstruction("bernoulli")
         self.readout = QLabel()     # the legend, or the values under the mouse pointer while hovering
         self.readout.setToolTip("Hover over the plot to read the values at a step.")
         self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)   # may be cut short
@@ -181,6 +182,16 @@ class LossPlot(QWidget):
 
     def set_log_scale(self, on: bool) -> None:
         self.log_check.setChecked(on)
+
+    def set_reconstruction(self, reconstruction: str) -> None:
+        """Name the loss's units after the reconstruction loss ("bernoulli" or "sse", as in ModelConfig): a
+        cross-entropy is in nats, half a sum of squared errors is in no unit."""
+        if reconstruction == "bernoulli":
+            units, tip = "nats per image", "The cross-entropy of each image's pixels, in nats; a VAE adds beta times its KL."
+        else:
+            units, tip = "per image", "Half the sum of each image's squared pixel errors; a VAE adds beta times its KL."
+        self.title.setText(f"Loss <span style='font-weight:normal'>({units})</span>")
+        self.title.setToolTip(tip)
 
     def set_history(self, history: History, model_kind: str | None = None) -> None:
         """Show a whole history again (after a reset or opening a checkpoint); drawn at once."""

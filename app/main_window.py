@@ -253,6 +253,7 @@ class MainWindow(QMainWindow):
         """Show the session's model and history from scratch (after start, reset, open or a new dataset)."""
         session = self.session
         self.loss_plot.set_history(session.history, session.model_config.kind)
+        self.loss_plot.set_reconstruction(session.model_config.reconstruction)
         self.sample_strip.show_note(None if session.model_config.kind == "vae" else
                                     "Only a VAE has a prior to sample from.")
         test = session.dataset.test_images

@@ -544,3 +544,15 @@ def test_the_window_fits_1280_pixels_with_every_panel_shown(qtbot, window):
 
 def test_a_new_window_says_how_to_start(window):
     assert "Space" in window.statusBar().currentMessage() and "Train" in window.statusBar().currentMessage()
+
+
+def test_the_loss_plot_names_nats_only_for_the_cross_entropy(window):
+    title = window.loss_plot.title
+    assert "(nats per image)" in title.text()
+    combo = window.panel.reconstruction_combo
+    combo.setCurrentIndex(combo.findData("sse"))        # an untrained model follows the panel at once
+    assert window.session.model_config.reconstruction == "sse"
+    assert "nats" not in title.text() and "(per image)" in title.text()
+    assert "squared" in title.toolTip()
+    combo.setCurrentIndex(combo.findData("bernoulli"))
+    assert "(nats per image)" in title.text()
