@@ -21,6 +21,7 @@ import numpy as np
 from core.atomic_files import make_parent_folder
 from core.checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
 from core.cli_gif import add_gif_parser
+from core.cli_history import add_history_parser
 from core.config import ACTIVATIONS, RECONSTRUCTIONS, ModelConfig, TrainConfig
 from core.data import DatasetError, default_cache_dir, load_dataset
 from core.models import build_model
@@ -67,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", type=Path, default=Path("model.npz"), help="checkpoint to write (default: %(default)s)")
     train.set_defaults(handler=run_train)
     add_gif_parser(commands)
+    add_history_parser(commands)
     return parser
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import os
 from pathlib import Path
+from typing import TextIO
 
 from core.atomic_files import atomic_file
 from core.training import History
@@ -35,10 +36,15 @@ def write_history_csv(history: History, path: str | os.PathLike) -> Path:
     Returns the path; raises OSError when it cannot be written (an earlier file there is then left as it was)."""
     path = Path(path)
     with atomic_file(path, ".csv") as temp_path, temp_path.open("w", newline="", encoding="utf-8") as file:
-        writer = csv.writer(file)
-        writer.writerow(COLUMNS)
-        writer.writerows([_cell(value) for value in row] for row in history_rows(history))
+        print_history_csv(history, file)
     return path
+
+
+def print_history_csv(history: History, file: TextIO) -> None:
+    """Write ``history`` as CSV to the open text ``file`` (opened with newline="" where it is a file)."""
+    writer = csv.writer(file)
+    writer.writerow(COLUMNS)
+    writer.writerows([_cell(value) for value in row] for row in history_rows(history))
 
 
 def _cell(value: int | float | None) -> str:
