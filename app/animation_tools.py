@@ -74,7 +74,8 @@ class AnimationTools(QObject):
         self.export_loss_action = action("&Loss Plot…", self.export_loss_plot, None,
                                          "Save the loss plot (PNG, SVG), or its numbers, every step's losses (CSV).")
         self.export_scatter_action = action("Latent &Scatter…", self.export_scatter, None,
-                                            "Save the latent scatter (PNG, SVG).")
+                                            "Save the latent scatter (PNG, SVG), or its numbers, the test images' "
+                                            "codes and classes (CSV).")
         self.open_comparison_action = action("Open &Comparison Model…", self.open_comparison, None,
                                              "Animate a saved model beside the current one.")
         self.keep_comparison_action = action("&Keep Model for Comparison", self.keep_for_comparison, None,
@@ -223,9 +224,11 @@ class AnimationTools(QObject):
 
     @Slot()
     def export_scatter(self, path: str | Path | None = None) -> Path | None:
+        """The latent scatter as PNG or SVG, or, for a .csv path, the codes it shows (every point, with its class)."""
         if self._explorer is None:
             return None
-        return self._export_plot(self._explorer.scatter.plot_item, "Export Latent Scatter", "latent_scatter.png", path)
+        return self._export_plot(self._explorer.scatter.plot_item, "Export Latent Scatter", "latent_scatter.png", path,
+                                 table=self._explorer.write_codes)
 
     @Slot()
     def open_comparison(self, path: str | Path | None = None) -> bool:

@@ -29,6 +29,7 @@ ellipses are drawn on the plane (see core/projection.py for why the prior's sect
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QPoint, Qt, Signal
@@ -47,6 +48,7 @@ from app.image_panel import ImagePanel
 from app.latent_scatter import LatentScatter
 from app.plane_chooser import DIMENSIONS, PRINCIPAL, PlaneChooser
 from app.point_cards import HoverCard, PinnedStrip, PointCard
+from core.codes_csv import write_codes_csv
 from core.projection import LatentPlane
 
 Decoder = Callable[[np.ndarray], np.ndarray]  # z (k, latent_dim) -> images (k, 784) float in [0, 1]
@@ -308,6 +310,13 @@ class LatentExplorer(QWidget):
     def plane(self) -> LatentPlane | None:
         """The plane the plot shows."""
         return self._plane
+
+    def write_codes(self, path: Path) -> Path:
+        """Write the codes of `set_data` (every one, also those a stratified sample leaves out of the plot) as a CSV
+        table with their classes and log-variances; raises ValueError before any data, OSError when unwritable."""
+        if self._codes is None:
+            raise ValueError("there are no codes yet")
+        return write_codes_csv(path, self._codes, self._labels, self._class_names, self._log_var)
 
     # -- plane ------------------------------------------------------------------------------------------------
 

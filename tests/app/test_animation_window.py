@@ -219,12 +219,24 @@ def test_the_loss_plot_exports_its_numbers_as_csv_chosen_in_the_file_dialog(qtbo
     assert [(int(row["step"]), float(row["test_loss"])) for row in rows if row["epoch"]] == \
         [(record.step, record.test_loss) for record in history.epochs]
     assert len(history.epochs) == 2
-    assert len(offered) == 3                    # PNG, SVG and CSV; the scatter offers no table
-    offered.clear()
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(
-        lambda parent, title, suggested, filters: offered.extend(filters.split(";;")) or ("", "")))
-    window.animation.export_scatter_action.trigger()
-    assert len(offered) == 2
+    assert len(offered) == 3                    # PNG, SVG and CSV
+
+
+def test_the_scatter_exports_its_codes_as_csv(qtbot, window, tmp_path):
+    step_once(qtbot, window)
+    QApplication.processEvents()                # the snapshot reaches the explorer
+    written = window.animation.export_scatter(tmp_path / "codes.csv")
+    assert written == tmp_path / "codes.csv" and window.message_bar.text() == ""
+    with open(written, newline="") as file:
+        rows = list(csv.DictReader(file))
+    dataset = window.session.dataset
+    assert len(rows) == len(dataset.test_images)            # every test image, not only the plotted sample
+    assert list(rows[0]) == ["label", "class", "z1", "z2", "log_var1", "log_var2"]    # a 2-D VAE
+    assert [int(row["label"]) for row in rows] == dataset.test_labels.tolist()
+    assert all(row["class"] == dataset.class_names[int(row["label"])] for row in rows)
+    codes = np.array([[float(row["z1"]), float(row["z2"])] for row in rows])
+    np.testing.assert_allclose(codes, window.session.model.encode(dataset.test_images[:len(rows)] / 255.0)[0],
+                               rtol=1e-4, atol=1e-5)
 
 
 def test_a_dataset_with_other_classes_gets_a_new_explorer_that_the_animation_follows(qtbot, window, tmp_path,
