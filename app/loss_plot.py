@@ -187,9 +187,10 @@ class LossPlot(QWidget):
         """Name the loss's units after the reconstruction loss ("bernoulli" or "sse", as in ModelConfig): a
         cross-entropy is in nats, half a sum of squared errors is in no unit."""
         if reconstruction == "bernoulli":
-            units, tip = "nats per image", "The cross-entropy of each image's pixels, in nats; a VAE adds beta times its KL."
+            units, what = "nats per image", "The cross-entropy of each image's pixels, in nats"
         else:
-            units, tip = "per image", "Half the sum of each image's squared pixel errors; a VAE adds beta times its KL."
+            units, what = "per image", "Half the sum of each image's squared pixel errors"
+        tip = f"{what}; a VAE adds beta times its KL."
         self.title.setText(f"Loss <span style='font-weight:normal'>({units})</span>")
         self.title.setToolTip(tip)
 

@@ -1,5 +1,5 @@
 """A model's loss history as a CSV table, to plot or analyse elsewhere: one row per training step with its losses
-per image (nats), and, on the step that ended an epoch, that epoch's held-out losses.
+per image (in nats with the cross-entropy), and, on the step that ended an epoch, that epoch's held-out losses.
 
 Written atomically (core.atomic_files). It reads a History and knows nothing of the app.
 """
