@@ -305,7 +305,7 @@ class AnimationTools(QObject):
         try:
             written = table(path) if table is not None and path.suffix.lower() == ".csv" else export_plot(item, path)
         except (OSError, ValueError) as error:
-            self.window.message_bar.show_message(f"Could not save the plot: {error}", "error")
+            self.window.message_bar.show_message(f"Could not save {path.name}: {error}", "error")
             return None
         self.window.statusBar().showMessage(f"Saved {written}", 5000)
         return written

@@ -222,6 +222,12 @@ def test_the_loss_plot_exports_its_numbers_as_csv_chosen_in_the_file_dialog(qtbo
     assert len(offered) == 3                    # PNG, SVG and CSV
 
 
+def test_a_table_that_cannot_be_written_is_named_in_the_message_bar(window, tmp_path):
+    assert window.animation.export_loss_plot(tmp_path / "missing folder" / "losses.csv") is None
+    assert "Could not save losses.csv" in window.message_bar.text()
+    assert not (tmp_path / "missing folder").exists()
+
+
 def test_the_scatter_exports_its_codes_as_csv(qtbot, window, tmp_path):
     step_once(qtbot, window)
     QApplication.processEvents()                # the snapshot reaches the explorer
