@@ -199,8 +199,9 @@ def ask_animation_path(parent: QWidget | None, title: str, suggested: Path) -> P
     """Ask where to write an animation: a .gif, an .mp4 (when imageio-ffmpeg is installed) or a new folder for
     PNG frames. A file name typed as .gif or .mp4 (when offered) keeps its type; any other gets the chosen one's.
     Returns None when the user cancels."""
-    files = (".gif", ".mp4") if mp4_available() else (".gif",)
-    filters = [GIF_FILTER] + ([MP4_FILTER] if mp4_available() else []) + [PNG_FILTER]
+    mp4 = mp4_available()
+    files = (".gif", ".mp4") if mp4 else (".gif",)
+    filters = [GIF_FILTER] + ([MP4_FILTER] if mp4 else []) + [PNG_FILTER]
     path, chosen = QFileDialog.getSaveFileName(parent, title, str(suggested), ";;".join(filters))
     if not path:
         return None
