@@ -1,6 +1,6 @@
 """Layers with hand-written backward passes: Dense and three activations.
 
-Training buffers hold a whole batch and are sized by ``resize(batch)``. ``forward`` and
+Training buffers hold a whole batch; ``resize`` takes them from a BufferPool. ``forward`` and
 ``backward`` work on the rows ``rows`` of the batch only, so several threads can each run
 their own rows of one batch through the same layers at once (the default is every row).
 A Dense layer's parameter gradient is then a separate step over the whole batch
@@ -11,17 +11,29 @@ safe to call from any thread.
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 LEAKY_SLOPE = 0.01
 ALL_ROWS = slice(None)
 
 
-def reuse_buffer(buffer: np.ndarray | None, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-    """Return ``buffer`` if it already has this shape and dtype, else a new empty array."""
-    if buffer is None or buffer.shape != shape or buffer.dtype != dtype:
-        return np.empty(shape, dtype=dtype)
-    return buffer
+class BufferPool:
+    """Training buffers by name. ``take(name, batch, width, dtype)`` returns the first ``batch`` rows of a
+    (rows, width) array, allocated by ``allocate(shape, dtype)`` on first use or when it is too small, and
+    the same memory again later. A pool whose arrays lie in shared memory lets processes share a batch."""
+
+    def __init__(self, arrays: dict[str, np.ndarray] | None = None,
+                 allocate: Callable[[tuple[int, ...], np.dtype], np.ndarray] = np.empty) -> None:
+        self.arrays = dict(arrays or {})
+        self._allocate = allocate
+
+    def take(self, name: str, batch: int, width: int, dtype: np.dtype) -> np.ndarray:
+        array = self.arrays.get(name)
+        if array is None or len(array) < batch or array.shape[1:] != (width,) or array.dtype != dtype:
+            array = self.arrays[name] = self._allocate((batch, width), np.dtype(dtype))
+        return array[:batch]
 
 
 class Dense:
@@ -45,12 +57,12 @@ class Dense:
         """Rows of the stacked parameter block [W; b]: n_in + 1."""
         return self.shapes["W"][0] + 1
 
-    def resize(self, batch: int, dtype: np.dtype) -> None:
-        """Size the output (and input-gradient) buffers for ``batch`` rows."""
+    def resize(self, batch: int, dtype: np.dtype, pool: BufferPool, name: str) -> None:
+        """Take the output (and input-gradient) buffers for ``batch`` rows from ``pool``, under ``name``."""
         n_in, n_out = self.shapes["W"]
-        self._y = reuse_buffer(self._y, (batch, n_out), dtype)
+        self._y = pool.take(f"{name}.y", batch, n_out, dtype)
         if self.needs_input_grad:
-            self._dx = reuse_buffer(self._dx, (batch, n_in), dtype)
+            self._dx = pool.take(f"{name}.dx", batch, n_in, dtype)
 
     def forward(self, x: np.ndarray, rows: slice = ALL_ROWS) -> np.ndarray:
         """x: the whole batch (batch, n_in). Computes ``rows`` of y and returns the whole y buffer."""
@@ -101,8 +113,8 @@ class ReLU:
         self.width = width
         self._mask: np.ndarray | None = None
 
-    def resize(self, batch: int, dtype: np.dtype) -> None:
-        self._mask = reuse_buffer(self._mask, (batch, self.width), np.dtype(bool))
+    def resize(self, batch: int, dtype: np.dtype, pool: BufferPool, name: str) -> None:
+        self._mask = pool.take(f"{name}.mask", batch, self.width, np.dtype(bool))
 
     def forward(self, x: np.ndarray, rows: slice = ALL_ROWS) -> np.ndarray:
         mask, rows_of_x = self._mask[rows], x[rows]
@@ -125,8 +137,8 @@ class LeakyReLU:
         self._y: np.ndarray | None = None
         self._factor: np.ndarray | None = None
 
-    def resize(self, batch: int, dtype: np.dtype) -> None:
-        self._factor = reuse_buffer(self._factor, (batch, self.width), dtype)
+    def resize(self, batch: int, dtype: np.dtype, pool: BufferPool, name: str) -> None:
+        self._factor = pool.take(f"{name}.factor", batch, self.width, dtype)
 
     def forward(self, x: np.ndarray, rows: slice = ALL_ROWS) -> np.ndarray:
         # max(x, slope*x) equals the leaky ReLU for 0 < slope < 1.
@@ -151,8 +163,8 @@ class Tanh:
         self._y: np.ndarray | None = None
         self._tmp: np.ndarray | None = None
 
-    def resize(self, batch: int, dtype: np.dtype) -> None:
-        self._tmp = reuse_buffer(self._tmp, (batch, self.width), dtype)
+    def resize(self, batch: int, dtype: np.dtype, pool: BufferPool, name: str) -> None:
+        self._tmp = pool.take(f"{name}.tmp", batch, self.width, dtype)
 
     def forward(self, x: np.ndarray, rows: slice = ALL_ROWS) -> np.ndarray:
         np.tanh(x[rows], out=x[rows])

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.config import ModelConfig
-from core.layers import ACTIVATION_LAYERS, ALL_ROWS, Dense, mlp_apply, reuse_buffer
+from core.layers import ACTIVATION_LAYERS, ALL_ROWS, BufferPool, Dense, mlp_apply
 from core.losses import RECONSTRUCTION_LOSSES, gaussian_kl, sigmoid
 from core.parallel import ThreadTeam
 from core.parameters import ParameterVector
@@ -98,6 +98,7 @@ class AutoEncoder:
             self.initialize(rng)
         self._reconstruction_loss = RECONSTRUCTION_LOSSES[config.reconstruction]
         self._dlogits: np.ndarray | None = None
+        self.buffers = BufferPool()         # where the training buffers come from
         self._rows = 0                      # the batch size the training buffers hold
 
     # ---- parameters ---------------------------------------------------------------------------
@@ -108,6 +109,18 @@ class AutoEncoder:
             n_in, _ = layer.shapes["W"]
             layer.params["W"][...] = rng.standard_normal(layer.shapes["W"]) * np.sqrt(gain / n_in)
             layer.params["b"][...] = 0
+
+    def bind_parameters(self, flat: np.ndarray) -> None:
+        """Use ``flat`` (same size and dtype, values already in place) as the parameter vector from now on, for
+        example one in memory that another process shares."""
+        self.parameters.bind(flat)
+        for layer_name, layer in self._dense.items():
+            layer.params = {p: self.parameters.values[f"{layer_name}.{p}"] for p in layer.shapes}
+
+    def use_buffers(self, pool: BufferPool) -> None:
+        """Take the training buffers from ``pool`` from the next ``resize`` on."""
+        self.buffers = pool
+        self._rows = 0
 
     def decoder_snapshot(self) -> DecoderSnapshot:
         """Copy the decoder's weights (about 0.1 ms for the default model)."""
@@ -187,11 +200,11 @@ class AutoEncoder:
             self._rows = batch
 
     def _resize_buffers(self, batch: int) -> None:
-        for _, layer in self.trunk + self.decoder:
-            layer.resize(batch, self.dtype)
-        for layer in self.heads.values():
-            layer.resize(batch, self.dtype)
-        self._dlogits = reuse_buffer(self._dlogits, (batch, self.config.input_dim), self.dtype)
+        for name, layer in self.trunk + self.decoder:
+            layer.resize(batch, self.dtype, self.buffers, name)
+        for name, layer in self.heads.items():
+            layer.resize(batch, self.dtype, self.buffers, f"head.{name}")
+        self._dlogits = self.buffers.take("dlogits", batch, self.config.input_dim, self.dtype)
 
     def parameter_blocks(self) -> list[tuple[Dense, slice]]:
         """Every Dense layer and where its block [W; b] lies in the flat parameter vector."""
@@ -239,11 +252,8 @@ class VariationalAutoEncoder(AutoEncoder):
 
     def _resize_buffers(self, batch: int) -> None:
         super()._resize_buffers(batch)
-        shape = (batch, self.config.latent_dim)
-        self._std = reuse_buffer(self._std, shape, self.dtype)
-        self._z = reuse_buffer(self._z, shape, self.dtype)
-        self._dmu = reuse_buffer(self._dmu, shape, self.dtype)
-        self._dlog_var = reuse_buffer(self._dlog_var, shape, self.dtype)
+        self._std, self._z, self._dmu, self._dlog_var = (
+            self.buffers.take(name, batch, self.config.latent_dim, self.dtype) for name in ("std", "z", "dmu", "dlog_var"))
 
     def forward_backward_rows(self, x: np.ndarray, rows: slice, beta: float = 1.0,
                               eps: np.ndarray | None = None) -> LossParts:

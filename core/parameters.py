@@ -22,13 +22,20 @@ class ParameterVector:
         self.flat = np.zeros(sum(math.prod(shape) for shape in shapes.values()), dtype=dtype)
         self.grad_flat = np.zeros(self.flat.shape, dtype)    # not zeros_like: calloc leaves pages untouched until
                                                             # used, and a model that never trains never uses them
-        self.values: dict[str, np.ndarray] = {}
+        self.shapes = dict(shapes)
         self.spans: dict[str, slice] = {}
         start = 0
         for name, shape in shapes.items():
             self.spans[name] = slice(start, start + math.prod(shape))
-            self.values[name] = self.flat[self.spans[name]].reshape(shape)
             start = self.spans[name].stop
+        self.bind(self.flat)
+
+    def bind(self, flat: np.ndarray) -> None:
+        """Make ``flat`` (same size and dtype) the parameter vector, with ``values`` as views into it."""
+        if flat.shape != self.flat.shape or flat.dtype != self.flat.dtype:
+            raise ValueError(f"a parameter vector of {self.flat.size} {self.flat.dtype} values was expected")
+        self.flat = flat
+        self.values = {name: flat[span].reshape(self.shapes[name]) for name, span in self.spans.items()}
 
     @property
     def size(self) -> int:

@@ -4,7 +4,7 @@ import pytest
 
 from core.config import ModelConfig
 from core.gradcheck import max_relative_error, numerical_gradient
-from core.layers import ACTIVATION_LAYERS, Dense
+from core.layers import ACTIVATION_LAYERS, BufferPool, Dense
 from core.losses import bernoulli_loss, gaussian_kl, sse_loss
 from core.models import build_model
 from core.parameters import ParameterVector
@@ -21,7 +21,7 @@ def test_dense_gradients_match_finite_differences(rng):
     layer = Dense(5, 4)
     store = ParameterVector(layer.shapes, np.float64)
     layer.params = store.values
-    layer.resize(3, np.float64)
+    layer.resize(3, np.float64, BufferPool(), "layer")
     store.flat[:] = rng.standard_normal(store.size)
     x = rng.standard_normal((3, 5))
     weights_of_output = rng.standard_normal((3, 4))    # L = sum(R * y), so dL/dy = R
@@ -42,7 +42,7 @@ def test_dense_parameter_gradient_by_rows_of_the_block_matches_the_whole(rng):
     store = ParameterVector(layer.shapes, np.float64)
     layer.params = store.values
     store.flat[:] = rng.standard_normal(store.size)
-    layer.resize(4, np.float64)
+    layer.resize(4, np.float64, BufferPool(), "layer")
     layer.forward(rng.standard_normal((4, 6)))
     layer.backward(rng.standard_normal((4, 3)))
     whole = np.empty((7, 3))
@@ -56,7 +56,7 @@ def test_dense_parameter_gradient_by_rows_of_the_block_matches_the_whole(rng):
 @pytest.mark.parametrize("name", sorted(ACTIVATION_LAYERS))
 def test_activation_gradients_match_finite_differences(name, rng):
     layer = ACTIVATION_LAYERS[name](6)
-    layer.resize(4, np.float64)
+    layer.resize(4, np.float64, BufferPool(), "layer")
     x = rng.standard_normal((4, 6))
     x[np.abs(x) < 1e-3] = 0.5          # keep clear of the kink, where no derivative exists
     weights_of_output = rng.standard_normal((4, 6))
