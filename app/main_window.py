@@ -400,6 +400,7 @@ class MainWindow(QMainWindow):
             self.dataset_commands.download_dialog.wait()
         if self.animation is not None:
             self.animation.shutdown()
+        self.session.close()
         self._save_settings()
         event.accept()
 

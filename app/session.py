@@ -15,6 +15,7 @@ import numpy as np
 from core.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from core.config import ModelConfig, TrainConfig
 from core.data import Dataset
+from core.data_parallel import ParallelTrainingStep
 from core.models import AutoEncoder, build_model, copy_model
 from core.optim import Adam, SGD, build_optimizer
 from core.training import History, Trainer
@@ -42,6 +43,7 @@ class Session:
         self.model: AutoEncoder
         self.optimizer: Adam | SGD
         self.history = History()
+        self._train_step: ParallelTrainingStep | None = None
         self.new_model(model_config)
 
     # ---- the model --------------------------------------------------------------------------------------------
@@ -65,6 +67,7 @@ class Session:
     def new_model(self, model_config: ModelConfig) -> None:
         """Fresh random weights (seeded by train_config.seed), a new optimizer and an empty history."""
         config = self.train_config
+        self.close()
         self.model = build_model(model_config, np.random.default_rng(config.seed))
         self.optimizer = self._build_optimizer(config)
         self.history = History()
@@ -115,7 +118,23 @@ class Session:
     def make_trainer(self) -> Trainer:
         """A Trainer for the next run; it appends to this session's history."""
         return Trainer(self.model, self.optimizer, self.dataset.train_images, self.dataset.test_images,
-                       self.run_config(), self.history, threads=self.threads)
+                       self.run_config(), self.history, train_step=self._step_for_current_model())
+
+    def _step_for_current_model(self) -> ParallelTrainingStep:
+        """The training step of the current model and optimizer on ``threads`` processes. It is kept from run to
+        run, so that its helper processes start once (at the first step), not at every Train or Step."""
+        step = self._train_step
+        if step is None or (step.model, step.optimizer, step.requested_parts) != (self.model, self.optimizer,
+                                                                                    self.threads):
+            self.close()
+            self._train_step = ParallelTrainingStep(self.model, self.optimizer, self.threads)
+        return self._train_step
+
+    def close(self) -> None:
+        """End the training helper processes, if any (no run may be going on); a later run starts them again."""
+        if self._train_step is not None:
+            self._train_step.close()
+            self._train_step = None
 
     def batch_sizes(self, first_step: int, last_step: int) -> int:
         """Images in steps first_step..last_step (1-based, inclusive): the last batch of an epoch may be short."""
@@ -166,6 +185,7 @@ class Session:
 
     def adopt(self, checkpoint: Checkpoint, path: str | Path) -> None:
         """Continue from a checkpoint read with ``read_checkpoint``: model, optimizer, settings and history."""
+        self.close()
         self.model = checkpoint.model
         # The optimizer's learning rate is the one last used (it may have been changed during training).
         self.train_config = replace(checkpoint.train_config, lr=checkpoint.optimizer.lr)

@@ -24,6 +24,7 @@ from core.cli_gif import add_gif_parser
 from core.cli_history import add_history_parser
 from core.config import ACTIVATIONS, RECONSTRUCTIONS, ModelConfig, TrainConfig
 from core.data import DatasetError, default_cache_dir, load_dataset
+from core.helper_process import HelperFailed
 from core.models import build_model
 from core.optim import build_optimizer
 from core.training import EpochProgress, StepProgress, Trainer, TrainingControl, TrainingDiverged
@@ -114,8 +115,12 @@ def run_train(args: argparse.Namespace, resources: Path) -> int:
     except TrainingDiverged as error:
         status = 1
         print(f"\n{error}", file=err)
+    except HelperFailed as error:
+        status = 1
+        print(f"\nerror: {error} Training stopped; its last step may be only partly applied.", file=err)
     finally:
         signal.signal(signal.SIGINT, previous_handler)
+        trainer.close()
     if control.stop_requested:
         status = 130
         print(f"\ninterrupted after {trainer.history.steps} steps; saving", file=err)

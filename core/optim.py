@@ -2,8 +2,10 @@
 
 Updates run in place. ``step(grad)`` updates the whole vector; a trainer that computes the
 gradient in pieces can instead call ``begin_step()`` once and then ``update(span, grad, scratch)``
-for each piece, from several threads at once (core.data_parallel does). The learning rate is a
-plain attribute: change it between steps.
+for each piece, from several threads at once (core.data_parallel does). Another process with a
+replica over the same shared arrays (``bind``) applies the same step after
+``use_step_constants(step_constants())``. The learning rate is a plain attribute: change it
+between steps.
 """
 from __future__ import annotations
 
@@ -52,6 +54,26 @@ class Adam:
         self._step_size = -self.lr * (1 - b1) / (1 - b1 ** self.t) / v_scale
         self._eps = self.eps / v_scale
 
+    def settings(self) -> dict:
+        """What ``optimizer_from_settings`` needs to make a replica (JSON-able)."""
+        return {"name": "adam", "lr": self.lr, "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
+
+    def step_constants(self) -> tuple[float, float]:
+        """What ``update`` needs of the current step (after ``begin_step``)."""
+        return self._step_size, self._eps
+
+    def use_step_constants(self, constants: tuple[float, float]) -> None:
+        """Take the current step from another replica's ``step_constants``."""
+        self._step_size, self._eps = constants
+
+    def state_arrays(self) -> dict[str, np.ndarray]:
+        """The arrays of the state, each shaped like the parameters."""
+        return {"m": self.m, "v": self.v}
+
+    def bind(self, params: np.ndarray, state: dict[str, np.ndarray]) -> None:
+        """Update ``params`` with ``state`` (as ``state_arrays`` names them) from now on; values are not copied."""
+        self.params, self.m, self.v = params, state["m"], state["v"]
+
     def update(self, span: slice, grad: np.ndarray, scratch: np.ndarray) -> None:
         """Update the parameters ``span`` of the current step, given their gradient and a scratch
         array of the same size: ten in-place passes. Threads may update disjoint spans at once."""
@@ -93,6 +115,21 @@ class SGD:
     def begin_step(self) -> None:
         """Nothing to prepare; here for the same interface as Adam."""
 
+    def settings(self) -> dict:
+        return {"name": "sgd", "lr": self.lr, "momentum": self.momentum}
+
+    def step_constants(self) -> tuple[float]:
+        return (self.lr,)
+
+    def use_step_constants(self, constants: tuple[float]) -> None:
+        (self.lr,) = constants
+
+    def state_arrays(self) -> dict[str, np.ndarray]:
+        return {"velocity": self.velocity}
+
+    def bind(self, params: np.ndarray, state: dict[str, np.ndarray]) -> None:
+        self.params, self.velocity = params, state["velocity"]
+
     def update(self, span: slice, grad: np.ndarray, scratch: np.ndarray) -> None:
         """Update the parameters ``span`` given their gradient and a scratch array of the same size."""
         velocity = self.velocity[span]
@@ -114,3 +151,9 @@ def build_optimizer(name: str, params: np.ndarray, lr: float, momentum: float = 
     ``threads`` > 1 splits Adam's update over that many threads (worth it on an idle second core).
     """
     return Adam(params, lr=lr, threads=threads) if name == "adam" else SGD(params, lr=lr, momentum=momentum)
+
+
+def optimizer_from_settings(settings: dict, params: np.ndarray) -> Adam | SGD:
+    """A fresh optimizer of ``settings`` (an optimizer's ``settings()``) over ``params``."""
+    options = {key: value for key, value in settings.items() if key != "name"}
+    return Adam(params, **options) if settings["name"] == "adam" else SGD(params, **options)

@@ -119,12 +119,14 @@ class Trainer:
     seeded from (seed, e) and (seed, s), so the same configuration gives the same losses, also
     when a run is stopped and continued. ``lr`` and ``beta`` may be changed between steps (``beta`` is the KL
     weight after the warm-up, see ``beta_at``).
-    ``threads`` > 1 splits every batch over that many threads (use one BLAS thread then).
+    ``threads`` > 1 splits every batch over that many processes (this one and helpers, see core.data_parallel;
+    use one BLAS thread then); ``close`` ends the helpers. ``train_step``, when given, is a ParallelTrainingStep of
+    this model and optimizer to use instead of a new one (its helpers already running), and ``threads`` is ignored.
     """
 
     def __init__(self, model: AutoEncoder, optimizer: Adam | SGD, train_images: np.ndarray,
                  test_images: np.ndarray, config: TrainConfig, history: History | None = None,
-                 threads: int = 1) -> None:
+                 threads: int = 1, train_step: ParallelTrainingStep | None = None) -> None:
         self.model = model
         self.optimizer = optimizer
         self.train_images = train_images
@@ -133,8 +135,7 @@ class Trainer:
         self.beta = config.beta
         self.optimizer.lr = config.lr
         self.history = history or History()
-        self._train_step = ParallelTrainingStep(model, optimizer, threads)
-        self._batch: np.ndarray | None = None
+        self._train_step = train_step or ParallelTrainingStep(model, optimizer, threads)
         self._epoch_order: tuple[int, np.ndarray] | None = None
 
     @property
@@ -202,12 +203,21 @@ class Trainer:
             if control.stop_requested:
                 return
             progress = self.step()
-            epoch_samples += len(self._batch)
+            epoch_samples += self._batch_size(progress.batch - 1)
             yield progress
             if progress.batch == progress.batches_per_epoch:
                 seconds = time.perf_counter() - epoch_started
                 yield self._finish_epoch(progress, seconds, epoch_samples / max(seconds, 1e-9))
                 epoch_started, epoch_samples = time.perf_counter(), 0
+
+    def close(self) -> None:
+        """End the helper processes, if any (a later step starts them again)."""
+        self._train_step.close()
+
+    def _batch_size(self, batch: int) -> int:
+        """Images in batch ``batch`` (0-based) of an epoch: the last may be short."""
+        size = self.config.batch_size
+        return min(size, len(self.train_images) - batch * size)
 
     def evaluate_test(self) -> LossParts:
         """The test set's per-image losses; for the VAE the single-sample negative ELBO with beta = 1."""
@@ -233,9 +243,7 @@ class Trainer:
             self._epoch_order = (epoch, order)
         size = self.config.batch_size
         indices = self._epoch_order[1][batch * size:(batch + 1) * size]
-        if self._batch is None or self._batch.shape[0] != len(indices):
-            self._batch = np.empty((len(indices), self.train_images.shape[1]), dtype=self.model.dtype)
-        buffer, divisor = self._batch, self.model.dtype.type(255)
+        buffer, divisor = self._train_step.input_buffer(len(indices)), self.model.dtype.type(255)
 
         def load_rows(rows: slice) -> None:
             np.divide(self.train_images[indices[rows]], divisor, out=buffer[rows])

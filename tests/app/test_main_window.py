@@ -444,7 +444,7 @@ def test_choosing_mnist_downloads_it_with_a_progress_dialog_then_trains_on_it(qt
     qtbot.waitUntil(lambda: window._download_dialog is None, timeout=5_000)
 
 
-def test_no_training_thread_is_left_after_the_window_closes(qtbot, window):
+def test_no_training_thread_or_process_is_left_after_the_window_closes(qtbot, window):
     import gc
     import threading
 
@@ -452,16 +452,23 @@ def test_no_training_thread_is_left_after_the_window_closes(qtbot, window):
         gc.collect()
         return sum(t.name.startswith("latent-lab") for t in threading.enumerate())
 
+    def helper_processes() -> list:
+        return [helper.process for helper in window.session._train_step._helpers]
+
     before = helpers()          # other tests' sessions may still hold theirs
-    for _ in range(3):          # runs do not leave helper threads behind
+    processes = []
+    for _ in range(3):          # runs do not leave helper threads behind, and share one helper process
         with qtbot.waitSignal(window.controller.run_finished, timeout=10_000):
             window.step_action.trigger()
+        processes.append(helper_processes())
+    assert len(processes[0]) == window.session.threads - 1 and processes[1] == processes[2] == processes[0]
     window.panel.epochs_spin.setValue(1000)
     window.train_action.trigger()
     thread = window.controller.thread
     qtbot.waitUntil(lambda: window.session.history.steps > 5, timeout=10_000)
     window.close()
     assert window.controller.thread is None and not thread.isRunning()
+    assert all(process.poll() is not None for process in processes[0])
     # What may stay: the idle helper of the session's optimizer (core.parallel.ThreadTeam), and that of the
     # last run's trainer until it is collected.
     assert helpers() <= before + 1

@@ -170,9 +170,10 @@ def test_progress_reaches_a_gui_thread_slot_on_the_gui_thread(qtbot, controller)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="nice values are per thread on Linux only")
-def test_training_threads_run_nicer_than_the_gui_thread(qtbot, controller, session):
-    """So the GUI thread gets a core as soon as it has work, while both cores train."""
-    session.threads = 2                                     # as the app trains: two threads share each batch
+def test_training_runs_nicer_than_the_gui_thread(qtbot, controller, session):
+    """So the GUI thread gets a core as soon as it has work, while both cores train: the training thread and the
+    helper process that trains the other part of each batch."""
+    session.threads = 2                                     # as the app trains: two processes share each batch
     niceness = {}
     step = session.model.forward_backward_rows
 
@@ -184,8 +185,12 @@ def test_training_threads_run_nicer_than_the_gui_thread(qtbot, controller, sessi
     with qtbot.waitSignal(controller.run_finished, timeout=20_000):
         controller.start()
     gui = os.getpriority(os.PRIO_PROCESS, 0)
-    assert len(niceness) == 2                               # both training threads
-    assert all(value == min(19, gui + TRAINING_NICENESS) for value in niceness.values())
+    helpers = session._train_step._helpers
+    assert len(niceness) == 1 and len(helpers) == 1
+    niceness[helpers[0].process.pid] = os.getpriority(os.PRIO_PROCESS, helpers[0].process.pid)
+    assert list(niceness.values()) == [min(19, gui + TRAINING_NICENESS)] * 2
+    session.close()
+    assert helpers == []
 
 
 def test_pause_stops_the_steps_and_resume_continues(qtbot, controller, session):

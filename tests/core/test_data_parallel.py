@@ -1,11 +1,16 @@
-"""The two-phase parallel training step against the plain one-thread gradient and optimizer."""
+"""The two-phase training step split over processes, against the plain one-process gradient and optimizer."""
+import gc
+
 import numpy as np
 import pytest
 
+from core import data_parallel
 from core.config import ModelConfig
-from core.data_parallel import ParallelTrainingStep, split_parameter_blocks
+from core.data_parallel import STEP_HEADER, ParallelTrainingStep, split_parameter_blocks
+from core.helper_process import REPORT, STEP, HelperFailed
 from core.models import build_model
 from core.optim import build_optimizer
+from core.shared_arrays import shared_folder
 
 CONFIG = dict(input_dim=30, hidden=(20, 12), latent_dim=3, dtype="float64")
 
@@ -62,21 +67,87 @@ def test_a_step_with_an_overflowing_gradient_bound_changes_nothing():
     assert np.array_equal(model.parameters.flat, before)
 
 
-def test_an_error_in_one_thread_is_raised_and_leaves_no_thread_waiting():
+def test_an_error_in_this_process_is_raised_ends_the_helpers_and_the_next_step_runs():
     model, x, eps = model_and_batch("vae")
     step = ParallelTrainingStep(model, build_optimizer("adam", model.parameters.flat, 0.01), 2)
+    step(x, 1.0, eps)
+    helper = step._helpers[0]
     original = model.forward_backward_rows
 
-    def fails_on_later_rows(x, rows, *args):
-        if rows.start:
-            raise MemoryError("no room")
-        return original(x, rows, *args)
+    def fails(*args):
+        raise MemoryError("no room")
 
-    model.forward_backward_rows = fails_on_later_rows
+    model.forward_backward_rows = fails
     with pytest.raises(MemoryError, match="no room"):
         step(x, 1.0, eps)
+    assert helper.process.poll() is not None               # it was ended, not left waiting for a verdict
     model.forward_backward_rows = original
-    assert step(x, 1.0, eps).applied                   # the next step runs normally
+    assert step(x, 1.0, eps).applied                       # new helpers
+    step.close()
+
+
+def test_a_helper_that_dies_is_reported_and_replaced():
+    model, x, eps = model_and_batch("vae")
+    optimizer = build_optimizer("adam", model.parameters.flat, 0.01)
+    step = ParallelTrainingStep(model, optimizer, 2)
+    step(x, 1.0, eps)
+    step._helpers[0].process.kill()
+    with pytest.raises(HelperFailed, match="training helper process .*(ended|could not be reached)"):
+        step(x, 1.0, eps)
+    assert step(x, 1.0, eps).applied
+    step.close()
+
+
+def test_a_failure_inside_a_helper_reaches_the_caller_with_its_traceback():
+    model, x, eps = model_and_batch("vae")
+    step = ParallelTrainingStep(model, build_optimizer("adam", model.parameters.flat, 0.01), 2)
+    step(x, 1.0, eps)
+    helper = step._helpers[0]
+    helper.send(STEP, STEP_HEADER.pack(len(x) + 1, 1.0, True))    # more rows than its shared buffers hold
+    with pytest.raises(HelperFailed, match="(?s)failed:.*Traceback.*outside shared memory"):
+        helper.receive(REPORT)
+    step.close()
+
+
+def test_closing_ends_the_helpers_and_leaves_no_file_behind():
+    model, x, eps = model_and_batch("ae")
+    step = ParallelTrainingStep(model, build_optimizer("sgd", model.parameters.flat, 0.01), 3)
+    before = set(shared_folder().glob("latent-lab-*.shm"))
+    step(x, 1.0, eps)
+    processes = [helper.process for helper in step._helpers]
+    assert len(processes) == 2 and all(p.poll() is None for p in processes)
+    assert set(shared_folder().glob("latent-lab-*.shm")) == before       # unlinked once the helpers had mapped it
+    weights = model.parameters.flat.copy()
+    step.close()
+    assert all(p.poll() is not None for p in processes)
+    np.testing.assert_array_equal(model.parameters.flat, weights)        # the model keeps its weights
+
+
+def test_helpers_end_when_their_step_is_dropped_without_closing():
+    model, x, eps = model_and_batch("ae")
+    step = ParallelTrainingStep(model, build_optimizer("sgd", model.parameters.flat, 0.01), 2)
+    step(x, 1.0, eps)
+    process = step._helpers[0].process
+    del step
+    gc.collect()
+    assert process.wait(5) == 0
+
+
+def test_without_helpers_it_warns_and_trains_in_this_process(monkeypatch):
+    def cannot_start(setup):
+        raise OSError("no processes here")
+
+    monkeypatch.setattr(data_parallel, "HelperProcess", cannot_start)
+    parallel, x, eps = model_and_batch("vae")
+    plain, _, _ = model_and_batch("vae")
+    step = ParallelTrainingStep(parallel, build_optimizer("adam", parallel.parameters.flat, 0.01), 2)
+    with pytest.warns(RuntimeWarning, match="Training on one core: no processes here"):
+        outcome = step(x, 1.0, eps)
+    assert outcome.applied and step.parts == 1
+    plain_optimizer = build_optimizer("adam", plain.parameters.flat, 0.01)
+    plain.forward_backward(x, 1.0, eps)
+    plain_optimizer.step(plain.parameters.grad_flat)
+    np.testing.assert_allclose(parallel.parameters.flat, plain.parameters.flat, rtol=1e-10, atol=1e-12)
 
 
 def test_parameter_shares_cover_every_parameter_once_in_near_equal_loads():
@@ -95,5 +166,9 @@ def test_a_step_after_training_on_another_batch_size_sizes_its_buffers_again():
     model, x, eps = model_and_batch("vae", batch=11)
     step = ParallelTrainingStep(model, build_optimizer("sgd", model.parameters.flat, 0.0), 2)
     step(x, 1.0, eps)
-    model.forward_backward(x[:5], 1.0, eps[:5])                # the one-thread path: 5-row buffers
+    model.forward_backward(x[:5], 1.0, eps[:5])                # the one-process path: 5-row buffers
     assert step(x, 1.0, eps).parts.total == pytest.approx(model.evaluate(x, 1.0, eps).total, rel=1e-12)
+    larger = np.concatenate([x, x[:4]])                        # more rows than the shared buffers hold
+    noise = np.concatenate([eps, eps[:4]])
+    assert step(larger, 1.0, noise).parts.total == pytest.approx(model.evaluate(larger, 1.0, noise).total, rel=1e-12)
+    step.close()
