@@ -1,7 +1,7 @@
 """Training throughput of the VAE 784-512-256-2 (batch 128, float32, Adam) over one 60,000-image epoch.
 
-Prints, from one run: Latent Lab's time per epoch (batches split over the threads, one BLAS
-thread each, as the command line trains), the model's matrix-multiply limit (its own matrix
+Prints, from one run: Latent Lab's time per epoch (each batch split over --threads processes,
+this one and helpers, one BLAS thread each, as the command line trains), the model's matrix-multiply limit (its own matrix
 products alone, at the same shapes, on preallocated arrays: the faster of full batches on
 multi-threaded BLAS and batch parts on one BLAS thread per thread), the fraction of that limit
 reached, and, when PyTorch is installed (`pip install torch==2.13.0`; never a dependency), the
@@ -46,13 +46,15 @@ def latent_lab_epoch(images: np.ndarray, threads: int) -> float:
     model = build_model(ModelConfig(kind="vae"), np.random.default_rng(0))
     optimizer = build_optimizer("adam", model.parameters.flat, 1e-3, threads=threads)
     trainer = Trainer(model, optimizer, images, images[:1000], TrainConfig(epochs=1, batch_size=BATCH), threads=threads)
-    for _ in range(5):                               # warm-up: allocate buffers
+    for _ in range(5):                               # warm-up: start the helpers, allocate buffers
         trainer.step()
     trainer.history.loss.clear()
     started = time.perf_counter()
     for _ in range(trainer.batches_per_epoch):
         trainer.step()
-    return time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    trainer.close()
+    return seconds
 
 
 def matmul_limit_epochs(n_images: int, threads: int) -> tuple[float, float]:
