@@ -1,8 +1,10 @@
 """Arrays that several processes see: one memory-mapped file cut into named arrays by a layout.
 
-The file lies in /dev/shm where there is one (memory that is never written to disk), else in the temporary
-folder. The process that creates it deletes its name (``unlink``) as soon as the others have mapped it, so that
-nothing is left behind even when a process is killed: the memory lives on until the last array over it is gone.
+The file lies in /dev/shm where there is one with room for it (memory that is never written to disk), else in the
+temporary folder. Its space is reserved when it is made (``posix_fallocate``), so that a full /dev/shm is an
+OSError then, not a crash (SIGBUS) at the first write to a page that has no memory. The process that creates it
+deletes its name (``unlink``) as soon as the others have mapped it, so that nothing is left behind even when a
+process is killed: the memory lives on until the last array over it is gone.
 """
 from __future__ import annotations
 
@@ -31,10 +33,14 @@ def plan_layout(specs: dict[str, tuple[tuple[int, ...], np.dtype]]) -> tuple[Lay
     return layout, max(offset, ALIGNMENT)
 
 
-def shared_folder() -> Path:
-    """/dev/shm when it can be written, else the temporary folder."""
+def shared_folder(size: int = 0) -> Path:
+    """/dev/shm when it can be written and has ``size`` bytes free, else the temporary folder."""
     shm = Path("/dev/shm")
-    return shm if shm.is_dir() and os.access(shm, os.W_OK) else Path(tempfile.gettempdir())
+    if shm.is_dir() and os.access(shm, os.W_OK):
+        status = os.statvfs(shm)
+        if status.f_bavail * status.f_frsize >= size:
+            return shm
+    return Path(tempfile.gettempdir())
 
 
 class SharedArrays:
@@ -50,9 +56,12 @@ class SharedArrays:
     def create(cls, specs: dict[str, tuple[tuple[int, ...], np.dtype]]) -> SharedArrays:
         """A new file holding arrays of ``specs`` (their values undefined); raises OSError when it cannot be made."""
         layout, size = plan_layout(specs)
-        descriptor, name = tempfile.mkstemp(prefix="latent-lab-", suffix=".shm", dir=shared_folder())
+        descriptor, name = tempfile.mkstemp(prefix="latent-lab-", suffix=".shm", dir=shared_folder(size))
         try:
-            os.ftruncate(descriptor, size)
+            if hasattr(os, "posix_fallocate"):
+                os.posix_fallocate(descriptor, 0, size)
+            else:
+                os.ftruncate(descriptor, size)
             mapping = mmap.mmap(descriptor, size)
         except BaseException:
             os.unlink(name)
