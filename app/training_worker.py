@@ -25,6 +25,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from threadpoolctl import threadpool_limits
 
 from core.models import AutoEncoder, DecoderSnapshot, EncoderSnapshot
+from core.helper_process import HelperFailed
 from core.parallel import ThreadTeam
 from core.training import EpochProgress, StepProgress, Trainer, TrainingControl, TrainingDiverged
 
@@ -242,6 +243,12 @@ class TrainingWorker(QObject):
             if steps:
                 self._keep_recovery()
             self.diverged.emit(str(error))
+            return
+        except HelperFailed as error:
+            self._flush(pending)
+            self._snapshot()
+            self.failed.emit(f"{error} Training stopped; its last step may be only partly applied. Train goes on "
+                             "with a new helper.")
             return
         self._flush(pending)
         self._snapshot()

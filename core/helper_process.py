@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import select
+import signal
 import struct
 import subprocess
 import sys
@@ -52,6 +53,13 @@ def _read_exactly(descriptor: int, count: int) -> bytes:
         chunks.append(chunk)
         count -= len(chunk)
     return b"".join(chunks)
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 class HelperProcess:
@@ -105,7 +113,7 @@ class HelperProcess:
 
     def _failure(self, what: str) -> HelperFailed:
         code = self.process.poll()
-        ended = f" (exit code {code})" if code is not None else ""
+        ended = "" if code is None else f" (exit code {code})" if code >= 0 else f" (stopped by {_signal_name(-code)})"
         return HelperFailed(f"The training helper process {what}{ended}.")
 
     def close(self, timeout: float = 1.0) -> None:

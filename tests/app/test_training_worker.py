@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import sys
 import threading
 import time
@@ -137,6 +138,25 @@ def test_an_unexpected_error_is_reported_and_the_run_still_finishes(session):
 
 
 # ---- on a real thread, through the controller ----------------------------------------------------------------
+def test_a_helper_process_that_dies_mid_run_is_reported_and_the_next_run_trains(qtbot, controller, session):
+    session.threads = 2
+    session.set_train_config(SMALL_TRAINING.__class__(epochs=200, batch_size=64))
+    messages = []
+    controller.failed.connect(messages.append)
+    controller.start()
+    qtbot.waitUntil(lambda: session.history.steps >= 3, timeout=10_000)
+    with qtbot.waitSignal(controller.run_finished, timeout=10_000):
+        session._train_step._helpers[0].process.kill()
+    assert len(messages) == 1
+    assert re.match(r"The training helper process (ended|could not be reached .*) \(stopped by SIGKILL\)\.", messages[0])
+    assert np.isfinite(session.model.parameters.flat).all()
+    steps = session.history.steps
+    with qtbot.waitSignal(controller.run_finished, timeout=10_000):
+        controller.step()
+    assert session.history.steps == steps + 1 and len(messages) == 1
+    session.close()
+
+
 
 class Receiver(QObject):
     """A GUI-thread object whose slot records the thread it runs on."""
