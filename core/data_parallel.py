@@ -155,9 +155,12 @@ class ParallelTrainingStep:
         return self.model.buffers.take("input", batch, self.model.config.input_dim, self.model.dtype)
 
     def close(self) -> None:
-        """End the helpers (the model keeps its weights, now in memory of this process only)."""
+        """End the helpers. The model keeps its weights and buffers (memory no other process maps any more), and
+        may train on larger batches in this process again."""
         _close_helpers(self._helpers)
-        self._capacity = 0
+        if self._capacity:          # the buffers were shared: let the model allocate others again
+            self.model.use_buffers(BufferPool(self.model.buffers.arrays))
+            self._capacity = 0
 
     def __call__(self, x: np.ndarray, beta: float, eps: np.ndarray | None,
                  load_rows: Callable[[slice], None] | None = None) -> StepOutcome:

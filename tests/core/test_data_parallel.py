@@ -121,6 +121,8 @@ def test_closing_ends_the_helpers_and_leaves_no_file_behind():
     step.close()
     assert all(p.poll() is not None for p in processes)
     np.testing.assert_array_equal(model.parameters.flat, weights)        # the model keeps its weights
+    larger = np.concatenate([x, x])
+    assert model.forward_backward(larger).total == pytest.approx(model.evaluate(larger).total, rel=1e-12)
 
 
 def test_helpers_end_when_their_step_is_dropped_without_closing():
