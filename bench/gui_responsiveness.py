@@ -6,9 +6,10 @@ same training run headless, in the same process.
 A 10 ms QTimer on the GUI thread records how late each of its timeouts fires (lateness = time since the previous
 timeout - 10 ms) while the main window (1280x800, offscreen unless a display is set) trains the default VAE
 (784-512-256-2, batch 128, Adam) on the bundled digits: live loss plot, status bar, strips and latent explorer
-included. A configuration "TxB" trains with T threads sharing each batch (core/data_parallel.py) and B OpenBLAS
-threads. The headless reference is what `python main.py train` does: 2 threads sharing each batch (one per core
-here), 1 BLAS thread each. Runs are interleaved (headless, then each app configuration, per repeat) so that a
+included. A configuration "TxB" trains with T processes sharing each batch (core/data_parallel.py: the window's
+and helpers; threads until 2026-12-03) and B OpenBLAS threads. The headless reference is what `python main.py
+train` does: 2 processes sharing each batch (one per core here), 1 BLAS thread each. Both runs start their helper
+at their first step (about 0.2 s of a run). Runs are interleaved (headless, then each app configuration, per repeat) so that a
 noisy neighbour on the machine affects all of them alike; throughput is samples / wall time of the whole run,
 test-set evaluations included (in the app: from Train until the worker's run returns, its snapshots included), and
 the ratio compares each app run with the headless runs of the same repeat.
@@ -76,6 +77,7 @@ def headless_run(epochs: int) -> float:
         for _ in trainer.run():
             pass
         seconds = time.perf_counter() - started
+    trainer.close()
     return len(dataset.train_images) * epochs / seconds
 
 
@@ -115,7 +117,7 @@ class AppRun:
 
 
 def app_run(epochs: int, train_threads: int, blas_threads: int) -> AppRun:
-    """Train in the window (``train_threads`` threads sharing each batch, ``blas_threads`` OpenBLAS threads)."""
+    """Train in the window (``train_threads`` processes sharing each batch, ``blas_threads`` OpenBLAS threads)."""
     folder = tempfile.mkdtemp(prefix="latent-lab-bench-")
     store = QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat)
     AppSettings(store).save_configs(ModelConfig(), TrainConfig(epochs=epochs))
