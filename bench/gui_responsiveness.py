@@ -9,9 +9,9 @@ timeout - 10 ms) while the main window (1280x800, offscreen unless a display is 
 included. A configuration "TxB" trains with T processes sharing each batch (core/data_parallel.py: the window's
 and helpers; threads until 2026-12-03) and B OpenBLAS threads. The headless reference is what `python main.py
 train` does: 2 processes sharing each batch (one per core here), 1 BLAS thread each. Both runs start their helper
-at their first step (about 0.2 s of a run). Runs are interleaved (headless, then each app configuration, per repeat) so that a
-noisy neighbour on the machine affects all of them alike; throughput is samples / wall time of the whole run,
-test-set evaluations included (in the app: from Train until the worker's run returns, its snapshots included), and
+at their first step (about 0.2 s of a run). Runs are interleaved (headless, then each app configuration, per
+repeat) so that a noisy neighbour on the machine affects all of them alike; throughput is samples / wall time of
+the whole run, test-set evaluations included (in the app: from Train until the worker's run returns, its snapshots included), and
 the ratio compares each app run with the headless runs of the same repeat.
 
 Measured on the 2-core development machine (shared with other work, so figures drift by 10-20% between runs):
@@ -23,6 +23,10 @@ max 28 ms; a third, 6 repeats: 14,466 samples/s, 86% (83-98%), p99 13.3 ms, max 
     1 thread  x 1 BLAS    60%              7.8     32   (an earlier run, timed to the end of the window's work)
     1 thread  x 2 BLAS    86%             18.0     35   (an earlier version; other runs: 926-4,121 samples/s and
                                                          245-375 ms stalls: the OpenBLAS helper busy-waits)
+
+With processes (Intel Xeon machine, 2026-12-03, two runs of 4 and 6 repeats): 89% and 97% of headless (2 of 4 and
+3 of 6 repeats at 90% or more), p99 9.7 and 9.4 ms, max 30.6 and 27.7 ms, GUI thread 5.6% and 5.4% of a core; the
+threaded engine, in the same hour, 4 repeats: 90% (3 of 4), p99 12.9 ms, max 31.3 ms.
 
 The app uses 2 x 1 (app/main_window.py, APP_TRAIN_THREADS and APP_BLAS_THREADS), as the command line does. What is
 left of the gap is the GUI thread's 6-7% of a core: the time it takes from one training thread, the other spends
@@ -161,7 +165,7 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=20, help="epochs of the bundled digits per run (36 steps each)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--configs", default="2x1,1x1,1x2",
-                        help="app configurations: trainer threads x BLAS threads, comma-separated")
+                        help="app configurations: training processes x BLAS threads, comma-separated")
     args = parser.parse_args()
     configs = [tuple(int(n) for n in item.split("x")) for item in args.configs.split(",")]
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -185,15 +189,15 @@ def main() -> int:
                           f"{runs[(t, b)][-1].gui_cpu:.1%} of a core)" for t, b in configs), flush=True)
 
     all_headless = [rate for pair in headless for rate in pair]
-    print(f"\nheadless ({HEADLESS_THREADS} threads x 1 BLAS): median {statistics.median(all_headless):,.0f} samples/s")
-    print(f"{'app config':>22}  {'samples/s':>10}  {'vs headless':>11}  {'>= 90%':>7}  {'GUI CPU':>7}  {'p50 ms':>7}"
+    print(f"\nheadless ({HEADLESS_THREADS} processes x 1 BLAS): median {statistics.median(all_headless):,.0f} samples/s")
+    print(f"{'app config':>24}  {'samples/s':>10}  {'vs headless':>11}  {'>= 90%':>7}  {'GUI CPU':>7}  {'p50 ms':>7}"
           f"  {'p99 ms':>7}  {'max ms':>7}  {'worst run p99/max':>18}")
     for (threads, blas), config_runs in runs.items():
         lateness = np.concatenate([run.lateness for run in config_runs])
         worst = max(config_runs, key=lambda run: np.percentile(run.lateness, 99))
         ratio = ratios[(threads, blas)]
         rate = statistics.median(run.rate for run in config_runs)
-        print(f"{f'{threads} threads x {blas} BLAS':>22}  {rate:>10,.0f}  "
+        print(f"{f'{threads} processes x {blas} BLAS':>24}  {rate:>10,.0f}  "
               f"{statistics.median(ratio):>10.0%}  {sum(r >= 0.9 for r in ratio):>3} of {len(ratio):<2}"
               f"{statistics.median(run.gui_cpu for run in config_runs):>7.1%}  {np.percentile(lateness, 50):>7.1f}  "
               f"{np.percentile(lateness, 99):>7.1f}  {lateness.max():>7.1f}  "

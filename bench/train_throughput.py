@@ -1,9 +1,10 @@
 """Training throughput of the VAE 784-512-256-2 (batch 128, float32, Adam) over one 60,000-image epoch.
 
 Prints, from one run: Latent Lab's time per epoch (each batch split over --threads processes,
-this one and helpers, one BLAS thread each, as the command line trains), the model's matrix-multiply limit (its own matrix
-products alone, at the same shapes, on preallocated arrays: the faster of full batches on
-multi-threaded BLAS and batch parts on one BLAS thread per thread), the fraction of that limit
+this one and helpers, one BLAS thread each, as the command line trains), the model's
+matrix-multiply limit (its own matrix products alone, at the same shapes, on preallocated
+arrays: the faster of full batches on multi-threaded BLAS and batch parts on one BLAS thread
+per thread), the fraction of that limit
 reached, and, when PyTorch is installed (`pip install torch==2.13.0`; never a dependency), the
 same model trained by PyTorch on the same number of threads, with the speed ratio. Besides the best of each
 contender, it prints each repeat's own ratios (its contenders run back to back) and their median.

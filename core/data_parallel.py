@@ -312,7 +312,8 @@ def split_parameter_blocks(blocks: list[tuple[Dense, slice]], parts: int) -> lis
         for index, (start, stop) in enumerate(zip(bounds[:-1], bounds[1:])):
             if stop == start:
                 continue
-            shares[index].append(_Share(layer, slice(start, stop), slice(span.start + start * width, span.start + stop * width)))
+            span_of_rows = slice(span.start + start * width, span.start + stop * width)
+            shares[index].append(_Share(layer, slice(start, stop), span_of_rows))
             loads[index] += (stop - start) * width
     for layer, span in small:
         index = loads.index(min(loads))
