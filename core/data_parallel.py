@@ -93,11 +93,13 @@ class StepPart:
         self.model = model
         self.optimizer = optimizer
         self.shares = split_parameter_blocks(model.parameter_blocks(), parts)[index]
-        chunk = max((rows.stop - rows.start) * share.width for share in self.shares for rows, _ in share.chunks()) \
-            if self.shares else 0
+        # Every chunk of every share, in order: (share index, block rows, span, width); worked out once.
+        self._chunks = [(number, rows, span, share.width)
+                        for number, share in enumerate(self.shares) for rows, span in share.chunks()]
+        largest = max((span.stop - span.start for _, _, span, _ in self._chunks), default=0)
         self._first = np.empty(self.shares[0].size if self.shares else 0, model.dtype)   # the first share's gradient
-        self._gradient = np.empty(chunk, model.dtype)
-        self._scratch = np.empty(chunk, model.dtype)
+        self._gradient = np.empty(largest, model.dtype)
+        self._scratch = np.empty(largest, model.dtype)
 
     def forward_backward(self, x: np.ndarray, rows: slice, beta: float,
                          eps: np.ndarray | None) -> tuple[LossParts, list[tuple[float, float]]]:
@@ -114,19 +116,20 @@ class StepPart:
 
     def finish_update(self, other_rows: list[slice]) -> None:
         """After a verdict to apply the step: the rest of every share's gradient, and the optimizer's update."""
-        for index, share in enumerate(self.shares):
-            for rows, span in share.chunks():
-                size = span.stop - span.start
-                scratch = self._scratch[:size]
-                if index == 0:
-                    gradient = self._first[span.start - share.span.start:span.stop - share.span.start]
-                    for part_rows in other_rows:
-                        share.layer.parameter_gradient(rows, scratch.reshape(-1, share.width), part_rows)
-                        gradient += scratch
-                else:
-                    gradient = self._gradient[:size]
-                    share.layer.parameter_gradient(rows, gradient.reshape(-1, share.width))
-                self.optimizer.update(span, gradient, scratch)
+        first_start = self.shares[0].span.start if self.shares else 0
+        for number, rows, span, width in self._chunks:
+            layer = self.shares[number].layer
+            size = span.stop - span.start
+            scratch = self._scratch[:size]
+            if number == 0:
+                gradient = self._first[span.start - first_start:span.stop - first_start]
+                for part_rows in other_rows:
+                    layer.parameter_gradient(rows, scratch.reshape(-1, width), part_rows)
+                    gradient += scratch
+            else:
+                gradient = self._gradient[:size]
+                layer.parameter_gradient(rows, gradient.reshape(-1, width))
+            self.optimizer.update(span, gradient, scratch)
 
 
 class ParallelTrainingStep:
