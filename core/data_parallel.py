@@ -75,10 +75,12 @@ class _Share:
     def chunks(self) -> list[tuple[slice, slice]]:
         """(block rows, span in the flat vector) of each chunk of about CHUNK values, in order."""
         step = max(1, CHUNK // self.width)
-        return [(slice(start, min(start + step, self.rows.stop)),
-                 slice(self.span.start + (start - self.rows.start) * self.width,
-                       self.span.start + (min(start + step, self.rows.stop) - self.rows.start) * self.width))
-                for start in range(self.rows.start, self.rows.stop, step)]
+        origin = self.span.start - self.rows.start * self.width        # where block row 0 would lie
+        chunks = []
+        for start in range(self.rows.start, self.rows.stop, step):
+            stop = min(start + step, self.rows.stop)
+            chunks.append((slice(start, stop), slice(origin + start * self.width, origin + stop * self.width)))
+        return chunks
 
 
 def split_rows(batch: int, parts: int) -> list[slice]:

@@ -42,6 +42,22 @@ def test_a_parallel_step_equals_the_whole_gradient_then_the_optimizer(kind, opti
     np.testing.assert_allclose(parallel.parameters.flat, plain.parameters.flat, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_shares_updated_in_many_small_chunks_give_the_same_step(monkeypatch, threads):
+    monkeypatch.setattr(data_parallel, "CHUNK", 25)     # 1-2 block rows a chunk here (this process's part only)
+    parallel, x, eps = model_and_batch("vae")
+    plain, _, _ = model_and_batch("vae")
+    step = ParallelTrainingStep(parallel, build_optimizer("adam", parallel.parameters.flat, 0.01), threads)
+    plain_optimizer = build_optimizer("adam", plain.parameters.flat, 0.01)
+    for _ in range(3):
+        step(x, 0.7, eps)
+        plain.forward_backward(x, 0.7, eps)
+        plain_optimizer.step(plain.parameters.grad_flat)
+    assert len(step._own._chunks) > 2 * len(step._own.shares)
+    np.testing.assert_allclose(parallel.parameters.flat, plain.parameters.flat, rtol=1e-10, atol=1e-12)
+    step.close()
+
+
 @pytest.mark.parametrize("kind", ["ae", "vae"])
 def test_the_divergence_bound_is_at_least_the_squared_gradient_norm(kind):
     for seed in range(5):
