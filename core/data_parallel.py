@@ -176,7 +176,7 @@ class ParallelTrainingStep:
         """
         batch = len(x)
         shared_x = self.input_buffer(batch)
-        if x is not shared_x:
+        if not _same_memory(x, shared_x):
             if load_rows is not None:
                 load_rows(slice(0, batch))
                 load_rows = None
@@ -272,6 +272,12 @@ class ParallelTrainingStep:
         optimizer.bind(arrays["parameters"], {name: arrays[f"optimizer.{name}"] for name in state})
         model.use_buffers(shared_buffer_pool(arrays))
         self._capacity = capacity
+
+
+def _same_memory(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether a and b are views of the same elements (two views from ``input_buffer`` are not the same object)."""
+    return (a.shape == b.shape and a.strides == b.strides and a.dtype == b.dtype
+            and a.__array_interface__["data"][0] == b.__array_interface__["data"][0])
 
 
 def shared_buffer_pool(arrays: dict[str, np.ndarray]) -> BufferPool:

@@ -58,6 +58,23 @@ def test_shares_updated_in_many_small_chunks_give_the_same_step(monkeypatch, thr
     step.close()
 
 
+def test_a_batch_in_the_input_buffer_is_loaded_in_place_the_helpers_rows_first():
+    model, x, eps = model_and_batch("vae")
+    plain, _, _ = model_and_batch("vae")
+    step = ParallelTrainingStep(model, build_optimizer("sgd", model.parameters.flat, 0.01), 2)
+    loaded = []
+
+    def load_rows(rows):
+        loaded.append(rows)
+        buffer[rows] = x[rows]
+
+    buffer = step.input_buffer(len(x))
+    outcome = step(step.input_buffer(len(x)), 1.0, eps, load_rows)
+    assert loaded == [slice(5, 11), slice(0, 5)]        # the helper's rows, then this process's, each once
+    assert outcome.parts.total == pytest.approx(plain.evaluate(x, 1.0, eps).total, rel=1e-12)
+    step.close()
+
+
 @pytest.mark.parametrize("kind", ["ae", "vae"])
 def test_the_divergence_bound_is_at_least_the_squared_gradient_norm(kind):
     for seed in range(5):
