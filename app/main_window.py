@@ -7,7 +7,6 @@ actions and menus (window_actions), layout (window_layout), model files (file_co
 """
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -41,6 +40,7 @@ from core.checkpoint import Checkpoint
 from core.config import TrainConfig
 from core.download import download_mnist
 from core.models import EncoderSnapshot
+from core.parallel import training_parts
 
 if TYPE_CHECKING:
     from app.dialogs import DownloadDialog
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 # Measured with bench/gui_responsiveness.py (see its docstring): as the headless command line does, every core
 # trains part of each batch with one BLAS thread each (one training thread with two BLAS threads is as fast when
 # it works, but its BLAS helper busy-waits against the GUI thread and collapses 3-10x in some runs).
-APP_TRAIN_THREADS = min(2, os.cpu_count() or 1)
+APP_TRAIN_THREADS = training_parts()
 APP_BLAS_THREADS = 1
 CLOSE_TIMEOUT_MS = 1000
 UNTITLED = "Untitled[*] — Latent Lab"

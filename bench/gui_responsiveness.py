@@ -63,9 +63,10 @@ from core.config import ModelConfig, TrainConfig  # noqa: E402
 from core.data import load_npz  # noqa: E402
 from core.models import build_model  # noqa: E402
 from core.optim import build_optimizer  # noqa: E402
+from core.parallel import training_parts  # noqa: E402
 from core.training import Trainer  # noqa: E402
 
-HEADLESS_THREADS = min(2, os.cpu_count() or 1)
+HEADLESS_THREADS = training_parts()
 PROBE_MS = 10
 
 

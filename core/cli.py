@@ -27,9 +27,10 @@ from core.data import DatasetError, default_cache_dir, load_dataset
 from core.helper_process import HelperFailed
 from core.models import build_model
 from core.optim import build_optimizer
+from core.parallel import training_parts
 from core.training import EpochProgress, StepProgress, Trainer, TrainingControl, TrainingDiverged
 
-THREADS = min(2, os.cpu_count() or 1)   # the trainer splits each batch over these (core/data_parallel.py)
+THREADS = training_parts()   # the trainer splits each batch over these processes (core/data_parallel.py)
 
 DESCRIPTION = """Latent Lab: watch autoencoders and variational autoencoders learn.
 

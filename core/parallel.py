@@ -6,10 +6,21 @@ work to a thread costs more than it saves.
 """
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Callable, TypeVar
 
 T = TypeVar("T")
+
+
+def training_parts() -> int:
+    """How many parts to split each training batch into: one per core this process may run on (its CPU affinity,
+    where the system has one, which a container or ``taskset`` may narrow), at most 2 (more measured slower)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:          # not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(2, cores))
 
 
 class ThreadTeam:
