@@ -8,6 +8,7 @@ process is killed: the memory lives on until the last array over it is gone.
 """
 from __future__ import annotations
 
+import errno
 import math
 import mmap
 import os
@@ -43,6 +44,18 @@ def shared_folder(size: int = 0) -> Path:
     return Path(tempfile.gettempdir())
 
 
+def _reserve(descriptor: int, size: int) -> None:
+    """Give the file ``size`` bytes, allocated now where the file system can (else only its length)."""
+    try:
+        os.posix_fallocate(descriptor, 0, size)
+    except AttributeError:             # not on this system
+        os.ftruncate(descriptor, size)
+    except OSError as error:
+        if error.errno not in (errno.EOPNOTSUPP, errno.EINVAL):
+            raise
+        os.ftruncate(descriptor, size)  # a file system that cannot allocate ahead
+
+
 class SharedArrays:
     """Named arrays over one mapped file; ``arrays[name]`` is a writable view, the same memory in every process."""
 
@@ -58,10 +71,7 @@ class SharedArrays:
         layout, size = plan_layout(specs)
         descriptor, name = tempfile.mkstemp(prefix="latent-lab-", suffix=".shm", dir=shared_folder(size))
         try:
-            if hasattr(os, "posix_fallocate"):
-                os.posix_fallocate(descriptor, 0, size)
-            else:
-                os.ftruncate(descriptor, size)
+            _reserve(descriptor, size)
             mapping = mmap.mmap(descriptor, size)
         except BaseException:
             os.unlink(name)

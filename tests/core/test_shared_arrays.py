@@ -1,4 +1,5 @@
 """Arrays that two mappings (as two processes have) of one file share."""
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -49,3 +50,15 @@ def test_a_file_with_no_room_is_an_os_error_when_it_is_made(monkeypatch):
     with pytest.raises(OSError, match="No space"):
         SharedArrays.create(SPECS)
     assert set(shared_folder().glob("latent-lab-*")) == before          # nothing left behind
+
+
+@pytest.mark.skipif(not hasattr(os, "posix_fallocate"), reason="space is reserved with posix_fallocate")
+def test_a_file_system_that_cannot_allocate_ahead_still_gets_its_file(monkeypatch):
+    def not_supported(descriptor, offset, length):
+        raise OSError(errno.EOPNOTSUPP, "Operation not supported")
+
+    monkeypatch.setattr(shared_arrays.os, "posix_fallocate", not_supported)
+    made = SharedArrays.create(SPECS)
+    made.arrays["moments"][...] = 2.0
+    assert SharedArrays.attach(made.path, made.layout).arrays["moments"].sum() == 22.0
+    made.unlink()
