@@ -71,8 +71,9 @@ class HelperProcess:
             raise OSError("helper processes need a POSIX system (they inherit their pipes by descriptor)")
         to_helper_read, self._to_helper = os.pipe()
         self._from_helper, from_helper_write = os.pipe()
+        path = [str(PROJECT_ROOT)] + [entry for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep) if entry]
         environment = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
-                           PYTHONPATH=os.pathsep.join([str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")]))
+                           PYTHONPATH=os.pathsep.join(path))
         try:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "core.step_helper", str(to_helper_read), str(from_helper_write)],
@@ -86,7 +87,11 @@ class HelperProcess:
             os.close(to_helper_read)
             os.close(from_helper_write)
         self._closed = False
-        self.send(SETUP, json.dumps(setup).encode())
+        try:
+            self.send(SETUP, json.dumps(setup).encode())
+        except BaseException:
+            self.close()
+            raise
 
     def wait_ready(self) -> None:
         self.receive(READY, START_TIMEOUT)
