@@ -24,8 +24,8 @@ max 28 ms; a third, 6 repeats: 14,466 samples/s, 86% (83-98%), p99 13.3 ms, max 
     1 thread  x 2 BLAS    86%             18.0     35   (an earlier version; other runs: 926-4,121 samples/s and
                                                          245-375 ms stalls: the OpenBLAS helper busy-waits)
 
-With processes (Intel Xeon machine, 2026-12-03, two runs of 4 and 6 repeats): 89% and 97% of headless (2 of 4 and
-3 of 6 repeats at 90% or more), p99 9.7 and 9.4 ms, max 30.6 and 27.7 ms, GUI thread 5.6% and 5.4% of a core; the
+With processes (Intel Xeon machine, 2026-12-03, four runs of 4, 6, 6 and 6 repeats): 89%, 97%, 91% and 97% of
+headless (14 of 22 repeats at 90% or more), p99 9.4-10.1 ms, max 25.8-30.9 ms, GUI thread 5.3-5.6% of a core; the
 threaded engine, in the same hour, 4 repeats: 90% (3 of 4), p99 12.9 ms, max 31.3 ms.
 
 The app uses 2 x 1 (app/main_window.py, APP_TRAIN_THREADS and APP_BLAS_THREADS), as the command line does. What is
