@@ -26,7 +26,8 @@ max 28 ms; a third, 6 repeats: 14,466 samples/s, 86% (83-98%), p99 13.3 ms, max 
 
 With processes (Intel Xeon machine, 2026-12-03, four runs of 4, 6, 6 and 6 repeats): 89%, 97%, 91% and 97% of
 headless (14 of 22 repeats at 90% or more), p99 9.4-10.1 ms, max 25.8-30.9 ms, GUI thread 5.3-5.6% of a core; the
-threaded engine, in the same hour, 4 repeats: 90% (3 of 4), p99 12.9 ms, max 31.3 ms.
+threaded engine, in the same hour, 4 repeats: 90% (3 of 4), p99 12.9 ms, max 31.3 ms. A fifth run, 8 repeats in
+the busiest hour (headless 4,953-11,740 samples/s): 101%, p99 14.2 ms, max 61.7 ms.
 
 The app uses 2 x 1 (app/main_window.py, APP_TRAIN_THREADS and APP_BLAS_THREADS), as the command line does. What is
 left of the gap is the GUI thread's 6-7% of a core: the time it takes from one training thread, the other spends
