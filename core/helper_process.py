@@ -100,14 +100,14 @@ class HelperProcess:
         try:
             send_frame(self._to_helper, kind, payload)
         except OSError as error:         # a broken pipe: it has ended
-            raise self._failure(f"could not be reached ({error.strerror or error})") from None
+            raise self._failure(f"could not be reached ({error.strerror or error})", gone=True) from None
 
     def receive(self, expected: bytes, timeout: float = REPLY_TIMEOUT) -> bytes:
         """The payload of the next frame, which must be of kind ``expected``; raises HelperFailed otherwise."""
         try:
             kind, payload = receive_frame(self._from_helper, timeout)
         except EOFError:
-            raise self._failure("ended") from None
+            raise self._failure("ended", gone=True) from None
         except TimeoutError:
             raise self._failure(f"did not answer within {timeout:.0f} s") from None
         if kind == FAILED:
@@ -116,8 +116,12 @@ class HelperProcess:
             raise self._failure(f"sent {kind!r} where {expected!r} was expected")
         return payload
 
-    def _failure(self, what: str) -> HelperFailed:
-        code = self.process.poll()
+    def _failure(self, what: str, gone: bool = False) -> HelperFailed:
+        """The error to raise; ``gone``: its pipe has closed, so it has ended or is about to (wait to say how)."""
+        try:
+            code = self.process.wait(1.0) if gone else self.process.poll()
+        except subprocess.TimeoutExpired:
+            code = None
         ended = "" if code is None else f" (exit code {code})" if code >= 0 else f" (stopped by {_signal_name(-code)})"
         return HelperFailed(f"The training helper process {what}{ended}.")
 
