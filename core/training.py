@@ -237,7 +237,7 @@ class Trainer:
 
     def _batch_buffer(self, epoch: int, batch: int) -> tuple[np.ndarray, Callable[[slice], None]]:
         """The buffer for batch ``batch`` of epoch ``epoch`` and a function that loads rows of it
-        (images as floats in [0, 1], as images_to_float computes them), for the threads to share."""
+        (images as floats in [0, 1], as images_to_float computes them), for the parts of the step to share."""
         if self._epoch_order is None or self._epoch_order[0] != epoch:
             order = np.random.default_rng((self.config.seed, SHUFFLE_STREAM, epoch)).permutation(len(self.train_images))
             self._epoch_order = (epoch, order)
