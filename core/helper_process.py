@@ -99,7 +99,9 @@ class HelperProcess:
     def send(self, kind: bytes, payload: bytes = b"") -> None:
         try:
             send_frame(self._to_helper, kind, payload)
-        except OSError as error:         # a broken pipe: it has ended
+        except BrokenPipeError:          # it has ended
+            raise self._failure("ended", gone=True) from None
+        except OSError as error:
             raise self._failure(f"could not be reached ({error.strerror or error})", gone=True) from None
 
     def receive(self, expected: bytes, timeout: float = REPLY_TIMEOUT) -> bytes:

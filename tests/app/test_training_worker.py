@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import sys
 import threading
 import time
@@ -148,7 +147,7 @@ def test_a_helper_process_that_dies_mid_run_is_reported_and_the_next_run_trains(
     with qtbot.waitSignal(controller.run_finished, timeout=10_000):
         session._train_step._helpers[0].process.kill()
     assert len(messages) == 1
-    assert re.match(r"The training helper process (ended|could not be reached .*) \(stopped by SIGKILL\)\.", messages[0])
+    assert messages[0].startswith("The training helper process ended (stopped by SIGKILL). Training stopped;")
     assert np.isfinite(session.model.parameters.flat).all()
     steps = session.history.steps
     with qtbot.waitSignal(controller.run_finished, timeout=10_000):

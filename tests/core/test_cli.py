@@ -1,6 +1,7 @@
 """The headless command line, run as a user runs it: a subprocess of main.py."""
 import errno
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -67,6 +68,40 @@ def test_ctrl_c_saves_what_was_trained_so_far(tmp_path):
     assert process.returncode == 130, stderr
     saved = load_checkpoint(out)
     assert saved.history.steps >= 18 and np.isfinite(saved.model.parameters.flat).all()
+
+
+def helper_children(pid: int) -> list[int]:
+    """The training helper processes that ``pid`` started (Linux's /proc)."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except (OSError, ValueError):
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid and b"core.step_helper" in cmdline:
+            children.append(int(entry.name))
+    return children
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the helper through Linux's /proc")
+def test_a_helper_killed_mid_training_is_reported_and_the_model_is_saved(tmp_path):
+    out = tmp_path / "model.npz"
+    process = subprocess.Popen([sys.executable, "main.py", "train", "--epochs", "500", *SMALL, "--out", str(out)],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline()            # the first epoch finished
+        helpers = helper_children(process.pid)
+        if not helpers:
+            pytest.skip("trains in one process on this machine (one core)")
+        os.kill(helpers[0], signal.SIGKILL)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 1, stderr
+    assert "error: The training helper process ended (stopped by SIGKILL)." in stderr
+    assert "Traceback" not in stderr
+    assert load_checkpoint(out).history.steps >= 18
 
 
 def test_help_mentions_the_app_and_the_train_command():
