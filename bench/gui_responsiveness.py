@@ -66,6 +66,7 @@ from core.models import build_model  # noqa: E402
 from core.optim import build_optimizer  # noqa: E402
 from core.parallel import training_parts  # noqa: E402
 from core.training import Trainer  # noqa: E402
+from machine_load import cpu_ticks, steal_since  # noqa: E402
 
 HEADLESS_THREADS = training_parts()
 PROBE_MS = 10
@@ -178,6 +179,7 @@ def main() -> int:
     runs: dict[tuple[int, int], list[AppRun]] = {config: [] for config in configs}
     ratios: dict[tuple[int, int], list[float]] = {config: [] for config in configs}
     for repeat in range(args.repeats):
+        ticks = cpu_ticks()
         this_repeat = [headless_run(args.epochs)]
         for config in configs:
             runs[config].append(app_run(args.epochs, *config))
@@ -188,7 +190,8 @@ def main() -> int:
             ratios[config].append(runs[config][-1].rate / reference)
         print(f"repeat {repeat + 1}: headless {', '.join(f'{r:,.0f}' for r in this_repeat)} samples/s; app "
               + ", ".join(f"{t}x{b}: {runs[(t, b)][-1].rate:,.0f} ({ratios[(t, b)][-1]:.0%}, GUI thread "
-                          f"{runs[(t, b)][-1].gui_cpu:.1%} of a core)" for t, b in configs), flush=True)
+                          f"{runs[(t, b)][-1].gui_cpu:.1%} of a core)" for t, b in configs)
+              + (f"; {steal}" if (steal := steal_since(ticks)) else ""), flush=True)
 
     all_headless = [rate for pair in headless for rate in pair]
     print(f"\nheadless ({HEADLESS_THREADS} processes x 1 BLAS): median {statistics.median(all_headless):,.0f} samples/s")

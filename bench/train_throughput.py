@@ -7,7 +7,8 @@ arrays: the faster of full batches on multi-threaded BLAS and batch parts on one
 per thread), the fraction of that limit
 reached, and, when PyTorch is installed (`pip install torch==2.13.0`; never a dependency), the
 same model trained by PyTorch on the same number of threads, with the speed ratio. Besides the best of each
-contender, it prints each repeat's own ratios (its contenders run back to back) and their median.
+contender, it prints each repeat's own ratios (its contenders run back to back) and their median,
+and, on Linux, the share of CPU time the hypervisor took during each repeat (bench/machine_load.py).
 
     python bench/train_throughput.py [--repeats 3] [--threads 2] [--data fashion|random]
 """
@@ -30,6 +31,7 @@ from core.models import build_model  # noqa: E402
 from core.optim import build_optimizer  # noqa: E402
 from core.parallel import ThreadTeam  # noqa: E402
 from core.training import Trainer  # noqa: E402
+from machine_load import cpu_ticks, steal_since  # noqa: E402
 
 SIZES = (784, 512, 256, 2)
 BATCH = 128
@@ -162,7 +164,9 @@ def main() -> None:
     print(f"data: {description}; VAE 784-512-256-2, batch {BATCH}, float32, Adam; {args.threads} threads; "
           f"best of {args.repeats}")
     results: dict[str, list[float]] = {"latent_lab": [], "matmul_whole": [], "matmul_parts": [], "torch": []}
+    steals = []
     for _ in range(args.repeats):                    # interleaved, so machine noise hits all alike
+        ticks = cpu_ticks()
         with threadpool_limits(limits=1, user_api="blas"):
             results["latent_lab"].append(latent_lab_epoch(images, args.threads))
         whole, parts = matmul_limit_epochs(len(images), args.threads)
@@ -171,6 +175,7 @@ def main() -> None:
         seconds = torch_epoch(images, args.threads)
         if seconds is not None:
             results["torch"].append(seconds)
+        steals.append(steal_since(ticks))
     ours = min(results["latent_lab"])
     whole, parts = min(results["matmul_whole"]), min(results["matmul_parts"])
     limit = min(whole, parts)
@@ -188,6 +193,9 @@ def main() -> None:
         print(f"  per repeat: {', '.join(f'{r:.2f}x' for r in speedups)} (median {statistics.median(speedups):.2f}x)")
     else:
         print("PyTorch not installed: no comparison (pip install torch==2.13.0)")
+    if any(steals):
+        shares = ", ".join(steal.split()[-1] if steal else "?" for steal in steals)
+        print(f"CPU time the hypervisor took (steal), per repeat: {shares}")
 
 
 if __name__ == "__main__":
