@@ -268,22 +268,24 @@ class ParallelTrainingStep:
             raise
         finally:
             shared.unlink()
-        model.bind_parameters(arrays["parameters"])
-        optimizer.bind(arrays["parameters"], {name: arrays[f"optimizer.{name}"] for name in state})
-        model.use_buffers(shared_buffer_pool(arrays))
+        bind_to_shared(model, optimizer, arrays)
         self._capacity = capacity
+
+
+def bind_to_shared(model: AutoEncoder, optimizer: Adam | SGD, arrays: dict[str, np.ndarray]) -> None:
+    """Make ``model`` and ``optimizer`` work on the shared ``arrays`` that ``_start_helpers`` lays out, their values
+    already in place: the parameters, the optimizer's state, and the training buffers, in a pool that refuses to
+    allocate any other."""
+    model.bind_parameters(arrays["parameters"])
+    optimizer.bind(arrays["parameters"], {name: arrays[f"optimizer.{name}"] for name in optimizer.state_arrays()})
+    model.use_buffers(BufferPool({name: array for name, array in arrays.items()
+                                  if name != "parameters" and not name.startswith("optimizer.")}, allocate=_not_shared))
 
 
 def _same_memory(a: np.ndarray, b: np.ndarray) -> bool:
     """Whether a and b are views of the same elements (two views from ``input_buffer`` are not the same object)."""
     return (a.shape == b.shape and a.strides == b.strides and a.dtype == b.dtype
             and a.__array_interface__["data"][0] == b.__array_interface__["data"][0])
-
-
-def shared_buffer_pool(arrays: dict[str, np.ndarray]) -> BufferPool:
-    """The training buffers among shared ``arrays``, in a pool that refuses to allocate any other."""
-    return BufferPool({name: array for name, array in arrays.items()
-                       if name != "parameters" and not name.startswith("optimizer.")}, allocate=_not_shared)
 
 
 def _not_shared(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:

@@ -15,31 +15,26 @@ import traceback
 import numpy as np
 
 from core.config import ModelConfig
-from core.data_parallel import STEP_HEADER, StepPart, pack_report, shared_buffer_pool, split_rows
+from core.data_parallel import STEP_HEADER, StepPart, bind_to_shared, pack_report, split_rows
 from core.helper_process import DONE, FAILED, QUIT, READY, REPORT, SETUP, STEP, VERDICT, receive_frame, send_frame
-from core.layers import BufferPool
 from core.models import build_model
 from core.optim import optimizer_from_settings
 from core.shared_arrays import SharedArrays
 
 
-def build_part(setup: dict) -> tuple[StepPart, BufferPool]:
+def build_part(setup: dict) -> StepPart:
     """The replica of the model and optimizer over the shared arrays, and this helper's part of each step."""
-    shared = SharedArrays.attach(setup["path"], setup["layout"])
-    arrays = shared.arrays
+    arrays = SharedArrays.attach(setup["path"], setup["layout"]).arrays
     model = build_model(ModelConfig.from_dict(setup["model"]), None)
-    model.bind_parameters(arrays["parameters"])
     optimizer = optimizer_from_settings(setup["optimizer"], arrays["parameters"])
-    state = {name: arrays[f"optimizer.{name}"] for name in optimizer.state_arrays()}
-    optimizer.bind(arrays["parameters"], state)
-    pool = shared_buffer_pool(arrays)
-    model.use_buffers(pool)
-    return StepPart(model, optimizer, setup["part"], setup["parts"]), pool
+    bind_to_shared(model, optimizer, arrays)
+    return StepPart(model, optimizer, setup["part"], setup["parts"])
 
 
-def serve(part: StepPart, pool: BufferPool, index: int, parts: int, read: int, write: int) -> None:
+def serve(part: StepPart, index: int, parts: int, read: int, write: int) -> None:
     """Run steps until QUIT."""
     model = part.model
+    pool = model.buffers
     while True:
         kind, payload = receive_frame(read)
         if kind == QUIT:
@@ -71,9 +66,9 @@ def main(argv: list[str]) -> int:
         if kind != SETUP:
             raise ValueError(f"expected the set-up, got {kind!r}")
         setup = json.loads(payload)
-        part, pool = build_part(setup)
+        part = build_part(setup)
         send_frame(write, READY)
-        serve(part, pool, setup["part"], setup["parts"], read, write)
+        serve(part, setup["part"], setup["parts"], read, write)
     except EOFError:          # the parent has gone
         return 0
     except BaseException:

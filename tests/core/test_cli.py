@@ -55,12 +55,18 @@ def test_unknown_dataset_path_is_a_clear_error(tmp_path):
     assert not (tmp_path / "x.npz").exists()
 
 
-def test_ctrl_c_saves_what_was_trained_so_far(tmp_path):
-    out = tmp_path / "interrupted.npz"
+def long_training(out: Path) -> subprocess.Popen:
+    """`main.py train` of 500 epochs writing ``out``, once its first epoch has finished."""
     process = subprocess.Popen([sys.executable, "main.py", "train", "--epochs", "500", *SMALL, "--out", str(out)],
                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout.readline()
+    return process
+
+
+def test_ctrl_c_saves_what_was_trained_so_far(tmp_path):
+    out = tmp_path / "interrupted.npz"
+    process = long_training(out)
     try:
-        assert process.stdout.readline()            # the first epoch finished
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=60)
     finally:
@@ -87,10 +93,8 @@ def helper_children(pid: int) -> list[int]:
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the helper through Linux's /proc")
 def test_a_helper_killed_mid_training_is_reported_and_the_model_is_saved(tmp_path):
     out = tmp_path / "model.npz"
-    process = subprocess.Popen([sys.executable, "main.py", "train", "--epochs", "500", *SMALL, "--out", str(out)],
-                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = long_training(out)
     try:
-        assert process.stdout.readline()            # the first epoch finished
         helpers = helper_children(process.pid)
         if not helpers:
             pytest.skip("trains in one process on this machine (one core)")

@@ -24,6 +24,17 @@ def model_and_batch(kind, seed=0, batch=11):
     return model, x, eps
 
 
+def trained_in_one_process(kind, optimizer, steps, beta):
+    """The model of ``model_and_batch(kind)`` after ``steps`` plain steps on its batch (whole gradient, then the
+    optimizer's ``step``)."""
+    plain, x, eps = model_and_batch(kind)
+    plain_optimizer = build_optimizer(optimizer, plain.parameters.flat, 0.01)
+    for _ in range(steps):
+        plain.forward_backward(x, beta, eps)
+        plain_optimizer.step(plain.parameters.grad_flat)
+    return plain
+
+
 @pytest.mark.parametrize("kind", ["ae", "vae"])
 @pytest.mark.parametrize("optimizer", ["adam", "sgd"])
 @pytest.mark.parametrize("threads", [1, 2, 3])
@@ -46,13 +57,10 @@ def test_a_parallel_step_equals_the_whole_gradient_then_the_optimizer(kind, opti
 def test_shares_updated_in_many_small_chunks_give_the_same_step(monkeypatch, threads):
     monkeypatch.setattr(data_parallel, "CHUNK", 25)     # 1-2 block rows a chunk here (this process's part only)
     parallel, x, eps = model_and_batch("vae")
-    plain, _, _ = model_and_batch("vae")
     step = ParallelTrainingStep(parallel, build_optimizer("adam", parallel.parameters.flat, 0.01), threads)
-    plain_optimizer = build_optimizer("adam", plain.parameters.flat, 0.01)
     for _ in range(3):
         step(x, 0.7, eps)
-        plain.forward_backward(x, 0.7, eps)
-        plain_optimizer.step(plain.parameters.grad_flat)
+    plain = trained_in_one_process("vae", "adam", 3, 0.7)
     assert len(step._own._chunks) > 2 * len(step._own.shares)
     np.testing.assert_allclose(parallel.parameters.flat, plain.parameters.flat, rtol=1e-10, atol=1e-12)
     step.close()
@@ -174,14 +182,11 @@ def test_without_helpers_it_warns_and_trains_in_this_process(monkeypatch):
 
     monkeypatch.setattr(data_parallel, "HelperProcess", cannot_start)
     parallel, x, eps = model_and_batch("vae")
-    plain, _, _ = model_and_batch("vae")
     step = ParallelTrainingStep(parallel, build_optimizer("adam", parallel.parameters.flat, 0.01), 2)
     with pytest.warns(RuntimeWarning, match="Training on one core: no processes here"):
         outcome = step(x, 1.0, eps)
     assert outcome.applied and step.parts == 1
-    plain_optimizer = build_optimizer("adam", plain.parameters.flat, 0.01)
-    plain.forward_backward(x, 1.0, eps)
-    plain_optimizer.step(plain.parameters.grad_flat)
+    plain = trained_in_one_process("vae", "adam", 1, 1.0)
     np.testing.assert_allclose(parallel.parameters.flat, plain.parameters.flat, rtol=1e-10, atol=1e-12)
 
 
