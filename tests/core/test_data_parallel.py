@@ -212,3 +212,23 @@ def test_a_step_after_training_on_another_batch_size_sizes_its_buffers_again():
     noise = np.concatenate([eps, eps[:4]])
     assert step(larger, 1.0, noise).parts.total == pytest.approx(model.evaluate(larger, 1.0, noise).total, rel=1e-12)
     step.close()
+
+
+def test_every_process_flushes_adams_decaying_moments_on_the_same_steps():
+    # Blank images after the first step: the first layer's weights get zero gradients, and their moments decay.
+    rng = np.random.default_rng(3)
+    config = ModelConfig(kind="ae", **{**CONFIG, "dtype": "float32"})
+    models = [build_model(config, np.random.default_rng(0)) for _ in range(2)]
+    optimizers = [build_optimizer("adam", model.parameters.flat, 0.01) for model in models]
+    step = ParallelTrainingStep(models[0], optimizers[0], 2)
+    first, blank = rng.random((11, 30)).astype(np.float32), np.zeros((11, 30), np.float32)
+    for t in range(800):                          # 0.9^800 would take the moments into subnormals
+        x = first if t == 0 else blank
+        step(x, 1.0, None)
+        models[1].forward_backward(x)
+        optimizers[1].step(models[1].parameters.grad_flat)
+    step.close()
+    m = optimizers[0].m
+    assert not ((m != 0) & (np.abs(m) < np.finfo(np.float32).tiny)).any()
+    np.testing.assert_array_equal(m == 0, optimizers[1].m == 0)
+    np.testing.assert_allclose(models[0].parameters.flat, models[1].parameters.flat, rtol=1e-5, atol=1e-7)

@@ -45,3 +45,47 @@ def test_adam_continues_identically_from_its_saved_state():
         restored.step(g)
     assert restored.t == original.t == 4
     np.testing.assert_array_equal(restored.params, original.params)
+
+
+def subnormal_count(values):
+    return int(np.count_nonzero((values != 0) & (np.abs(values) < np.finfo(values.dtype).tiny)))
+
+
+def test_adam_keeps_moments_that_decay_out_of_the_slow_subnormal_range_without_changing_the_parameters():
+    # One gradient, then zeros (a unit that died): the moments decay by beta1 and beta2 every step.
+    rng = np.random.default_rng(2)
+    params = rng.standard_normal(1000).astype(np.float32)
+    adam = Adam(params, lr=0.01)
+    reference, m, v = params.copy(), np.zeros_like(params), np.zeros_like(params)
+    g = rng.standard_normal(1000).astype(np.float32) * np.float32(1e-3)
+    for t in range(1, 1001):
+        adam.step(g)
+        m = np.float32(0.9) * m + np.float32(0.1) * g
+        v = np.float32(0.999) * v + np.float32(0.001) * g * g
+        reference -= np.float32(0.01) * (m / np.float32(1 - 0.9 ** t)) / (np.sqrt(v / np.float32(1 - 0.999 ** t)) + np.float32(1e-8))
+        g = np.zeros_like(g)
+    assert subnormal_count(m) > 900                 # the textbook arithmetic ends in subnormals
+    assert subnormal_count(adam.m) == 0 and subnormal_count(adam.v) == 0
+    np.testing.assert_allclose(params, reference, rtol=1e-5, atol=1e-8)    # float32 rounding of 1000 updates
+
+
+def test_sgd_keeps_its_velocity_out_of_the_subnormal_range():
+    params = np.ones(100, np.float32)
+    sgd = SGD(params, lr=0.1, momentum=0.5)
+    sgd.step(np.full(100, 1e-3, np.float32))
+    for _ in range(125):                           # 0.5^125 * 1e-3 would be a subnormal float32
+        sgd.step(np.zeros(100, np.float32))
+    assert subnormal_count(sgd.velocity) == 0
+    np.testing.assert_allclose(params, 1 - 0.1 * 1e-3 * 2, rtol=1e-6)
+
+
+def test_a_replica_given_the_step_constants_flushes_on_the_same_steps():
+    original = Adam(np.ones(10, np.float32))
+    replica = Adam(np.ones(10, np.float32))
+    for t in range(1, 800):                        # 0.9^800 * 1e-3 would be a subnormal float32
+        g = np.full(10, 1e-3 if t == 1 else 0, np.float32)
+        original.step(g)
+        replica.use_step_constants(original.step_constants())
+        replica.update(slice(None), g, np.empty(10, np.float32))
+    np.testing.assert_array_equal(replica.m, original.m)
+    assert subnormal_count(replica.m) == 0
