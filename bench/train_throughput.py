@@ -112,45 +112,15 @@ def layer_products(batch: int, seed: int) -> list[tuple[np.ndarray, np.ndarray, 
 
 def torch_epoch(images: np.ndarray, threads: int) -> float | None:
     try:
-        import torch
+        from torch_vae import TorchVAETraining
+        training = TorchVAETraining(images, threads)
     except ImportError:
         return None
-    torch.set_num_threads(threads)
-    torch.manual_seed(0)
-    nn = torch.nn
-
-    class VAE(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.trunk = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU())
-            self.mu, self.log_var = nn.Linear(256, 2), nn.Linear(256, 2)
-            self.decoder = nn.Sequential(nn.Linear(2, 256), nn.ReLU(), nn.Linear(256, 512), nn.ReLU(), nn.Linear(512, 784))
-
-        def forward(self, x):
-            h = self.trunk(x)
-            mu, log_var = self.mu(h), self.log_var(h)
-            z = mu + torch.exp(0.5 * log_var) * torch.randn_like(mu)
-            logits = self.decoder(z)
-            rec = nn.functional.binary_cross_entropy_with_logits(logits, x, reduction="sum") / len(x)
-            kl = 0.5 * torch.sum(mu * mu + log_var.exp() - 1 - log_var) / len(x)
-            return rec + kl
-
-    model = VAE()
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    data = torch.from_numpy(images).float().div_(255)
-    order = torch.randperm(len(data))
-
-    def step(i):
-        batch = data[order[i * BATCH:(i + 1) * BATCH]]
-        optimizer.zero_grad(set_to_none=True)
-        loss = model(batch)
-        loss.backward()
-        optimizer.step()
-    for i in range(5):
-        step(i)
+    for _ in range(5):                               # warm-up
+        training.step()
     started = time.perf_counter()
-    for i in range(-(-len(data) // BATCH)):
-        step(i)
+    for _ in range(training.batches_per_epoch):
+        training.step()
     return time.perf_counter() - started
 
 
