@@ -11,11 +11,13 @@ BATCH = 128
 
 class TorchVAETraining:
     """Trains the VAE on ``images`` (n, 784) uint8 with PyTorch on ``threads`` threads, a batch per ``step()``,
-    reshuffling at each epoch."""
+    reshuffling at each epoch. ``flush_denormal`` sets PyTorch's process-wide switch that makes the CPU treat
+    subnormal floats as zero (off by default in PyTorch)."""
 
-    def __init__(self, images: np.ndarray, threads: int, seed: int = 0) -> None:
+    def __init__(self, images: np.ndarray, threads: int, seed: int = 0, flush_denormal: bool = False) -> None:
         import torch
         torch.set_num_threads(threads)
+        torch.set_flush_denormal(flush_denormal)
         torch.manual_seed(seed)
         self._torch = torch
         nn = torch.nn

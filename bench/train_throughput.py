@@ -10,7 +10,12 @@ same model trained by PyTorch on the same number of threads, with the speed rati
 contender, it prints each repeat's own ratios (its contenders run back to back) and their median,
 and, on Linux, the share of CPU time the hypervisor took during each repeat (bench/machine_load.py).
 
-    python bench/train_throughput.py [--repeats 3] [--threads 2] [--data fashion|random]
+--epoch 2 times each contender's second epoch instead of its first: by then, in PyTorch, a third of Adam's first
+moments are subnormal floats, slow on this CPU (bench/long_training.py; Latent Lab flushes them, core/optim.py).
+--torch-flush-denormal gives PyTorch its switch against them (torch.set_flush_denormal).
+
+    python bench/train_throughput.py [--repeats 3] [--threads 2] [--data fashion|random] [--epoch 1]
+                                     [--torch-flush-denormal]
 """
 from __future__ import annotations
 
@@ -45,11 +50,11 @@ def training_images(source: str) -> tuple[np.ndarray, str]:
     return rng.integers(0, 256, (60_000, 784), dtype=np.uint8), "random uint8 images (60,000)"
 
 
-def latent_lab_epoch(images: np.ndarray, threads: int) -> float:
+def latent_lab_epoch(images: np.ndarray, threads: int, epoch: int) -> float:
     model = build_model(ModelConfig(kind="vae"), np.random.default_rng(0))
     optimizer = build_optimizer("adam", model.parameters.flat, 1e-3, threads=threads)
     trainer = Trainer(model, optimizer, images, images[:1000], TrainConfig(epochs=1, batch_size=BATCH), threads=threads)
-    for _ in range(5):                               # warm-up: start the helpers, allocate buffers
+    for _ in range(5 + (epoch - 1) * trainer.batches_per_epoch):    # warm-up (helpers, buffers), earlier epochs
         trainer.step()
     trainer.history.loss.clear()
     started = time.perf_counter()
@@ -110,13 +115,13 @@ def layer_products(batch: int, seed: int) -> list[tuple[np.ndarray, np.ndarray, 
     return products
 
 
-def torch_epoch(images: np.ndarray, threads: int) -> float | None:
+def torch_epoch(images: np.ndarray, threads: int, epoch: int, flush_denormal: bool) -> float | None:
     try:
         from torch_vae import TorchVAETraining
-        training = TorchVAETraining(images, threads)
+        training = TorchVAETraining(images, threads, flush_denormal=flush_denormal)
     except ImportError:
         return None
-    for _ in range(5):                               # warm-up
+    for _ in range(5 + (epoch - 1) * training.batches_per_epoch):   # warm-up, earlier epochs
         training.step()
     started = time.perf_counter()
     for _ in range(training.batches_per_epoch):
@@ -129,20 +134,24 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="epochs timed per contender; the best is reported")
     parser.add_argument("--threads", type=int, default=2, help="BLAS / PyTorch threads")
     parser.add_argument("--data", choices=("fashion", "random"), default="fashion")
+    parser.add_argument("--epoch", type=int, default=1,
+                        help="the epoch timed (the ones before it are trained untimed, by each contender)")
+    parser.add_argument("--torch-flush-denormal", action="store_true",
+                        help="let PyTorch treat subnormal floats as zero (torch.set_flush_denormal; off by default)")
     args = parser.parse_args()
     images, description = training_images(args.data)
     print(f"data: {description}; VAE 784-512-256-2, batch {BATCH}, float32, Adam; {args.threads} threads; "
-          f"best of {args.repeats}")
+          f"epoch {args.epoch} timed; best of {args.repeats}")
     results: dict[str, list[float]] = {"latent_lab": [], "matmul_whole": [], "matmul_parts": [], "torch": []}
     steals = []
     for _ in range(args.repeats):                    # interleaved, so machine noise hits all alike
         ticks = cpu_ticks()
         with threadpool_limits(limits=1, user_api="blas"):
-            results["latent_lab"].append(latent_lab_epoch(images, args.threads))
+            results["latent_lab"].append(latent_lab_epoch(images, args.threads, args.epoch))
         whole, parts = matmul_limit_epochs(len(images), args.threads)
         results["matmul_whole"].append(whole)
         results["matmul_parts"].append(parts)
-        seconds = torch_epoch(images, args.threads)
+        seconds = torch_epoch(images, args.threads, args.epoch, args.torch_flush_denormal)
         if seconds is not None:
             results["torch"].append(seconds)
         steals.append(steal_since(ticks))
@@ -157,7 +166,8 @@ def main() -> None:
     print(f"  per repeat: {', '.join(f'{f:.1%}' for f in fractions)} (median {statistics.median(fractions):.1%})")
     if results["torch"]:
         theirs = min(results["torch"])
-        print(f"PyTorch              {theirs:6.2f} s/epoch  {len(images) / theirs:8.0f} images/s")
+        label = "PyTorch (FTZ)" if args.torch_flush_denormal else "PyTorch"
+        print(f"{label:<20} {theirs:6.2f} s/epoch  {len(images) / theirs:8.0f} images/s")
         print(f"speed-up over PyTorch: {theirs / ours:.2f}x")
         speedups = [t / o for t, o in zip(results["torch"], results["latent_lab"])]
         print(f"  per repeat: {', '.join(f'{r:.2f}x' for r in speedups)} (median {statistics.median(speedups):.2f}x)")
