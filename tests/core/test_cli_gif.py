@@ -184,20 +184,33 @@ def test_main_py_runs_the_gif_command_headless(tmp_path, saved):
     assert json.loads(result.stdout)["frames"] == 3
 
 
-def test_a_real_ctrl_c_during_the_export_exits_130_and_leaves_no_file(tmp_path, saved):
-    out = tmp_path / "long.gif"
-    process = subprocess.Popen([sys.executable, "main.py", *gif("--checkpoint", saved["vae"], "--from-label", 2,
-                                "--to-label", 7, "--frames", 400, "--scale", 8, "--out", out)],
+def interrupt_gif_export(folder: Path, checkpoint: Path) -> tuple[int, str]:
+    """Run `main.py gif` on a long export, send it SIGINT once its partial file exists; its exit status and stderr."""
+    process = subprocess.Popen([sys.executable, "main.py", *gif("--checkpoint", checkpoint, "--from-label", 2,
+                                "--to-label", 7, "--frames", 1000, "--scale", 8, "--out", folder / "long.gif")],
                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 30
-        while not any("partial" in name for name in os.listdir(tmp_path)):  # the writer has started
+        while not any("partial" in name for name in os.listdir(folder)):  # the writer has started
             assert process.poll() is None and time.monotonic() < deadline, process.communicate()
             time.sleep(0.005)
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=30)
     finally:
         process.kill()
-    assert process.returncode == 130, stderr
+    return process.returncode, stderr
+
+
+def test_a_real_ctrl_c_during_the_export_exits_130_and_leaves_no_file(tmp_path, saved):
+    # The writer needs about 1 s after its partial file appears (measured: SIGINT 1.0 s after it still interrupted,
+    # 1.3 s after came too late); a test process descheduled that long on a busy
+    # machine signals too late, when the export is complete. Such a try (the file written) is run again.
+    for attempt in range(3):
+        folder = tmp_path / str(attempt)
+        folder.mkdir()
+        status, stderr = interrupt_gif_export(folder, saved["vae"])
+        if not (folder / "long.gif").exists():
+            break
+    assert status == 130, stderr
     assert "not written" in stderr and "Traceback" not in stderr
-    assert os.listdir(tmp_path) == []
+    assert os.listdir(folder) == []
