@@ -50,13 +50,14 @@ def run_app(argv: list[str], open_file: Path | None = None) -> int:
     app.setApplicationDisplayName(APPLICATION)
     app.setDesktopFileName("latent-lab")
     app.setWindowIcon(QIcon(str(APP_ICON)))
-    GuiThreadGarbageCollector(app)       # Qt objects are freed on the GUI thread, never on a training thread
+    collector = GuiThreadGarbageCollector(app)   # Qt objects are freed on the GUI thread, never on a training thread
     from app.main_window import MainWindow   # after the names are set: the window reads QSettings
 
     window = MainWindow(open_file=open_file)
     error_report = ErrorReport(window.message_bar, window.app_settings.error_log(), window)
     error_report.install()           # a bug in a slot shows in the window, not only on a terminal
     window.show()
+    QTimer.singleShot(0, collector.freeze_long_lived)    # once the window is built: later collections skip it all
     # Ctrl+C in the terminal closes the window as its close button would (stop training, offer to save).
     # Python runs signal handlers only between bytecodes, so a timer lets it in while Qt's loop waits.
     signal.signal(signal.SIGINT, lambda *_: window.close())

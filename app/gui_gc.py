@@ -6,6 +6,11 @@ item taken out of its scene), that object's C++ destructor runs on that thread, 
 is a rare crash, seen here as a segmentation fault in the GUI thread's event loop while a training thread ran. So
 automatic collection is turned off and a timer on the GUI thread collects instead, with the interpreter's own
 thresholds (pyqtgraph's GarbageCollector does the same, for the same reason).
+
+Once the window is built, ``freeze_long_lived`` moves every object then alive (modules, classes, the window's widgets:
+about 80,000) out of the collector's sight, with ``gc.freeze``. A full collection over them took the GUI thread 44-49
+ms mid-training, and came every two minutes or so; over what is made afterwards it takes 0.3 ms (measured). Frozen
+objects are still freed when their last reference goes; only a reference cycle among them would stay.
 """
 from __future__ import annotations
 
@@ -37,9 +42,15 @@ class GuiThreadGarbageCollector(QObject):
                 gc.collect(generation)
                 return
 
+    def freeze_long_lived(self) -> None:
+        """Collect, then leave every object alive now out of later collections (see the module docstring)."""
+        gc.collect()
+        gc.freeze()
+
     def stop(self) -> None:
-        """Give collection back to the interpreter (after collecting everything here)."""
+        """Give collection back to the interpreter (after collecting everything here, the frozen objects too)."""
         self._timer.stop()
+        gc.unfreeze()
         gc.collect()
         if self._was_enabled:
             gc.enable()

@@ -39,6 +39,7 @@ took p99 from 18.8 to 11.3 ms and max from 51 to 24 ms.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import statistics
 import sys
@@ -89,13 +90,16 @@ def headless_run(epochs: int) -> float:
 
 
 class Probe:
-    """A PROBE_MS timer on the GUI thread; ``lateness`` holds how late each timeout came, in ms."""
+    """A PROBE_MS timer on the GUI thread; ``lateness`` holds how late each timeout came, in ms, and ``busy`` how much
+    of each interval the GUI thread spent on a CPU, in ms (the rest it waited: for a core, or for the GIL)."""
 
     def __init__(self) -> None:
         self.lateness: list[float] = []
+        self.busy: list[float] = []
         self.recording = False
         self._clock = QElapsedTimer()
         self._last = None
+        self._last_cpu = 0.0
         self._timer = QTimer()
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.setInterval(PROBE_MS)
@@ -104,10 +108,11 @@ class Probe:
         self._timer.start()
 
     def _on_timeout(self) -> None:
-        now = self._clock.nsecsElapsed() / 1e6
+        now, cpu = self._clock.nsecsElapsed() / 1e6, time.thread_time() * 1e3
         if self.recording and self._last is not None:
             self.lateness.append(now - self._last - PROBE_MS)
-        self._last = now
+            self.busy.append(cpu - self._last_cpu)
+        self._last, self._last_cpu = now, cpu
 
     def stop(self) -> None:
         self._timer.stop()
@@ -120,11 +125,19 @@ class AppRun:
 
     rate: float
     lateness: list[float]
+    busy: list[float]
     gui_cpu: float
 
+    def longest_wait(self) -> str:
+        """The latest tick, and how much of the time since the tick before the GUI thread ran."""
+        worst = int(np.argmax(self.lateness))
+        late = self.lateness[worst]
+        return f"max {late:.1f} ms late (GUI thread ran {self.busy[worst]:.1f} of those {late + PROBE_MS:.1f} ms)"
 
-def app_run(epochs: int, train_threads: int, blas_threads: int) -> AppRun:
-    """Train in the window (``train_threads`` processes sharing each batch, ``blas_threads`` OpenBLAS threads)."""
+
+def app_run(epochs: int, train_threads: int, blas_threads: int, collector: GuiThreadGarbageCollector) -> AppRun:
+    """Train in the window (``train_threads`` processes sharing each batch, ``blas_threads`` OpenBLAS threads).
+    As the app does (app/application.py), ``collector`` freezes what lives once the window is shown."""
     folder = tempfile.mkdtemp(prefix="latent-lab-bench-")
     store = QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat)
     AppSettings(store).save_configs(ModelConfig(), TrainConfig(epochs=epochs))
@@ -134,6 +147,7 @@ def app_run(epochs: int, train_threads: int, blas_threads: int) -> AppRun:
     loop = QEventLoop()
     QTimer.singleShot(500, loop.quit)          # let the window settle before measuring
     loop.exec()
+    collector.freeze_long_lived()
     probe = Probe()
     times = {}
 
@@ -160,7 +174,8 @@ def app_run(epochs: int, train_threads: int, blas_threads: int) -> AppRun:
     window.session.dirty = False
     window.close()
     window.deleteLater()
-    return AppRun(samples / (times["end"] - times["start"]), probe.lateness, times["gui_cpu"])
+    gc.unfreeze()                              # this window's objects may be collected again
+    return AppRun(samples / (times["end"] - times["start"]), probe.lateness, probe.busy, times["gui_cpu"])
 
 
 def main() -> int:
@@ -172,7 +187,7 @@ def main() -> int:
     args = parser.parse_args()
     configs = [tuple(int(n) for n in item.split("x")) for item in args.configs.split(",")]
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    GuiThreadGarbageCollector(app)        # as the app does (app/application.py)
+    collector = GuiThreadGarbageCollector(app)        # as the app does (app/application.py)
     print(f"{os.cpu_count()} CPUs, Qt platform {app.platformName()}, {args.epochs} epochs of 4,500 images per run")
 
     headless: list[list[float]] = []
@@ -182,7 +197,7 @@ def main() -> int:
         ticks = cpu_ticks()
         this_repeat = [headless_run(args.epochs)]
         for config in configs:
-            runs[config].append(app_run(args.epochs, *config))
+            runs[config].append(app_run(args.epochs, *config, collector))
         this_repeat.append(headless_run(args.epochs))
         headless.append(this_repeat)
         reference = statistics.mean(this_repeat)
@@ -190,7 +205,8 @@ def main() -> int:
             ratios[config].append(runs[config][-1].rate / reference)
         print(f"repeat {repeat + 1}: headless {', '.join(f'{r:,.0f}' for r in this_repeat)} samples/s; app "
               + ", ".join(f"{t}x{b}: {runs[(t, b)][-1].rate:,.0f} ({ratios[(t, b)][-1]:.0%}, GUI thread "
-                          f"{runs[(t, b)][-1].gui_cpu:.1%} of a core)" for t, b in configs)
+                          f"{runs[(t, b)][-1].gui_cpu:.1%} of a core, {runs[(t, b)][-1].longest_wait()})"
+                          for t, b in configs)
               + (f"; {steal}" if (steal := steal_since(ticks)) else ""), flush=True)
 
     all_headless = [rate for pair in headless for rate in pair]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import weakref
 
 from app.gui_gc import GuiThreadGarbageCollector
 
@@ -42,3 +43,39 @@ def test_garbage_is_freed_on_the_gui_thread_not_on_the_thread_that_allocated(qtb
         collector.stop()
     assert gc.isenabled()                         # given back as it was
     gc.disable()                                  # ... and off again for the rest of the module
+
+
+def test_after_the_freeze_new_garbage_is_still_collected_and_a_full_collection_skips_what_lived_before(qtbot):
+    collector = GuiThreadGarbageCollector()
+    freed = []
+
+    class Cycle:
+        def __init__(self) -> None:
+            self.itself = self
+
+        def __del__(self) -> None:
+            freed.append(True)
+
+    try:
+        collector.freeze_long_lived()
+        assert gc.get_freeze_count() > 1000              # the modules and their classes, at least
+        Cycle()
+        kept = allocate_in_a_thread(50 * gc.get_threshold()[0])
+        qtbot.waitUntil(lambda: bool(freed), timeout=3_000)
+        del kept
+        assert len(gc.get_objects(generation=2)) < gc.get_freeze_count() / 10
+    finally:
+        collector.stop()
+    assert gc.get_freeze_count() == 0                    # stop gives everything back to the collector
+
+
+def test_a_model_made_before_the_freeze_is_freed_when_reset(window):
+    collector = GuiThreadGarbageCollector()
+    try:
+        collector.freeze_long_lived()
+        first_model = weakref.ref(window.session.model)
+        window.reset()
+        assert window.session.model is not first_model()
+        assert first_model() is None                     # freed by its reference count: it was in no cycle
+    finally:
+        collector.stop()
