@@ -89,14 +89,18 @@ def take_snapshot(model: AutoEncoder, inputs: SnapshotInputs, step: int, team: T
 
 
 def lower_thread_priority(niceness: int) -> None:
-    """Make the calling thread ``niceness`` nicer than it is, and with it the threads it starts later.
+    """Make the calling thread ``niceness`` nicer than the main (GUI) thread, and with it the threads and processes it
+    starts later. Never the main thread itself: a worker run there (tests do) would otherwise slow down everything the
+    process does afterwards, a little more at each run.
 
     Only on Linux, where nice values belong to threads; elsewhere they belong to the process, GUI included.
     """
-    if not sys.platform.startswith("linux"):
+    if not sys.platform.startswith("linux") or threading.current_thread() is threading.main_thread():
         return
     try:
-        os.setpriority(os.PRIO_PROCESS, 0, min(19, os.getpriority(os.PRIO_PROCESS, 0) + niceness))
+        target = min(19, os.getpriority(os.PRIO_PROCESS, os.getpid()) + niceness)    # who = pid: the main thread
+        if os.getpriority(os.PRIO_PROCESS, 0) < target:
+            os.setpriority(os.PRIO_PROCESS, 0, target)
     except OSError:
         pass     # not allowed here: train at the same priority
 

@@ -14,7 +14,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Slot
 
 from app.session import Session
 from app.training_controller import RunState, TrainingController
-from app.training_worker import TRAINING_NICENESS, ModelSnapshot, TrainingWorker
+from app.training_worker import TRAINING_NICENESS, ModelSnapshot, TrainingWorker, lower_thread_priority
 from conftest import SMALL_MODEL, SMALL_TRAINING, weights
 from core.models import LossParts
 from core.training import EpochProgress, StepProgress
@@ -137,20 +137,23 @@ def test_an_unexpected_error_is_reported_and_the_run_still_finishes(session):
 
 
 # ---- on a real thread, through the controller ----------------------------------------------------------------
+HELPER_TIMEOUT_MS = 30_000   # starting a helper process (and its NumPy) beside two CPU hogs took over 10 s once
+
+
 def test_a_helper_process_that_dies_mid_run_is_reported_and_the_next_run_trains(qtbot, controller, session):
     session.threads = 2
     session.set_train_config(SMALL_TRAINING.__class__(epochs=200, batch_size=64))
     messages = []
     controller.failed.connect(messages.append)
     controller.start()
-    qtbot.waitUntil(lambda: session.history.steps >= 3, timeout=10_000)
-    with qtbot.waitSignal(controller.run_finished, timeout=10_000):
+    qtbot.waitUntil(lambda: session.history.steps >= 3, timeout=HELPER_TIMEOUT_MS)
+    with qtbot.waitSignal(controller.run_finished, timeout=HELPER_TIMEOUT_MS):
         session._train_step._helpers[0].process.kill()
     assert len(messages) == 1
     assert messages[0].startswith("The training helper process ended (stopped by SIGKILL). Training stopped;")
     assert np.isfinite(session.model.parameters.flat).all()
     steps = session.history.steps
-    with qtbot.waitSignal(controller.run_finished, timeout=10_000):
+    with qtbot.waitSignal(controller.run_finished, timeout=HELPER_TIMEOUT_MS):
         controller.step()
     assert session.history.steps == steps + 1 and len(messages) == 1
     session.close()
@@ -291,3 +294,20 @@ def test_the_model_is_handed_out_only_while_parked(qtbot, controller, session):
     assert seen[0][0]                                # read while the loop was parked
     qtbot.waitUntil(lambda: session.history.steps > seen[0][1], timeout=5_000)   # ... and it resumed afterwards
     assert controller.state is RunState.RUNNING
+
+
+def test_lowering_the_priority_never_touches_the_main_thread_and_does_not_add_up():
+    main = os.getpriority(os.PRIO_PROCESS, 0)
+    lower_thread_priority(TRAINING_NICENESS)                 # a worker run on the main thread, as tests do
+    assert os.getpriority(os.PRIO_PROCESS, 0) == main
+    seen = []
+
+    def twice():
+        lower_thread_priority(TRAINING_NICENESS)
+        lower_thread_priority(TRAINING_NICENESS)
+        seen.append(os.getpriority(os.PRIO_PROCESS, 0))
+
+    thread = threading.Thread(target=twice)
+    thread.start()
+    thread.join()
+    assert seen == [min(19, main + TRAINING_NICENESS)]
