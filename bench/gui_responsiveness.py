@@ -6,8 +6,9 @@ same training run headless, in the same process.
 A 10 ms QTimer on the GUI thread records how late each of its timeouts fires (lateness = time since the previous
 timeout - 10 ms) while the main window (1280x800, offscreen unless a display is set) trains the default VAE
 (784-512-256-2, batch 128, Adam) on the bundled digits: live loss plot, status bar, strips and latent explorer
-included. A configuration "TxB" trains with T processes sharing each batch (core/data_parallel.py: the window's
-and helpers; threads until 2026-12-03) and B OpenBLAS threads. The headless reference is what `python main.py
+included. Each repeat's line also names its longest wait and how much of it the GUI thread ran on a CPU (the
+rest it waited, for a core or for the GIL). A configuration "TxB" trains with T processes sharing each batch
+(core/data_parallel.py: the window's and helpers; threads until 2026-12-03) and B OpenBLAS threads. The headless reference is what `python main.py
 train` does: 2 processes sharing each batch (one per core here), 1 BLAS thread each. Both runs start their helper
 at their first step (about 0.2 s of a run). Runs are interleaved (headless, then each app configuration, per
 repeat) so that a noisy neighbour on the machine affects all of them alike; throughput is samples / wall time of
