@@ -26,10 +26,16 @@ FLUSH_HEADROOM_BITS = 26      # values below 2^26 times the smallest normal floa
 
 def flush_period(decay: float) -> int:
     """Steps a value at the flush floor takes to decay below the normal range, multiplying by ``decay`` each
-    step: flushing that often keeps a decaying sum normal. 1 (every step) when ``decay`` is not in (0, 1)."""
+    step: flushing that often keeps a decaying sum normal. 0 (never) when ``decay`` is not in (0, 1): such a sum
+    does not decay."""
     if not 0 < decay < 1:
-        return 1
+        return 0
     return max(1, int(FLUSH_HEADROOM_BITS * math.log(2) / -math.log(decay)))
+
+
+def flush_due(step: int, period: int) -> bool:
+    """Whether step ``step`` (counted from 1) flushes a sum of that ``flush_period``."""
+    return period > 0 and step % period == 0
 
 
 def flush_tiny(values: np.ndarray, scratch: np.ndarray) -> None:
@@ -52,7 +58,7 @@ class Adam:
     a = lr (1 - b1) / (1 - b1^t) / sqrt((1 - b2) / (1 - b2^t)) and e = eps / sqrt((1 - b2) / (1 - b2^t)).
 
     M is flushed every ``flush_period(b1)`` steps (171 for b1 = 0.9), V every ``flush_period(b2)``
-    (18,010). A flushed M changed the update by less than a * 2^-100 / e, and a flushed V changed
+    (18,012). A flushed M changed the update by less than a * 2^-100 / e, and a flushed V changed
     sqrt(V) by less than 2^-50 against e >= eps: far below one float32 ulp of any parameter.
     """
 
@@ -81,8 +87,8 @@ class Adam:
         v_scale = math.sqrt((1 - b2) / (1 - b2 ** self.t))       # sqrt(v_hat) = v_scale * sqrt(V)
         self._step_size = -self.lr * (1 - b1) / (1 - b1 ** self.t) / v_scale
         self._eps = self.eps / v_scale
-        self._flush_m = self.t % flush_period(b1) == 0
-        self._flush_v = self.t % flush_period(b2) == 0
+        self._flush_m = flush_due(self.t, flush_period(b1))
+        self._flush_v = flush_due(self.t, flush_period(b2))
 
     def settings(self) -> dict:
         """What ``optimizer_from_settings`` needs to make a replica (JSON-able)."""
@@ -156,7 +162,7 @@ class SGD:
     def begin_step(self) -> None:
         """Start a step: count it, and decide whether it flushes the velocity."""
         self.t += 1
-        self._flush = self.t % flush_period(self.momentum) == 0
+        self._flush = flush_due(self.t, flush_period(self.momentum))
 
     def settings(self) -> dict:
         return {"name": "sgd", "lr": self.lr, "momentum": self.momentum}

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from core.optim import Adam, SGD
+from core.optim import SGD, Adam, flush_due, flush_period
 
 
 @pytest.mark.parametrize("threads", [1, 3])
@@ -89,3 +89,11 @@ def test_a_replica_given_the_step_constants_flushes_on_the_same_steps():
         replica.update(slice(None), g, np.empty(10, np.float32))
     np.testing.assert_array_equal(replica.m, original.m)
     assert subnormal_count(replica.m) == 0
+
+
+def test_flushes_come_often_enough_for_a_decaying_sum_and_never_for_one_that_does_not_decay():
+    assert flush_period(0.9) == 171 and flush_period(0.999) == 18_012
+    floor = np.finfo(np.float32).tiny * 2.0 ** 26
+    assert floor * 0.9 ** flush_period(0.9) >= np.finfo(np.float32).tiny     # still normal at the next flush
+    assert flush_period(0.0) == flush_period(1.0) == 0
+    assert not any(flush_due(step, 0) for step in range(1, 1000))
