@@ -84,7 +84,7 @@ class Session:
         self.optimizer.lr = train_config.lr
 
     def _build_optimizer(self, config: TrainConfig) -> Adam | SGD:
-        return build_optimizer(config.optimizer, self.model.parameters.flat, config.lr, config.momentum, self.threads)
+        return build_optimizer(config.optimizer, self.model.parameters.flat, config.lr, config.momentum)
 
     def set_lr(self, lr: float) -> None:
         """The learning rate of later runs; a running worker is told separately (see TrainingWorker.set_lr)."""
@@ -189,8 +189,7 @@ class Session:
         self.model = checkpoint.model
         # The optimizer's learning rate is the one last used (it may have been changed during training).
         self.train_config = replace(checkpoint.train_config, lr=checkpoint.optimizer.lr)
-        self.optimizer = self._build_optimizer(self.train_config)        # with this session's threads
-        self.optimizer.load_state_dict(checkpoint.optimizer.state_dict())
+        self.optimizer = checkpoint.optimizer
         self.history = checkpoint.history
         self.path = Path(path)
         self.dirty = False

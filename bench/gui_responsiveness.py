@@ -79,7 +79,7 @@ def headless_run(epochs: int) -> float:
     dataset = load_npz(BUNDLED_DATASET)
     config = TrainConfig(epochs=epochs)
     model = build_model(ModelConfig(), np.random.default_rng(config.seed))
-    optimizer = build_optimizer("adam", model.parameters.flat, config.lr, threads=HEADLESS_THREADS)
+    optimizer = build_optimizer("adam", model.parameters.flat, config.lr)
     trainer = Trainer(model, optimizer, dataset.train_images, dataset.test_images, config, threads=HEADLESS_THREADS)
     with threadpool_limits(limits=1, user_api="blas"):
         started = time.perf_counter()

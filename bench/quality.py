@@ -38,7 +38,7 @@ def main() -> None:
             continue
         model = build_model(ModelConfig(kind="vae"), np.random.default_rng(0))
         config = TrainConfig(epochs=args.epochs)
-        trainer = Trainer(model, build_optimizer("adam", model.parameters.flat, config.lr, threads=2),
+        trainer = Trainer(model, build_optimizer("adam", model.parameters.flat, config.lr),
                           dataset.train_images, dataset.test_images, config)
         print(f"{name}: {len(dataset.train_images)} train / {len(dataset.test_images)} test images")
         for record in trainer.run():

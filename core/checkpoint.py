@@ -71,10 +71,8 @@ def is_checkpoint_file(path: str | os.PathLike) -> bool:
         return False
 
 
-def load_checkpoint(path: str | os.PathLike, threads: int = 1) -> Checkpoint:
-    """Read a checkpoint written by ``save_checkpoint``; its optimizer updates on ``threads`` threads.
-
-    Raises CheckpointError."""
+def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
+    """Read a checkpoint written by ``save_checkpoint``. Raises CheckpointError."""
     path = Path(path)
     # np.load takes any file that is neither a zip nor an .npy for a pickle (and says so): check first.
     try:
@@ -102,7 +100,7 @@ def load_checkpoint(path: str | os.PathLike, threads: int = 1) -> Checkpoint:
     for name, target in model.parameters.values.items():
         target[...] = _array(path, arrays, f"param/{name}", target.shape)
     optimizer = build_optimizer(train_config.optimizer, model.parameters.flat, metadata["optimizer"]["lr"],
-                                train_config.momentum, threads)
+                                train_config.momentum)
     expected = optimizer.state_dict()
     optimizer.load_state_dict({key: _array(path, arrays, f"optimizer/{key}", value.shape) for key, value in expected.items()})
     history_arrays = {key: _array(path, arrays, f"history/{key}", None) for key in ("loss", "rec", "kl")}

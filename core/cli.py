@@ -197,7 +197,7 @@ def _make_trainer(args: argparse.Namespace, resources: Path, report: DownloadRep
             report.end()
 
     if args.resume:
-        saved = load_checkpoint(args.resume, threads=THREADS)
+        saved = load_checkpoint(args.resume)
         dataset_name = args.dataset or saved.dataset
         try:
             dataset = load(dataset_name)
@@ -216,7 +216,7 @@ def _make_trainer(args: argparse.Namespace, resources: Path, report: DownloadRep
         config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, beta=args.beta,
                              optimizer=args.optimizer, seed=args.seed, kl_warmup=args.kl_warmup)
         model = build_model(model_config, np.random.default_rng(args.seed))
-        optimizer = build_optimizer(config.optimizer, model.parameters.flat, config.lr, config.momentum, THREADS)
+        optimizer = build_optimizer(config.optimizer, model.parameters.flat, config.lr, config.momentum)
         history = None
     trainer = Trainer(model, optimizer, dataset.train_images, dataset.test_images, config, history, threads=THREADS)
     return trainer, dataset_name

@@ -2,7 +2,7 @@
 
 Updates run in place. ``step(grad)`` updates the whole vector; a trainer that computes the
 gradient in pieces can instead call ``begin_step()`` once and then ``update(span, grad, scratch)``
-for each piece, from several threads at once (core.data_parallel does). Another process with a
+for each piece, from several threads or processes at once (core.data_parallel does). Another process with a
 replica over the same shared arrays (``bind``) applies the same step after
 ``use_step_constants(step_constants())``. The learning rate is a plain attribute: change it
 between steps.
@@ -18,8 +18,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-
-from core.parallel import ThreadTeam
 
 FLUSH_HEADROOM_BITS = 26      # values below 2^26 times the smallest normal float are flushed to zero
 
@@ -63,21 +61,20 @@ class Adam:
     """
 
     def __init__(self, params: np.ndarray, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999,
-                 eps: float = 1e-8, threads: int = 1) -> None:
+                 eps: float = 1e-8) -> None:
         self.params = params
         self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
         self.m = np.zeros_like(params)       # M above
         self.v = np.zeros_like(params)       # V above
         self.t = 0
-        self._team = ThreadTeam(threads)
         self._scratch: np.ndarray | None = None     # for ``step``; a trainer calling ``update`` brings its own
 
     def step(self, grad: np.ndarray) -> None:
-        """Apply one update with the gradient ``grad`` (same shape as params), split over the threads."""
+        """Apply one update with the gradient ``grad`` (same shape as params)."""
         if self._scratch is None:
             self._scratch = np.empty_like(self.params)
         self.begin_step()
-        self._team.run_parts(self.params.size, lambda _, part: self.update(part, grad[part], self._scratch[part]))
+        self.update(slice(None), grad, self._scratch)
 
     def begin_step(self) -> None:
         """Start a step: count it and fold this step's constants (see the class docstring)."""
@@ -196,12 +193,9 @@ class SGD:
         self.velocity[...] = state["velocity"]
 
 
-def build_optimizer(name: str, params: np.ndarray, lr: float, momentum: float = 0.9, threads: int = 1) -> Adam | SGD:
-    """An optimizer named "adam" or "sgd" updating the flat vector ``params`` in place.
-
-    ``threads`` > 1 splits Adam's update over that many threads (worth it on an idle second core).
-    """
-    return Adam(params, lr=lr, threads=threads) if name == "adam" else SGD(params, lr=lr, momentum=momentum)
+def build_optimizer(name: str, params: np.ndarray, lr: float, momentum: float = 0.9) -> Adam | SGD:
+    """An optimizer named "adam" or "sgd" updating the flat vector ``params`` in place."""
+    return Adam(params, lr=lr) if name == "adam" else SGD(params, lr=lr, momentum=momentum)
 
 
 def optimizer_from_settings(settings: dict, params: np.ndarray) -> Adam | SGD:

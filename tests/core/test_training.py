@@ -25,7 +25,7 @@ def make_trainer(kind="vae", optimizer="adam", lr=3e-3, epochs=3, seed=0, n=600,
     model = build_model(ModelConfig(kind=kind, **SMALL), np.random.default_rng(seed))
     config = TrainConfig(epochs=epochs, batch_size=32, lr=lr, optimizer=optimizer, seed=seed)
     images = blob_images(n)
-    return Trainer(model, build_optimizer(optimizer, model.parameters.flat, lr, threads=threads),
+    return Trainer(model, build_optimizer(optimizer, model.parameters.flat, lr),
                    images[:500], images[500:], config, threads=threads)
 
 
