@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 # Measured with bench/gui_responsiveness.py (see its docstring): as the headless command line does, every core
 # trains part of each batch with one BLAS thread each (one training thread with two BLAS threads is as fast when
 # it works, but its BLAS helper busy-waits against the GUI thread and collapses 3-10x in some runs).
-APP_TRAIN_THREADS = training_parts()
+APP_TRAIN_PARTS = training_parts()
 APP_BLAS_THREADS = 1
 CLOSE_TIMEOUT_MS = 1000
 UNTITLED = "Untitled[*] — Latent Lab"
@@ -65,11 +65,11 @@ except ImportError:      # pragma: no cover - only while they are missing
 
 class MainWindow(QMainWindow):
     """Latent Lab's window. ``settings`` defaults to the user's QSettings and ``catalog`` to the bundled data and
-    the user's cache folder; tests pass their own. train_threads: threads sharing each batch; blas_threads: OpenBLAS
+    the user's cache folder; tests pass their own. train_parts: processes sharing each batch; blas_threads: OpenBLAS
     threads while training (process-wide)."""
 
     def __init__(self, settings: QSettings | None = None, blas_threads: int | None = APP_BLAS_THREADS,
-                 catalog: DatasetCatalog | None = None, train_threads: int = APP_TRAIN_THREADS,
+                 catalog: DatasetCatalog | None = None, train_parts: int = APP_TRAIN_PARTS,
                  open_file: Path | None = None) -> None:
         super().__init__()
         self._open_at_launch = open_file
@@ -80,7 +80,7 @@ class MainWindow(QMainWindow):
         self.dataset_commands = DatasetCommands(self)
         dataset, spec = self.dataset_commands.initial_dataset()
         self.session = Session(dataset, spec, self.app_settings.model_config(), self.app_settings.train_config(),
-                               train_threads)
+                               train_parts)
         self.controller = TrainingController(self.session, blas_threads, self)
         self.downloader = download_mnist     # replaced in tests (no network)
         self.auto_fit = True       # frame the latent codes as they move, until the user pans or zooms

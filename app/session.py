@@ -33,8 +33,8 @@ class Session:
     """
 
     def __init__(self, dataset: Dataset, dataset_spec: str, model_config: ModelConfig,
-                 train_config: TrainConfig, threads: int = 1) -> None:
-        self.threads = threads
+                 train_config: TrainConfig, parts: int = 1) -> None:
+        self.parts = parts
         self.dataset = dataset
         self.dataset_spec = dataset_spec
         self.train_config = train_config
@@ -121,13 +121,13 @@ class Session:
                        self.run_config(), self.history, train_step=self._step_for_current_model())
 
     def _step_for_current_model(self) -> ParallelTrainingStep:
-        """The training step of the current model and optimizer on ``threads`` processes. It is kept from run to
+        """The training step of the current model and optimizer on ``parts`` processes. It is kept from run to
         run, so that its helper processes start once (at the first step), not at every Train or Step."""
         step = self._train_step
         if step is None or (step.model, step.optimizer, step.requested_parts) != (self.model, self.optimizer,
-                                                                                    self.threads):
+                                                                                    self.parts):
             self.close()
-            self._train_step = ParallelTrainingStep(self.model, self.optimizer, self.threads)
+            self._train_step = ParallelTrainingStep(self.model, self.optimizer, self.parts)
         return self._train_step
 
     def close(self) -> None:

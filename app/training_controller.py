@@ -56,7 +56,7 @@ class TrainingController(QObject):
         if self.state is not RunState.IDLE:
             return
         worker = TrainingWorker(self.session.make_trainer(), self.snapshot_inputs(), max_steps=max_steps,
-                                blas_threads=self.blas_threads, snapshot_threads=self.session.threads,
+                                blas_threads=self.blas_threads, snapshot_threads=self.session.parts,
                                 make_recovery=self.session.checkpoint_copy)
         thread = QThread()
         thread.setObjectName("training")

@@ -30,7 +30,7 @@ headless (14 of 22 repeats at 90% or more), p99 9.4-10.1 ms, max 25.8-30.9 ms, G
 threaded engine, in the same hour, 4 repeats: 90% (3 of 4), p99 12.9 ms, max 31.3 ms. A fifth run, 8 repeats in
 the busiest hour (headless 4,953-11,740 samples/s): 101%, p99 14.2 ms, max 61.7 ms.
 
-The app uses 2 x 1 (app/main_window.py, APP_TRAIN_THREADS and APP_BLAS_THREADS), as the command line does. What is
+The app uses 2 x 1 (app/main_window.py, APP_TRAIN_PARTS and APP_BLAS_THREADS), as the command line does. What is
 left of the gap is the GUI thread's 6-7% of a core: the time it takes from one training thread, the other spends
 waiting for it (a trainer in its own process, beside a window replaying a recorded run, lost as much). So the
 window does little while training (the loss plot redraws twice a second, progress arrives 10 times, snapshots once
@@ -70,7 +70,7 @@ from core.parallel import training_parts  # noqa: E402
 from core.training import Trainer  # noqa: E402
 from machine_load import cpu_ticks, steal_since  # noqa: E402
 
-HEADLESS_THREADS = training_parts()
+HEADLESS_PARTS = training_parts()
 PROBE_MS = 10
 
 
@@ -80,7 +80,7 @@ def headless_run(epochs: int) -> float:
     config = TrainConfig(epochs=epochs)
     model = build_model(ModelConfig(), np.random.default_rng(config.seed))
     optimizer = build_optimizer("adam", model.parameters.flat, config.lr)
-    trainer = Trainer(model, optimizer, dataset.train_images, dataset.test_images, config, threads=HEADLESS_THREADS)
+    trainer = Trainer(model, optimizer, dataset.train_images, dataset.test_images, config, parts=HEADLESS_PARTS)
     with threadpool_limits(limits=1, user_api="blas"):
         started = time.perf_counter()
         for _ in trainer.run():
@@ -136,13 +136,13 @@ class AppRun:
         return f"max {late:.1f} ms late (GUI thread ran {self.busy[worst]:.1f} of those {late + PROBE_MS:.1f} ms)"
 
 
-def app_run(epochs: int, train_threads: int, blas_threads: int, collector: GuiThreadGarbageCollector) -> AppRun:
-    """Train in the window (``train_threads`` processes sharing each batch, ``blas_threads`` OpenBLAS threads).
+def app_run(epochs: int, train_parts: int, blas_threads: int, collector: GuiThreadGarbageCollector) -> AppRun:
+    """Train in the window (``train_parts`` processes sharing each batch, ``blas_threads`` OpenBLAS threads).
     As the app does (app/application.py), ``collector`` freezes what lives once the window is shown."""
     folder = tempfile.mkdtemp(prefix="latent-lab-bench-")
     store = QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat)
     AppSettings(store).save_configs(ModelConfig(), TrainConfig(epochs=epochs))
-    window = MainWindow(store, blas_threads=blas_threads, train_threads=train_threads)
+    window = MainWindow(store, blas_threads=blas_threads, train_parts=train_parts)
     window.resize(1280, 800)
     window.show()
     loop = QEventLoop()
@@ -211,7 +211,7 @@ def main() -> int:
               + (f"; {steal}" if (steal := steal_since(ticks)) else ""), flush=True)
 
     all_headless = [rate for pair in headless for rate in pair]
-    print(f"\nheadless ({HEADLESS_THREADS} processes x 1 BLAS): median {statistics.median(all_headless):,.0f} samples/s")
+    print(f"\nheadless ({HEADLESS_PARTS} processes x 1 BLAS): median {statistics.median(all_headless):,.0f} samples/s")
     print(f"{'app config':>24}  {'samples/s':>10}  {'vs headless':>11}  {'>= 90%':>7}  {'GUI CPU':>7}  {'p50 ms':>7}"
           f"  {'p99 ms':>7}  {'max ms':>7}  {'worst run p99/max':>18}")
     for (threads, blas), config_runs in runs.items():

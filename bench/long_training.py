@@ -53,7 +53,7 @@ def main() -> None:
     images = load_npz(BUNDLED).train_images
     model = build_model(ModelConfig(kind="vae"), np.random.default_rng(0))
     optimizer = build_optimizer("adam", model.parameters.flat, 1e-3)
-    ours = Trainer(model, optimizer, images, images[:1], TrainConfig(epochs=1, batch_size=128), threads=args.threads)
+    ours = Trainer(model, optimizer, images, images[:1], TrainConfig(epochs=1, batch_size=128), parts=args.threads)
     try:
         from torch_vae import TorchVAETraining
         theirs = TorchVAETraining(images, args.threads)

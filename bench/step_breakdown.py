@@ -73,7 +73,7 @@ def main() -> int:
     with threadpool_limits(limits=1, user_api="blas"):
         model = build_model(ModelConfig(kind="vae"), np.random.default_rng(0))
         optimizer = build_optimizer("adam", model.parameters.flat, 1e-3)
-        trainer = Trainer(model, optimizer, images, images[:1000], TrainConfig(epochs=100), threads=args.parts)
+        trainer = Trainer(model, optimizer, images, images[:1000], TrainConfig(epochs=100), parts=args.parts)
         for _ in range(20):                          # start the helpers, allocate the buffers
             trainer.step()
         SECONDS.clear()

@@ -53,7 +53,7 @@ def training_images(source: str) -> tuple[np.ndarray, str]:
 def latent_lab_epoch(images: np.ndarray, threads: int, epoch: int) -> float:
     model = build_model(ModelConfig(kind="vae"), np.random.default_rng(0))
     optimizer = build_optimizer("adam", model.parameters.flat, 1e-3)
-    trainer = Trainer(model, optimizer, images, images[:1000], TrainConfig(epochs=1, batch_size=BATCH), threads=threads)
+    trainer = Trainer(model, optimizer, images, images[:1000], TrainConfig(epochs=1, batch_size=BATCH), parts=threads)
     for _ in range(5 + (epoch - 1) * trainer.batches_per_epoch):    # warm-up (helpers, buffers), earlier epochs
         trainer.step()
     trainer.history.loss.clear()

@@ -30,7 +30,7 @@ from core.optim import build_optimizer
 from core.parallel import training_parts
 from core.training import EpochProgress, StepProgress, Trainer, TrainingControl, TrainingDiverged
 
-THREADS = training_parts()   # the trainer splits each batch over these processes (core/data_parallel.py)
+PARTS = training_parts()   # the trainer splits each batch over these processes (core/data_parallel.py)
 
 DESCRIPTION = """Latent Lab: watch autoencoders and variational autoencoders learn.
 
@@ -218,7 +218,7 @@ def _make_trainer(args: argparse.Namespace, resources: Path, report: DownloadRep
         model = build_model(model_config, np.random.default_rng(args.seed))
         optimizer = build_optimizer(config.optimizer, model.parameters.flat, config.lr, config.momentum)
         history = None
-    trainer = Trainer(model, optimizer, dataset.train_images, dataset.test_images, config, history, threads=THREADS)
+    trainer = Trainer(model, optimizer, dataset.train_images, dataset.test_images, config, history, parts=PARTS)
     return trainer, dataset_name
 
 

@@ -119,14 +119,14 @@ class Trainer:
     seeded from (seed, e) and (seed, s), so the same configuration gives the same losses, also
     when a run is stopped and continued. ``lr`` and ``beta`` may be changed between steps (``beta`` is the KL
     weight after the warm-up, see ``beta_at``).
-    ``threads`` > 1 splits every batch over that many processes (this one and helpers, see core.data_parallel;
+    ``parts`` > 1 splits every batch over that many processes (this one and helpers, see core.data_parallel;
     use one BLAS thread then); ``close`` ends the helpers. ``train_step``, when given, is a ParallelTrainingStep of
-    this model and optimizer to use instead of a new one (its helpers already running), and ``threads`` is ignored.
+    this model and optimizer to use instead of a new one (its helpers already running), and ``parts`` is ignored.
     """
 
     def __init__(self, model: AutoEncoder, optimizer: Adam | SGD, train_images: np.ndarray,
                  test_images: np.ndarray, config: TrainConfig, history: History | None = None,
-                 threads: int = 1, train_step: ParallelTrainingStep | None = None) -> None:
+                 parts: int = 1, train_step: ParallelTrainingStep | None = None) -> None:
         self.model = model
         self.optimizer = optimizer
         self.train_images = train_images
@@ -135,7 +135,7 @@ class Trainer:
         self.beta = config.beta
         self.optimizer.lr = config.lr
         self.history = history or History()
-        self._train_step = train_step or ParallelTrainingStep(model, optimizer, threads)
+        self._train_step = train_step or ParallelTrainingStep(model, optimizer, parts)
         self._epoch_order: tuple[int, np.ndarray] | None = None
 
     @property

@@ -461,7 +461,7 @@ def test_no_training_thread_or_process_is_left_after_the_window_closes(qtbot, wi
         with qtbot.waitSignal(window.controller.run_finished, timeout=10_000):
             window.step_action.trigger()
         processes.append(helper_processes())
-    assert len(processes[0]) == window.session.threads - 1 and processes[1] == processes[2] == processes[0]
+    assert len(processes[0]) == window.session.parts - 1 and processes[1] == processes[2] == processes[0]
     window.panel.epochs_spin.setValue(1000)
     window.train_action.trigger()
     thread = window.controller.thread

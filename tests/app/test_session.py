@@ -55,7 +55,7 @@ def test_adopting_a_checkpoint_restores_model_optimizer_settings_and_history(ses
         trainer.step()
     path = tmp_path / "m.npz"
     session.save(path)
-    other = Session(small_dataset, "small", SMALL_MODEL, TrainConfig(), threads=2)
+    other = Session(small_dataset, "small", SMALL_MODEL, TrainConfig(), parts=2)
     other.adopt(Session.read_checkpoint(path), path)
     assert np.array_equal(weights(other.model), weights(session.model))
     assert other.optimizer.t == session.optimizer.t and np.array_equal(other.optimizer.m, session.optimizer.m)

@@ -141,7 +141,7 @@ HELPER_TIMEOUT_MS = 30_000   # starting a helper process (and its NumPy) beside 
 
 
 def test_a_helper_process_that_dies_mid_run_is_reported_and_the_next_run_trains(qtbot, controller, session):
-    session.threads = 2
+    session.parts = 2
     session.set_train_config(SMALL_TRAINING.__class__(epochs=200, batch_size=64))
     messages = []
     controller.failed.connect(messages.append)
@@ -195,7 +195,7 @@ def test_progress_reaches_a_gui_thread_slot_on_the_gui_thread(qtbot, controller)
 def test_training_runs_nicer_than_the_gui_thread(qtbot, controller, session):
     """So the GUI thread gets a core as soon as it has work, while both cores train: the training thread and the
     helper process that trains the other part of each batch."""
-    session.threads = 2                                     # as the app trains: two processes share each batch
+    session.parts = 2                                       # as the app trains: two processes share each batch
     niceness = {}
     step = session.model.forward_backward_rows
 

@@ -21,12 +21,12 @@ def blob_images(n: int, seed: int = 0) -> np.ndarray:
     return (noisy * 255).astype(np.uint8)
 
 
-def make_trainer(kind="vae", optimizer="adam", lr=3e-3, epochs=3, seed=0, n=600, threads=1):
+def make_trainer(kind="vae", optimizer="adam", lr=3e-3, epochs=3, seed=0, n=600, parts=1):
     model = build_model(ModelConfig(kind=kind, **SMALL), np.random.default_rng(seed))
     config = TrainConfig(epochs=epochs, batch_size=32, lr=lr, optimizer=optimizer, seed=seed)
     images = blob_images(n)
     return Trainer(model, build_optimizer(optimizer, model.parameters.flat, lr),
-                   images[:500], images[500:], config, threads=threads)
+                   images[:500], images[500:], config, parts=parts)
 
 
 @pytest.mark.parametrize("kind", ["ae", "vae"])
@@ -53,11 +53,11 @@ def test_same_seed_and_config_give_identical_losses():
 @pytest.mark.parametrize("kind", ["ae", "vae"])
 def test_splitting_batches_over_threads_trains_the_same_model(kind):
     """Two threads each run half of every batch (500 images: the last batch of 20 splits too)."""
-    one, two = make_trainer(kind), make_trainer(kind, threads=2)
+    one, two = make_trainer(kind), make_trainer(kind, parts=2)
     list(one.run()), list(two.run())
     np.testing.assert_allclose(two.history.loss, one.history.loss, rtol=1e-4)
     np.testing.assert_allclose(two.model.parameters.flat, one.model.parameters.flat, atol=1e-4)
-    again = make_trainer(kind, threads=2)
+    again = make_trainer(kind, parts=2)
     list(again.run())
     assert again.history.loss == two.history.loss          # and it is reproducible
 
