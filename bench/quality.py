@@ -17,11 +17,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
 
 from core.config import ModelConfig, TrainConfig  # noqa: E402
 from core.data import DatasetError, default_cache_dir, load_dataset  # noqa: E402
 from core.models import build_model  # noqa: E402
 from core.optim import build_optimizer  # noqa: E402
+from core.parallel import training_parts  # noqa: E402
 from core.training import EpochProgress, Trainer  # noqa: E402
 
 
@@ -39,13 +41,15 @@ def main() -> None:
         model = build_model(ModelConfig(kind="vae"), np.random.default_rng(0))
         config = TrainConfig(epochs=args.epochs)
         trainer = Trainer(model, build_optimizer("adam", model.parameters.flat, config.lr),
-                          dataset.train_images, dataset.test_images, config)
+                          dataset.train_images, dataset.test_images, config, parts=training_parts())
         print(f"{name}: {len(dataset.train_images)} train / {len(dataset.test_images)} test images")
-        for record in trainer.run():
-            if isinstance(record, EpochProgress):
-                print(f"  epoch {record.epoch + 1:3d}  test -ELBO {record.test_loss:7.2f}  "
-                      f"(rec {record.test_rec:7.2f}, KL {record.test_kl:5.2f})  train {record.train_loss:7.2f}",
-                      flush=True)
+        with threadpool_limits(limits=1, user_api="blas"):       # as the command line trains (main.py)
+            for record in trainer.run():
+                if isinstance(record, EpochProgress):
+                    print(f"  epoch {record.epoch + 1:3d}  test -ELBO {record.test_loss:7.2f}  "
+                          f"(rec {record.test_rec:7.2f}, KL {record.test_kl:5.2f})  train {record.train_loss:7.2f}",
+                          flush=True)
+        trainer.close()
         best = min(r.test_loss for r in trainer.history.epochs)
         print(f"{name}: test negative ELBO after {args.epochs} epochs {trainer.history.epochs[-1].test_loss:.2f} "
               f"nats/image (best epoch {best:.2f})")
