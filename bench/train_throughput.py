@@ -3,8 +3,8 @@
 Prints, from one run: Latent Lab's time per epoch (each batch split over --threads processes,
 this one and helpers, one BLAS thread each, as the command line trains), the model's
 matrix-multiply limit (its own matrix products alone, at the same shapes, on preallocated
-arrays: the faster of full batches on multi-threaded BLAS and batch parts on one BLAS thread
-per thread), the fraction of that limit
+arrays: the fastest of full batches on multi-threaded BLAS, batch parts on one BLAS thread
+per thread, and batch parts in one process each), the fraction of that limit
 reached, and, when PyTorch is installed (`pip install torch==2.13.0`; never a dependency), the
 same model trained by PyTorch on the same number of threads, with the speed ratio. Besides the best of each
 contender, it prints each repeat's own ratios (its contenders run back to back) and their median,
@@ -20,6 +20,7 @@ moments are subnormal floats, slow on this CPU (bench/long_training.py; Latent L
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import statistics
 import sys
 import time
@@ -65,14 +66,46 @@ def latent_lab_epoch(images: np.ndarray, threads: int, epoch: int) -> float:
     return seconds
 
 
-def matmul_limit_epochs(n_images: int, threads: int) -> tuple[float, float]:
-    """Only the matrix products of one training epoch, in two ways to use ``threads`` cores:
-    whole batches on multi-threaded BLAS, and batch parts on one BLAS thread per thread."""
+def matmul_limit_epochs(n_images: int, threads: int) -> tuple[float, float, float]:
+    """Only the matrix products of one training epoch, in three ways to use ``threads`` cores:
+    whole batches on multi-threaded BLAS, batch parts on one BLAS thread per thread, and batch parts
+    in one process each (as Latent Lab trains, without its hand-overs)."""
     with threadpool_limits(limits=threads, user_api="blas"):
         whole_batches = matmul_epoch(n_images, BATCH, ThreadTeam(1))
     with threadpool_limits(limits=1, user_api="blas"):
         batch_parts = matmul_epoch(n_images, BATCH, ThreadTeam(threads))
-    return whole_batches, batch_parts
+    return whole_batches, batch_parts, matmul_epoch_in_processes(n_images, threads)
+
+
+def matmul_epoch_in_processes(n_images: int, processes: int) -> float:
+    """The products of an epoch with each part of every batch in a process of its own, one BLAS thread each. The
+    processes start together (a barrier) and multiply without waiting for one another at each step, the most
+    favourable case for the limit; the slowest one's time counts."""
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(processes), context.Queue()
+    rows = [len(range(BATCH)[part]) for part in ThreadTeam(processes).split(BATCH)]
+    workers = [context.Process(target=_products_in_process, args=(n_images, n, seed, barrier, results))
+               for seed, n in enumerate(rows)]
+    for worker in workers:
+        worker.start()
+    seconds = [results.get(timeout=600) for _ in workers]
+    for worker in workers:
+        worker.join()
+    return max(seconds)
+
+
+def _products_in_process(n_images: int, rows: int, seed: int, barrier, results) -> None:
+    with threadpool_limits(limits=1, user_api="blas"):
+        products = layer_products(rows, seed)
+        for _ in range(5):
+            for a, b, out in products:
+                np.matmul(a, b, out=out)
+        barrier.wait()
+        started = time.perf_counter()
+        for _ in range(-(-n_images // BATCH)):
+            for a, b, out in products:
+                np.matmul(a, b, out=out)
+        results.put(time.perf_counter() - started)
 
 
 def matmul_epoch(n_images: int, batch: int, team: ThreadTeam) -> float:
@@ -142,27 +175,30 @@ def main() -> None:
     images, description = training_images(args.data)
     print(f"data: {description}; VAE 784-512-256-2, batch {BATCH}, float32, Adam; {args.threads} threads; "
           f"epoch {args.epoch} timed; best of {args.repeats}")
-    results: dict[str, list[float]] = {"latent_lab": [], "matmul_whole": [], "matmul_parts": [], "torch": []}
+    results: dict[str, list[float]] = {"latent_lab": [], "matmul_whole": [], "matmul_parts": [], "matmul_processes": [],
+                                       "torch": []}
     steals = []
     for _ in range(args.repeats):                    # interleaved, so machine noise hits all alike
         ticks = cpu_ticks()
         with threadpool_limits(limits=1, user_api="blas"):
             results["latent_lab"].append(latent_lab_epoch(images, args.threads, args.epoch))
-        whole, parts = matmul_limit_epochs(len(images), args.threads)
-        results["matmul_whole"].append(whole)
-        results["matmul_parts"].append(parts)
+        for name, seconds in zip(("matmul_whole", "matmul_parts", "matmul_processes"),
+                                 matmul_limit_epochs(len(images), args.threads)):
+            results[name].append(seconds)
         seconds = torch_epoch(images, args.threads, args.epoch, args.torch_flush_denormal)
         if seconds is not None:
             results["torch"].append(seconds)
         steals.append(steal_since(ticks))
     ours = min(results["latent_lab"])
-    whole, parts = min(results["matmul_whole"]), min(results["matmul_parts"])
-    limit = min(whole, parts)
+    whole, parts, processes = (min(results[name]) for name in ("matmul_whole", "matmul_parts", "matmul_processes"))
+    limit = min(whole, parts, processes)
     print(f"Latent Lab (NumPy)   {ours:6.2f} s/epoch  {len(images) / ours:8.0f} images/s")
-    print(f"matmul only          {whole:6.2f} s/epoch whole batches, {parts:.2f} s/epoch batch parts per thread")
+    print(f"matmul only          {whole:6.2f} s/epoch whole batches, {parts:.2f} s/epoch batch parts per thread, "
+          f"{processes:.2f} s/epoch batch parts per process")
     print(f"matmul limit         {limit:6.2f} s/epoch  -> {limit / ours:5.1%} of the limit reached")
     # Each repeat times the contenders back to back, so its ratios share the machine's load of the moment.
-    fractions = [min(w, p) / t for w, p, t in zip(results["matmul_whole"], results["matmul_parts"], results["latent_lab"])]
+    fractions = [min(w, p, q) / t for w, p, q, t in zip(results["matmul_whole"], results["matmul_parts"],
+                                                         results["matmul_processes"], results["latent_lab"])]
     print(f"  per repeat: {', '.join(f'{f:.1%}' for f in fractions)} (median {statistics.median(fractions):.1%})")
     if results["torch"]:
         theirs = min(results["torch"])
