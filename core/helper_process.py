@@ -17,12 +17,18 @@ import signal
 import struct
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 SETUP, READY, STEP, REPORT, VERDICT, DONE, FAILED, QUIT = (bytes([kind]) for kind in b"SRsrvdfq")
 START_TIMEOUT = 60.0      # seconds for a helper to import NumPy and map the shared arrays
 REPLY_TIMEOUT = 300.0     # seconds for one part of a step: far more than any step takes
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# How long a process waiting for the other's frame during a step polls before it sleeps. A process woken from sleep
+# by a pipe starts 30-40 us later on these VMs (a round trip: 72 us sleeping, 22 us polling), and a step waits
+# four times. Measured over alternating blocks of 120-150 steps in one run: 2-6% less time a step (median ratios
+# 0.94-0.98 in three runs; 1 ms of polling 0.96). A wait longer than this costs at most this much CPU time.
+SPIN_SECONDS = 0.0003
 
 
 class HelperFailed(RuntimeError):
@@ -35,9 +41,14 @@ def send_frame(descriptor: int, kind: bytes, payload: bytes = b"") -> None:
         data = data[os.write(descriptor, data):]
 
 
-def receive_frame(descriptor: int, timeout: float | None = None) -> tuple[bytes, bytes]:
+def receive_frame(descriptor: int, timeout: float | None = None, spin: float = 0.0) -> tuple[bytes, bytes]:
     """The next frame's kind and payload; raises EOFError when the other end has closed, TimeoutError after
-    ``timeout`` seconds without a frame beginning (None: wait as long as it takes)."""
+    ``timeout`` seconds without a frame beginning (None: wait as long as it takes). For the first ``spin`` seconds
+    it polls instead of sleeping (see SPIN_SECONDS)."""
+    if spin > 0:
+        deadline = time.perf_counter() + spin
+        while not select.select([descriptor], [], [], 0)[0] and time.perf_counter() < deadline:
+            pass
     if timeout is not None and not select.select([descriptor], [], [], timeout)[0]:
         raise TimeoutError
     header = _read_exactly(descriptor, 5)
@@ -107,7 +118,7 @@ class HelperProcess:
     def receive(self, expected: bytes, timeout: float = REPLY_TIMEOUT) -> bytes:
         """The payload of the next frame, which must be of kind ``expected``; raises HelperFailed otherwise."""
         try:
-            kind, payload = receive_frame(self._from_helper, timeout)
+            kind, payload = receive_frame(self._from_helper, timeout, SPIN_SECONDS)
         except EOFError:
             raise self._failure("ended", gone=True) from None
         except TimeoutError:

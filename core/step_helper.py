@@ -16,7 +16,8 @@ import numpy as np
 
 from core.config import ModelConfig
 from core.data_parallel import STEP_HEADER, StepPart, bind_to_shared, pack_report, split_rows
-from core.helper_process import DONE, FAILED, QUIT, READY, REPORT, SETUP, STEP, VERDICT, receive_frame, send_frame
+from core.helper_process import (DONE, FAILED, QUIT, READY, REPORT, SETUP, SPIN_SECONDS, STEP, VERDICT, receive_frame,
+                                 send_frame)
 from core.models import build_model
 from core.optim import optimizer_from_settings
 from core.shared_arrays import SharedArrays
@@ -36,7 +37,7 @@ def serve(part: StepPart, index: int, parts: int, read: int, write: int) -> None
     model = part.model
     pool = model.buffers
     while True:
-        kind, payload = receive_frame(read)
+        kind, payload = receive_frame(read, spin=SPIN_SECONDS)
         if kind == QUIT:
             return
         if kind != STEP:
@@ -48,7 +49,7 @@ def serve(part: StepPart, index: int, parts: int, read: int, write: int) -> None
         rows = split_rows(batch, parts)
         send_frame(write, REPORT, pack_report(*part.forward_backward(x, rows[index], beta, eps)))
         part.begin_update(rows[index])
-        kind, payload = receive_frame(read)
+        kind, payload = receive_frame(read, spin=SPIN_SECONDS)
         if kind != VERDICT:
             raise ValueError(f"expected a verdict, got {kind!r}")
         verdict = np.frombuffer(payload, np.float64)
