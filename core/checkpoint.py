@@ -107,6 +107,10 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     if len({len(values) for values in history_arrays.values()}) != 1:
         raise CheckpointError(f"{path}: the loss history arrays have different lengths")
     history = History(*(values.tolist() for values in history_arrays.values()), epochs=epochs)
+    if isinstance(optimizer, SGD):
+        # SGD's step count, which times its flushes (core.optim), is not stored: every step it applied is one
+        # entry of the history, so the count is the history's length, in files of every version.
+        optimizer.t = history.steps
     return Checkpoint(model, optimizer, train_config, str(metadata.get("dataset", "")), history)
 
 

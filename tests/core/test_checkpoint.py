@@ -45,6 +45,20 @@ def test_training_continued_from_a_checkpoint_matches_uninterrupted_training(tmp
     assert resumed.history.loss == whole.history.loss
 
 
+def test_resumed_sgd_flushes_its_velocity_on_the_steps_of_uninterrupted_training(tmp_path):
+    from core.optim import flush_due, flush_period
+    trainer, checkpoint = trained_checkpoint(steps=40, optimizer="sgd")
+    save_checkpoint(tmp_path / "c.npz", checkpoint)
+    loaded = load_checkpoint(tmp_path / "c.npz").optimizer
+    assert loaded.t == trainer.optimizer.t == trainer.history.steps > 0
+    period = flush_period(loaded.momentum)
+    for optimizer in (loaded, trainer.optimizer):
+        while not flush_due(optimizer.t + 1, period):
+            optimizer.begin_step()
+        optimizer.begin_step()
+    assert loaded._flush and trainer.optimizer._flush and loaded.t == trainer.optimizer.t == period
+
+
 def test_saving_over_an_existing_file_is_atomic(tmp_path, monkeypatch):
     _, checkpoint = trained_checkpoint(steps=2)
     path = tmp_path / "model.npz"
