@@ -1,7 +1,7 @@
 """Small toolbar icons drawn with QPainter, so that no image files are needed and they follow the palette."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
 
 
@@ -30,5 +30,23 @@ def record_icon() -> QIcon:
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(QColor("#d64545"))
     painter.drawEllipse(6, 6, 20, 20)
+    painter.end()
+    return QIcon(pixmap)
+
+
+def pencil_icon(color: QColor) -> QIcon:
+    """A pencil in `color`, writing down to the left: "draw"."""
+    pixmap = QPixmap(32, 32)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.translate(16, 16)
+    painter.rotate(45)                   # drawn upright, point down, then tilted
+    painter.setPen(QPen(color, 2, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawRect(-4, -13, 8, 16)                 # the body
+    painter.drawLine(-4, -9, 4, -9)                  # the ferrule
+    painter.setBrush(color)
+    painter.drawPolygon([QPointF(-4, 3), QPointF(4, 3), QPointF(0, 11)])   # the point
     painter.end()
     return QIcon(pixmap)

@@ -8,9 +8,10 @@ from functools import partial
 from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QPalette
 from PySide6.QtWidgets import QStyle
 
+from app.icons import pencil_icon
 from app.recent_menu import RecentModelsMenu
 from app.training_controller import RunState
 
@@ -80,6 +81,7 @@ def build_actions(window: MainWindow) -> None:
     window.draw_action = action("&Draw", window.show_drawing_pad, "Ctrl+D",
                                 "Draw a digit with the mouse and see it encoded and decoded live (Ctrl+D).",
                                 checkable=True)
+    window.draw_action.setIcon(pencil_icon(window.palette().color(QPalette.ColorRole.WindowText)))
 
 
 def build_menus_and_toolbar(window: MainWindow) -> None:
