@@ -98,14 +98,18 @@ def _products_in_process(n_images: int, rows: int, seed: int, barrier, results) 
     with threadpool_limits(limits=1, user_api="blas"):
         products = layer_products(rows, seed)
         for _ in range(5):
-            for a, b, out in products:
-                np.matmul(a, b, out=out)
+            multiply(products)
         barrier.wait()
         started = time.perf_counter()
         for _ in range(-(-n_images // BATCH)):
-            for a, b, out in products:
-                np.matmul(a, b, out=out)
+            multiply(products)
         results.put(time.perf_counter() - started)
+
+
+def multiply(products: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> None:
+    """One step's products: out = a @ b for each (a, b, out)."""
+    for a, b, out in products:
+        np.matmul(a, b, out=out)
 
 
 def matmul_epoch(n_images: int, batch: int, team: ThreadTeam) -> float:
@@ -116,8 +120,7 @@ def matmul_epoch(n_images: int, batch: int, team: ThreadTeam) -> float:
     steps = -(-n_images // batch)
 
     def one_step(index: int, _: slice) -> None:
-        for a, b, out in products[index]:
-            np.matmul(a, b, out=out)
+        multiply(products[index])
     for _ in range(5):
         team.run_parts(batch, one_step)
     started = time.perf_counter()

@@ -26,8 +26,9 @@ REPLY_TIMEOUT = 300.0     # seconds for one part of a step: far more than any st
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # How long a process waiting for the other's frame during a step polls before it sleeps. A process woken from sleep
 # by a pipe starts 30-40 us later on these VMs (a round trip: 72 us sleeping, 22 us polling), and a step waits
-# four times. Measured over alternating blocks of 120-150 steps in one run: 2-6% less time a step (median ratios
-# 0.94-0.98 in three runs; 1 ms of polling 0.96). A wait longer than this costs at most this much CPU time.
+# four times. Measured with two trainers in one process, in alternating blocks of 120-150 steps: 2-6% less time a
+# step (median block ratios 0.94-0.98 in three runs; 1 ms of polling 0.96). A wait longer than this costs at most
+# this much CPU time.
 SPIN_SECONDS = 0.0003
 
 

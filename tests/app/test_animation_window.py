@@ -60,13 +60,6 @@ def test_the_menus_and_toolbar_offer_the_animation_commands(window):
     assert tools.record_action.isCheckable() and tools.animate_action.isCheckable()
 
 
-def test_every_toolbar_command_shows_an_icon_beside_its_name(window):
-    commands = [action for action in window.findChild(QToolBar, "trainingToolBar").actions()
-                if action.text() and not action.isSeparator()]
-    assert window.draw_action in commands
-    assert [action.text() for action in commands if action.icon().isNull()] == []
-
-
 def test_the_animate_view_replaces_the_training_view_and_draws_its_path_on_the_scatter(qtbot, window):
     window.show()
     qtbot.waitExposed(window)

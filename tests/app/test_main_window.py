@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox, QMessageBox, QSlider, QToolButton
+from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QComboBox, QMessageBox, QSlider, QToolBar,
+                               QToolButton)
 
 from app.main_window import MainWindow
 from app.shortcuts_dialog import shortcut_groups
@@ -563,3 +564,10 @@ def test_the_loss_plot_names_nats_only_for_the_cross_entropy(window):
     assert "squared" in title.toolTip()
     combo.setCurrentIndex(combo.findData("bernoulli"))
     assert "(nats per image)" in title.text()
+
+
+def test_every_toolbar_command_shows_an_icon_beside_its_name(window):
+    commands = [action for action in window.findChild(QToolBar, "trainingToolBar").actions()
+                if action.text() and not action.isSeparator()]
+    assert window.draw_action in commands
+    assert [action.text() for action in commands if action.icon().isNull()] == []
