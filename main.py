@@ -1,7 +1,7 @@
 """Latent Lab's entry point: no arguments opens the desktop app, one .npz file opens the app with it (a model, or
 a dataset), a command runs headless.
 
-The headless commands (core.cli) never import Qt.
+The headless commands (core.cli.commands) never import Qt.
 """
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_app(sys.argv[:1], Path(argv[0]) if argv else None)
     from threadpoolctl import threadpool_limits
 
-    from core.cli import run_cli
-    # One BLAS thread: the trainer runs part of each batch on every core itself (core/data_parallel.py).
+    from core.cli.commands import run_cli
+    # One BLAS thread: the trainer runs part of each batch on every core itself (core/parallel/training_step.py).
     with threadpool_limits(limits=1, user_api="blas"):
         return run_cli(argv, RESOURCES)
 

@@ -15,9 +15,9 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from app.error_report import ErrorReport
 from app.gui_gc import GuiThreadGarbageCollector
-from app.paths import APP_ICON
+from app.window.error_report import ErrorReport
+from app.workspace.paths import APP_ICON
 
 ORGANIZATION = "Latent Lab"
 APPLICATION = "Latent Lab"
@@ -51,7 +51,9 @@ def run_app(argv: list[str], open_file: Path | None = None) -> int:
     app.setDesktopFileName("latent-lab")
     app.setWindowIcon(QIcon(str(APP_ICON)))
     collector = GuiThreadGarbageCollector(app)   # Qt objects are freed on the GUI thread, never on a training thread
-    from app.main_window import MainWindow   # after the names are set: the window reads QSettings
+    from app.window.main_window import (
+        MainWindow,  # after the names are set: the window reads QSettings
+    )
 
     window = MainWindow(open_file=open_file)
     error_report = ErrorReport(window.message_bar, window.app_settings.error_log(), window)

@@ -24,8 +24,8 @@ from PySide6.QtCore import QPointF, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from app.explorer.latent_explorer import LatentExplorer  # noqa: E402
 from app.gui_gc import GuiThreadGarbageCollector  # noqa: E402
-from app.latent_view import LatentExplorer  # noqa: E402
 
 POINTS = 10_000
 MOVES = 400

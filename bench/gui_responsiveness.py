@@ -8,7 +8,7 @@ timeout - 10 ms) while the main window (1280x800, offscreen unless a display is 
 (784-512-256-2, batch 128, Adam) on the bundled digits: live loss plot, status bar, strips and latent explorer
 included. Each repeat's line also names its longest wait and how much of it the GUI thread ran on a CPU (the
 rest it waited, for a core or for the GIL). A configuration "TxB" trains with T processes sharing each batch
-(core/data_parallel.py: the window's and helpers; threads until 2026-12-03) and B OpenBLAS threads. The headless reference is what `python main.py
+(core/parallel/training_step.py: the window's and helpers; threads until 2026-12-03) and B OpenBLAS threads. The headless reference is what `python main.py
 train` does: 2 processes sharing each batch (one per core here), 1 BLAS thread each. Both runs start their helper
 at their first step (about 0.2 s of a run). Runs are interleaved (headless, then each app configuration, per
 repeat) so that a noisy neighbour on the machine affects all of them alike; throughput is samples / wall time of
@@ -30,7 +30,7 @@ headless (14 of 22 repeats at 90% or more), p99 9.4-10.1 ms, max 25.8-30.9 ms, G
 threaded engine, in the same hour, 4 repeats: 90% (3 of 4), p99 12.9 ms, max 31.3 ms. A fifth run, 8 repeats in
 the busiest hour (headless 4,953-11,740 samples/s): 101%, p99 14.2 ms, max 61.7 ms.
 
-The app uses 2 x 1 (app/main_window.py, APP_TRAIN_PARTS and APP_BLAS_THREADS), as the command line does. What is
+The app uses 2 x 1 (app/window/main_window.py, APP_TRAIN_PARTS and APP_BLAS_THREADS), as the command line does. What is
 left of the gap is the GUI thread's 6-7% of a core: the time it takes from one training thread, the other spends
 waiting for it (a trainer in its own process, beside a window replaying a recorded run, lost as much). So the
 window does little while training (the loss plot redraws twice a second, progress arrives 10 times, snapshots once
@@ -54,21 +54,22 @@ if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np  # noqa: E402
+from machine_load import cpu_ticks, steal_since  # noqa: E402
 from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
-from app.app_settings import AppSettings  # noqa: E402
 from app.gui_gc import GuiThreadGarbageCollector  # noqa: E402
-from app.main_window import MainWindow  # noqa: E402
-from app.paths import BUNDLED_DATASET  # noqa: E402
-from core.config import ModelConfig, TrainConfig  # noqa: E402
-from core.data import load_npz  # noqa: E402
-from core.models import build_model  # noqa: E402
-from core.optim import build_optimizer  # noqa: E402
-from core.parallel import training_parts  # noqa: E402
-from core.training import Trainer  # noqa: E402
-from machine_load import cpu_ticks, steal_since  # noqa: E402
+from app.window.main_window import MainWindow  # noqa: E402
+from app.workspace.app_settings import AppSettings  # noqa: E402
+from app.workspace.paths import BUNDLED_DATASET  # noqa: E402
+from core.data.datasets import load_npz  # noqa: E402
+from core.nn.config import ModelConfig  # noqa: E402
+from core.nn.models import build_model  # noqa: E402
+from core.nn.optim import build_optimizer  # noqa: E402
+from core.parallel.thread_team import training_parts  # noqa: E402
+from core.training.config import TrainConfig  # noqa: E402
+from core.training.trainer import Trainer  # noqa: E402
 
 HEADLESS_PARTS = training_parts()
 PROBE_MS = 10

@@ -2,7 +2,7 @@
 
 A one-epoch benchmark (bench/train_throughput.py) starts from fresh weights. Later in a run, Adam's first moments of
 weights whose gradient stays zero (a dead ReLU unit, a pixel almost never lit) decay through the subnormal floats, on
-which this CPU computes tens of times slower; Latent Lab flushes them first (core/optim.py). This prints, per window
+which this CPU computes tens of times slower; Latent Lab flushes them first (core/nn/optim.py). This prints, per window
 of --window steps, the milliseconds per step of Latent Lab (split over --threads processes, as the command line
 trains) and, when PyTorch is installed, of the same model in PyTorch on as many threads, the windows interleaved,
 with the share of each one's first moments that were subnormal at the window's end.
@@ -20,14 +20,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
+from machine_load import cpu_ticks, steal_since  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
-from core.config import ModelConfig, TrainConfig  # noqa: E402
-from core.data import load_npz  # noqa: E402
-from core.models import build_model  # noqa: E402
-from core.optim import build_optimizer  # noqa: E402
-from core.training import Trainer  # noqa: E402
-from machine_load import cpu_ticks, steal_since  # noqa: E402
+from core.data.datasets import load_npz  # noqa: E402
+from core.nn.config import ModelConfig  # noqa: E402
+from core.nn.models import build_model  # noqa: E402
+from core.nn.optim import build_optimizer  # noqa: E402
+from core.training.config import TrainConfig  # noqa: E402
+from core.training.trainer import Trainer  # noqa: E402
 
 BUNDLED = Path(__file__).resolve().parent.parent / "resources" / "mnist5k.npz"
 

@@ -19,12 +19,14 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
-from core.config import ModelConfig, TrainConfig  # noqa: E402
-from core.data import DatasetError, default_cache_dir, load_dataset  # noqa: E402
-from core.models import build_model  # noqa: E402
-from core.optim import build_optimizer  # noqa: E402
-from core.parallel import training_parts  # noqa: E402
-from core.training import EpochProgress, Trainer  # noqa: E402
+from core.data.datasets import default_cache_dir, load_dataset  # noqa: E402
+from core.data.errors import DatasetError  # noqa: E402
+from core.nn.config import ModelConfig  # noqa: E402
+from core.nn.models import build_model  # noqa: E402
+from core.nn.optim import build_optimizer  # noqa: E402
+from core.parallel.thread_team import training_parts  # noqa: E402
+from core.training.config import TrainConfig  # noqa: E402
+from core.training.trainer import EpochProgress, Trainer  # noqa: E402
 
 
 def main() -> None:

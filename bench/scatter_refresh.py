@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import pyqtgraph as pg  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from app.latent_view import LatentExplorer  # noqa: E402
-from app.palette import class_color  # noqa: E402
+from app.explorer.latent_explorer import LatentExplorer  # noqa: E402
+from app.widgets.palette import class_color  # noqa: E402
 
 POINTS = 10_000
 REPEATS = 40

@@ -1,4 +1,4 @@
-"""Where a training step's time goes, in the calling process's part (core/data_parallel.py).
+"""Where a training step's time goes, in the calling process's part (core/parallel/training_step.py).
 
 Trains the default VAE 784-512-256-2 (batch 128, Adam) on random images, split over --parts processes, and prints
 milliseconds per step: the whole step, this process's phase 1 (forward and backward on its rows), phase 2 (weight
@@ -21,11 +21,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
-from core import data_parallel, helper_process, layers, optim  # noqa: E402
-from core.config import ModelConfig, TrainConfig  # noqa: E402
-from core.models import build_model  # noqa: E402
-from core.optim import build_optimizer  # noqa: E402
-from core.training import Trainer  # noqa: E402
+from core.nn import layers, optim  # noqa: E402
+from core.nn.config import ModelConfig  # noqa: E402
+from core.nn.models import build_model  # noqa: E402
+from core.nn.optim import build_optimizer  # noqa: E402
+from core.parallel import (
+    helper_process,  # noqa: E402
+    training_step,  # noqa: E402
+)
+from core.training.config import TrainConfig  # noqa: E402
+from core.training.trainer import Trainer  # noqa: E402
 
 SECONDS: dict[str, float] = defaultdict(float)
 
@@ -62,12 +67,12 @@ def main() -> int:
     parser.add_argument("--steps", type=int, default=400)
     parser.add_argument("--parts", type=int, default=2)
     args = parser.parse_args()
-    timed(data_parallel.StepPart, "forward_backward", "phase 1: forward and backward")
-    timed(data_parallel.StepPart, "begin_update", "phase 2: own rows before the verdict")
-    timed(data_parallel.StepPart, "finish_update", "phase 2: after the verdict")
+    timed(training_step.StepPart, "forward_backward", "phase 1: forward and backward")
+    timed(training_step.StepPart, "begin_update", "phase 2: own rows before the verdict")
+    timed(training_step.StepPart, "finish_update", "phase 2: after the verdict")
     timed(layers.Dense, "parameter_gradient", "  of phase 2: weight gradients")
     timed(optim.Adam, "update", "  of phase 2: Adam")
-    timed(data_parallel.ParallelTrainingStep, "__call__", "the step (this process)")
+    timed(training_step.ParallelTrainingStep, "__call__", "the step (this process)")
     timed_receive()
     images = np.random.default_rng(0).integers(0, 256, (60_000, 784), dtype=np.uint8)
     with threadpool_limits(limits=1, user_api="blas"):

@@ -11,7 +11,7 @@ contender, it prints each repeat's own ratios (its contenders run back to back) 
 and, on Linux, the share of CPU time the hypervisor took during each repeat (bench/machine_load.py).
 
 --epoch 2 times each contender's second epoch instead of its first: by then, in PyTorch, a third of Adam's first
-moments are subnormal floats, slow on this CPU (bench/long_training.py; Latent Lab flushes them, core/optim.py).
+moments are subnormal floats, slow on this CPU (bench/long_training.py; Latent Lab flushes them, core/nn/optim.py).
 --torch-flush-denormal gives PyTorch its switch against them (torch.set_flush_denormal).
 
     python bench/train_throughput.py [--repeats 3] [--threads 2] [--data fashion|random] [--epoch 1]
@@ -29,15 +29,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
+from machine_load import cpu_ticks, steal_since  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
-from core.config import ModelConfig, TrainConfig  # noqa: E402
-from core.data import find_fashion_mnist, load_idx_folder  # noqa: E402
-from core.models import build_model  # noqa: E402
-from core.optim import build_optimizer  # noqa: E402
-from core.parallel import ThreadTeam  # noqa: E402
-from core.training import Trainer  # noqa: E402
-from machine_load import cpu_ticks, steal_since  # noqa: E402
+from core.data.datasets import find_fashion_mnist, load_idx_folder  # noqa: E402
+from core.nn.config import ModelConfig  # noqa: E402
+from core.nn.models import build_model  # noqa: E402
+from core.nn.optim import build_optimizer  # noqa: E402
+from core.parallel.thread_team import ThreadTeam  # noqa: E402
+from core.training.config import TrainConfig  # noqa: E402
+from core.training.trainer import Trainer  # noqa: E402
 
 SIZES = (784, 512, 256, 2)
 BATCH = 128

@@ -19,7 +19,13 @@ import numpy as np  # noqa: E402
 from PySide6.QtCore import QPointF, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 
-from tools.screenshot_main_window import make_application, open_window, save_and_close, train, wait  # noqa: E402
+from tools.screenshot_main_window import (  # noqa: E402
+    make_application,
+    open_window,
+    save_and_close,
+    train,
+    wait,
+)
 
 
 def viewport_pixel(explorer, x: float, y: float):
@@ -35,7 +41,8 @@ def main() -> int:
     parser.add_argument("--dark", action="store_true")
     args = parser.parse_args()
     app = make_application(args.dark)  # noqa: F841  (kept alive while the window exists)
-    from core.config import ModelConfig, TrainConfig
+    from core.nn.config import ModelConfig
+    from core.training.config import TrainConfig
 
     window = open_window(ModelConfig(), TrainConfig(epochs=args.epochs))
     train(window)

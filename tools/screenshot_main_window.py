@@ -58,8 +58,8 @@ def make_application(dark: bool) -> QApplication:
 
 def open_window(model_config, train_config):
     """A shown 1280x800 MainWindow whose settings (in a temporary file) hold these configurations."""
-    from app.app_settings import AppSettings
-    from app.main_window import MainWindow
+    from app.window.main_window import MainWindow
+    from app.workspace.app_settings import AppSettings
 
     store = QSettings(str(Path(tempfile.mkdtemp()) / "settings.ini"), QSettings.Format.IniFormat)
     AppSettings(store).save_configs(model_config, train_config)
@@ -94,7 +94,8 @@ def main() -> int:
     parser.add_argument("--dark", action="store_true")
     args = parser.parse_args()
     app = make_application(args.dark)  # noqa: F841  (kept alive while the window exists)
-    from core.config import ModelConfig, TrainConfig
+    from core.nn.config import ModelConfig
+    from core.training.config import TrainConfig
 
     window = open_window(ModelConfig(), TrainConfig(epochs=args.epochs))
     train(window)

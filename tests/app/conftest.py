@@ -6,12 +6,13 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
-from app.app_settings import AppSettings
 from app.gui_gc import GuiThreadGarbageCollector
-from app.datasets import DatasetCatalog
-from app.paths import BUNDLED_DATASET
-from core.config import ModelConfig, TrainConfig
-from core.data import Dataset, load_npz
+from app.workspace.app_settings import AppSettings
+from app.workspace.datasets import DatasetCatalog
+from app.workspace.paths import BUNDLED_DATASET
+from core.data.datasets import Dataset, load_npz
+from core.nn.config import ModelConfig
+from core.training.config import TrainConfig
 
 SMALL_MODEL = ModelConfig(kind="vae", hidden=(32, 16))
 SMALL_TRAINING = TrainConfig(epochs=2, batch_size=64)
@@ -54,7 +55,7 @@ def catalog(tmp_path) -> DatasetCatalog:
 @pytest.fixture
 def window(qtbot, qsettings, catalog):
     """The main window on the bundled digits with a small model; closed without questions afterwards."""
-    from app.main_window import MainWindow
+    from app.window.main_window import MainWindow
 
     win = MainWindow(qsettings, blas_threads=1, catalog=catalog)
     win.ask_to_save = lambda: QMessageBox.StandardButton.Discard    # pytest-qt closes it before our teardown

@@ -1,0 +1,1 @@
+"""The Animate view and its exporter, drag recording, and the latent replay of the clusters forming."""

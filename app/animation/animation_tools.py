@@ -1,0 +1,410 @@
+"""The window's animation features, wired in one place: the Animate view, File menu exports (animation, latent
+replay, plots), the comparison model, drag recording and the snapshots of the latent space forming.
+
+The main window makes one AnimationTools and calls its hooks (install, views, attach_explorer, show_model,
+add_snapshot, run_finished, shutdown). The session's model is read only when the training controller says it is
+free (when_model_free); files are written on AnimationExporter's thread. Making frames is core's job.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Slot
+from PySide6.QtGui import QAction, QKeySequence, QPalette
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QMenu,
+    QSplitter,
+    QStackedWidget,
+    QToolBar,
+    QWidget,
+)
+
+from app.animation.animation_exporter import (
+    AnimationExporter,
+    ExportJob,
+    ask_animation_path,
+)
+from app.animation.animation_panel import AnimationPanel
+from app.animation.drag_recorder import DragRecorder, Recording
+from app.animation.latent_replay import LatentReplay
+from app.plots.plot_export import ask_plot_path, export_plot
+from app.widgets.icons import film_icon, record_icon
+from app.window.actions import make_action
+from core.animation.recipe import model_title
+from core.training.checkpoint import CheckpointError, load_checkpoint
+from core.training.history_csv import write_history_csv
+
+if TYPE_CHECKING:
+    from app.window.main_window import MainWindow
+    from app.workspace.training_worker import ModelSnapshot
+
+REPLAY_SIDE = 480  # pixels, square
+REPLAY_FPS = 10  # snapshots come about once a second: ten times faster than training went, give or take
+REPLAY_HOLD_S = 1.0  # the last snapshot stays this long before the GIF loops
+
+
+class AnimationTools(QObject):
+    """Everything animation in the window: `panel`, `recorder`, `replay`, `exporter` and the actions."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.panel = AnimationPanel(window.session.dataset.class_names)
+        self.recorder = DragRecorder(parent=self)
+        self.replay = LatentReplay()
+        self.exporter = AnimationExporter(window)
+        self.last_recording: Recording | None = None
+        self.stack: QStackedWidget | None = None
+        self._split_before: tuple[list[int], list[int]] | None = None   # the view's split before and after _fit_split
+        self._explorer = None
+        self._build_actions()
+        self.panel.path_changed.connect(self._on_panel_path_changed)
+        # Queued: it comes from a layout request being handled, and fitting handles the pending ones.
+        self.panel.size_hint_changed.connect(self._on_panel_size_hint_changed, Qt.ConnectionType.QueuedConnection)
+        self.panel.frame_shown.connect(self._on_panel_frame_shown)
+        self.panel.export_requested.connect(self.export_animation)
+        self.panel.model_requested.connect(self._on_panel_model_requested)
+        self.panel.open_comparison_requested.connect(self.open_comparison)
+        self.panel.keep_comparison_requested.connect(self.keep_for_comparison)
+        self.recorder.captured.connect(self._on_recorder_captured)
+        self.exporter.succeeded.connect(self._on_exporter_succeeded)
+        self.exporter.cancelled.connect(self._on_exporter_cancelled)
+        self.exporter.failed.connect(self._on_exporter_failed)
+
+    def _build_actions(self) -> None:
+        action = partial(make_action, self.window)
+        self.export_animation_action = action("&Export Animation…", self.export_animation, "Ctrl+E",
+                                              "Write the Animate tab's interpolation as a GIF, an MP4 or PNG frames.")
+        self.export_replay_action = action("Export Latent &Replay…", self.export_replay, None,
+                                           "An animation of the latent space forming during training.")
+        self.export_loss_action = action("&Loss Plot…", self.export_loss_plot, None,
+                                         "Save the loss plot (PNG, SVG), or its numbers, every step's losses (CSV).")
+        self.export_scatter_action = action("Latent &Scatter…", self.export_scatter, None,
+                                            "Save the latent scatter (PNG, SVG), or its numbers, the test images' "
+                                            "codes and classes (CSV).")
+        self.open_comparison_action = action("Open &Comparison Model…", self.open_comparison, None,
+                                             "Animate a saved model beside the current one.")
+        self.keep_comparison_action = action("&Keep Model for Comparison", self.keep_for_comparison, None,
+                                             "Keep the current model beside the next one you train.")
+        ink = self.window.palette().color(QPalette.ColorRole.WindowText)
+        self.animate_action = QAction(film_icon(ink), "Animate", self.window)
+        self.animate_action.setCheckable(True)
+        self.animate_action.setShortcut(QKeySequence("Ctrl+Shift+A"))
+        self.animate_action.setToolTip("Show the interpolation animation under the latent plot, instead of the loss "
+                                       "plot (Ctrl+Shift+A).")
+        self.animate_action.toggled.connect(self._on_animate_action_toggled)
+        self.window.addAction(self.animate_action)
+        self.record_action = QAction(record_icon(), "Record", self.window)
+        self.record_action.setCheckable(True)
+        self.record_action.setShortcut(QKeySequence("Ctrl+Shift+R"))
+        self.record_action.setToolTip("Record the images decoded while you drag in the latent plot (Ctrl+Shift+R; "
+                                       "Esc stops).")
+        self.record_action.toggled.connect(self._on_record_action_toggled)
+        self.window.addAction(self.record_action)
+        # Esc ends what the mouse is doing (picking ends on the plot, then recording a drag) before it stops the run.
+        self.cancel_picking_action = action("Cancel Picking", partial(self.panel.picker.pick_button.setChecked, False))
+        self.stop_recording_action = action("Stop Recording", partial(self.record_action.setChecked, False))
+        self.panel.picker.pick_button.toggled.connect(self._on_pick_or_record_toggled)
+        self.record_action.toggled.connect(self._on_pick_or_record_toggled)
+
+    @Slot(bool)
+    def _on_pick_or_record_toggled(self, _checked: bool = False) -> None:
+        """Give Esc to the first of Cancel Picking, Stop Recording and the window's Stop that applies."""
+        if self.panel.picker.pick_button.isChecked():
+            holder = self.cancel_picking_action
+        elif self.record_action.isChecked():
+            holder = self.stop_recording_action
+        else:
+            holder = self.window.stop_action
+        escape = QKeySequence(QKeySequence.StandardKey.Cancel)
+        for candidate in (self.cancel_picking_action, self.stop_recording_action, self.window.stop_action):
+            candidate.setShortcut(escape if candidate is holder else QKeySequence())
+
+    # ---- hooks for the window -------------------------------------------------------------------------------
+    def install(self, file_menu: QMenu, before: QAction, view_menu: QMenu, toolbar: QToolBar) -> None:
+        """Add the File menu entries above `before`, Animate to the View menu, Animate and Record to `toolbar`."""
+        file_menu.insertActions(before, [self.export_animation_action, self.export_replay_action])
+        plots = QMenu("Export &Plot", file_menu)
+        plots.addActions([self.export_loss_action, self.export_scatter_action])
+        file_menu.insertMenu(before, plots)
+        file_menu.insertSeparator(before)
+        file_menu.insertActions(before, [self.open_comparison_action, self.keep_comparison_action])
+        file_menu.insertSeparator(before)
+        toolbar.addSeparator()
+        toolbar.addActions([self.animate_action, self.record_action])
+        view_menu.addAction(self.animate_action)
+
+    def views(self, training_view: QWidget) -> QStackedWidget:
+        """`training_view` (the loss plot and the image strips) or the Animate panel, as the Animate action says.
+
+        Not tabs: a tab bar would make the window taller than 800 pixels; the stack is as tall as its pages."""
+        stack = QStackedWidget()
+        stack.addWidget(training_view)
+        stack.addWidget(self.panel)
+        self.stack = stack
+        return stack
+
+    def attach_explorer(self, explorer) -> None:
+        """Draw the preview's path on `explorer`, pick ends with its clicks and record its decodes."""
+        if self._explorer is not None:
+            try:
+                self._explorer.point_clicked.disconnect(self.panel.pick_point)
+            except (RuntimeError, TypeError):  # already deleted (the window replaced it), or not connected
+                pass
+        self._explorer = explorer if hasattr(explorer, "point_clicked") else None
+        if self._explorer is not None:
+            explorer.point_clicked.connect(self.panel.pick_point)
+            self.recorder.watch(explorer)
+            self._on_panel_path_changed(self.panel.path() if self.panel.isVisible() else None)
+
+    def show_model(self) -> None:
+        """The session has a new model, dataset or history: start a new replay and animate the model as it is."""
+        session = self.window.session
+        dataset = session.dataset
+        self.replay.clear()
+        self.panel.set_test_set(dataset.test_images, dataset.test_labels, dataset.class_names)
+        self.window.controller.when_model_free(self._give_model)
+
+    def add_snapshot(self, snapshot: ModelSnapshot, labels: np.ndarray) -> None:
+        """Keep the scatter of this snapshot for the replay; labels (n,) are the classes of its codes."""
+        self.replay.add(snapshot.step, snapshot.codes, labels)
+        self.export_replay_action.setEnabled(len(self.replay) > 1)
+
+    def run_finished(self) -> None:
+        self.window.controller.when_model_free(self._give_model)
+
+    def shutdown(self) -> None:
+        """Stop recording and any export (waiting for its thread), before the window closes."""
+        self.record_action.setChecked(False)
+        self.exporter.wait()
+
+    # ---- commands -------------------------------------------------------------------------------------------
+    @Slot()
+    def export_animation(self, path: str | Path | None = None) -> bool:
+        """Write the Animate tab's animation to `path` (asking when None); False if nothing was started."""
+        if not self.panel.models() or min(self.panel.ends()) < 0:
+            self.window.message_bar.show_message("There is no animation to export yet: train or open a model.")
+            return False
+        start, end = self.panel.ends()
+        labels = self.panel.picker.end_combos[0].currentText(), self.panel.picker.end_combos[1].currentText()
+        name = f"interpolation_{labels[0]}_to_{labels[1]}.gif".replace("/", "-").replace(" ", "_")
+        path = self._path_or_ask(path, "Export Animation", name)
+        return path is not None and self._export(self.panel.export_job(path))
+
+    @Slot()
+    def export_replay(self, path: str | Path | None = None) -> bool:
+        """Write the latent replay: one frame per kept snapshot at REPLAY_FPS, the last held REPLAY_HOLD_S."""
+        if len(self.replay) < 2:
+            self.window.message_bar.show_message("Train the model a little first: the replay shows the latent space "
+                                                 "forming, from snapshots taken during training.")
+            return False
+        path = self._path_or_ask(path, "Export Latent Replay", "latent_replay.gif")
+        if path is None:
+            return False
+        make = self.replay.frame_maker(self.window.session.dataset.class_names, REPLAY_SIDE,
+                                       round(REPLAY_HOLD_S * REPLAY_FPS))
+        return self._export(ExportJob(Path(path), make, REPLAY_FPS, "latent replay"))
+
+    def export_recording(self, recording: Recording | None = None, path: str | Path | None = None) -> bool:
+        """Write a recording (default: the last one) resampled to the Animate tab's frame rate and scale."""
+        recording = recording or self.last_recording
+        if recording is None:
+            return False
+        path = self._path_or_ask(path, "Export Recording", "recording.gif")
+        if path is None:
+            return False
+        if recording is self.last_recording:
+            self.window.message_bar.hide()  # the bar offering this export has done its job
+        spec = self.panel.spec()
+        title = model_title(self.window.session.model)
+        # The recording is private and never changes: its frames may be made on the export thread.
+        job = ExportJob(Path(path), partial(recording.frames, spec.fps, spec.scale, title), spec.fps, "recording")
+        return self._export(job)
+
+    @Slot()
+    def export_loss_plot(self, path: str | Path | None = None) -> Path | None:
+        """The loss plot as PNG or SVG, or, for a .csv path, the whole loss history as a table (while a run goes on,
+        up to its last step)."""
+        return self._export_plot(self.window.loss_plot.plot_item, "Export Loss Plot", "loss.png", path,
+                                 table=lambda csv_path: write_history_csv(self.window.session.history, csv_path))
+
+    @Slot()
+    def export_scatter(self, path: str | Path | None = None) -> Path | None:
+        """The latent scatter as PNG or SVG, or, for a .csv path, the codes it shows (every point, with its class)."""
+        if self._explorer is None:
+            return None
+        return self._export_plot(self._explorer.scatter.plot_item, "Export Latent Scatter", "latent_scatter.png", path,
+                                 table=self._explorer.write_codes)
+
+    @Slot()
+    def open_comparison(self, path: str | Path | None = None) -> bool:
+        """Load a checkpoint as the comparison model, drawn left of the current one in the Animate tab."""
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self.window, "Open Comparison Model",
+                                                  self.window.app_settings.last_folder(),
+                                                  "Latent Lab checkpoints (*.npz);;All files (*)")
+            if not path:
+                return False
+        path = Path(path)
+        try:
+            model = load_checkpoint(path).model
+        except CheckpointError as error:
+            self.window.message_bar.show_message(f"Could not open the comparison model. {error}.", "error")
+            return False
+        if model.config.input_dim != self.window.session.model_config.input_dim:
+            self.window.message_bar.show_message(f"{path.name} takes {model.config.input_dim}-pixel images; the "
+                                                 f"current model takes {self.window.session.model_config.input_dim}.",
+                                                 "error")
+            return False
+        self.panel.set_comparison_model(model, path.stem)
+        self._show_panel()
+        self.window.statusBar().showMessage(f"Comparing with {path.name} ({model_title(model)}).", 5000)
+        return True
+
+    @Slot()
+    def keep_for_comparison(self) -> None:
+        """Keep a copy of the current model as the comparison model (e.g. keep an AE, then train a VAE)."""
+        self.window.controller.when_model_free(self._keep_model)
+
+    # ---- helpers --------------------------------------------------------------------------------------------
+    def _give_model(self) -> None:
+        session = self.window.session
+        name = session.path.stem if session.path is not None else "current"
+        self.panel.set_model(session.model, name, session.history.steps)
+
+    def _keep_model(self) -> None:
+        session = self.window.session
+        name = session.path.stem if session.path is not None else f"step {session.history.steps:,}"
+        self.panel.set_comparison_model(session.model, name)
+        self._show_panel()
+        self.window.statusBar().showMessage(f"Kept {model_title(session.model)} for comparison: change the model "
+                                            "and train it to see both side by side.", 8000)
+
+    def _show_panel(self) -> None:
+        self.animate_action.setChecked(True)
+
+    def _path_or_ask(self, path: str | Path | None, title: str, name: str) -> Path | None:
+        if path is not None:
+            return Path(path)
+        folder = Path(self.window.app_settings.last_folder() or Path.home())
+        path = ask_animation_path(self.window, title, folder / name)
+        if path is not None:
+            self.window.app_settings.set_last_folder(str(path.parent))
+        return path
+
+    def _export(self, job: ExportJob) -> bool:
+        if not self.exporter.export(job):
+            self.window.statusBar().showMessage("An export is already running.", 4000)
+            return False
+        return True
+
+    def _export_plot(self, item, title: str, name: str, path: str | Path | None,
+                     table: Callable[[Path], Path] | None = None) -> Path | None:
+        """Save ``item`` at ``path`` (asked for when None); ``table(path)`` writes a .csv path instead, if given."""
+        if path is None:
+            folder = Path(self.window.app_settings.last_folder() or Path.home())
+            path = ask_plot_path(self.window, title, folder / name, table=table is not None)
+            if path is None:
+                return None
+            self.window.app_settings.set_last_folder(str(path.parent))
+        path = Path(path)
+        try:
+            written = table(path) if table is not None and path.suffix.lower() == ".csv" else export_plot(item, path)
+        except (OSError, ValueError) as error:
+            self.window.message_bar.show_message(f"Could not save {path.name}: {error}", "error")
+            return None
+        self.window.statusBar().showMessage(f"Saved {written}", 5000)
+        return written
+
+    # ---- slots ----------------------------------------------------------------------------------------------
+    @Slot(object)
+    def _on_panel_path_changed(self, path: np.ndarray | None) -> None:
+        if self._explorer is not None:
+            self._explorer.set_path(path, self.panel.player.frame_index() if path is not None else None,
+                                    self.panel.picker.end_classes())
+
+    @Slot(int)
+    def _on_panel_frame_shown(self, index: int) -> None:
+        if self._explorer is not None and index >= 0:
+            self._explorer.set_path_marker(index)
+
+    @Slot()
+    def _on_panel_model_requested(self) -> None:
+        self.window.controller.when_model_free(self._give_model)
+
+    @Slot(bool)
+    def _on_animate_action_toggled(self, on: bool) -> None:
+        if self.stack is not None:
+            self.stack.setCurrentIndex(1 if on else 0)
+            self._fit_split(on)
+        if on and self.panel.model_step() != self.window.session.history.steps:
+            self.window.controller.when_model_free(self._give_model)  # the weights have trained since
+
+    def _fit_split(self, animate: bool) -> None:
+        """Give the Animate panel the height its controls and strip ask for, from the explorer above it, and give
+        it back when the training view returns (unless the user has moved the split since)."""
+        splitter = self.stack.parentWidget()
+        if not isinstance(splitter, QSplitter):
+            return
+        sizes = splitter.sizes()
+        index = splitter.indexOf(self.stack)
+        if animate:
+            above = splitter.widget(index - 1)
+            spare = sizes[index - 1] - above.minimumSizeHint().height()
+            # Its texts changed as it was shown (new ends, say): let the layouts take them in before asking its size.
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+            shift = min(self.panel.sizeHint().height() - sizes[index], spare)
+            if shift > 0:
+                grown = sizes[:index - 1] + [sizes[index - 1] - shift, sizes[index] + shift] + sizes[index + 1:]
+                splitter.setSizes(grown)
+                before = sizes if self._split_before is None else self._split_before[0]
+                self._split_before = (before, splitter.sizes())
+        elif self._split_before is not None:
+            before, grown = self._split_before
+            if sizes == grown:
+                splitter.setSizes(before)
+            self._split_before = None
+
+    @Slot()
+    def _on_panel_size_hint_changed(self) -> None:
+        if self.animate_action.isChecked() and self.stack is not None:
+            self._fit_split(True)
+
+    @Slot(bool)
+    def _on_record_action_toggled(self, on: bool) -> None:
+        if on:
+            self.recorder.start()
+            self.window.statusBar().showMessage("Recording: press and drag in the latent plot, then press Esc or "
+                                                "Record to stop.")
+            return
+        recording = self.recorder.stop()
+        if recording is None:
+            self.window.statusBar().showMessage("Nothing was recorded: drag in the latent plot while recording.", 5000)
+            return
+        self.last_recording = recording
+        fps = self.panel.spec().fps
+        self.window.statusBar().clearMessage()
+        self.window.message_bar.show_message(
+            f"Recorded {recording.duration:.1f} s of dragging: {recording.frame_count(fps)} frames at {fps:g} fps.",
+            "info", ("Export…", self.export_recording))
+
+    @Slot(int)
+    def _on_recorder_captured(self, count: int) -> None:
+        self.window.statusBar().showMessage(f"Recording: {count} images.")
+
+    @Slot(str)
+    def _on_exporter_succeeded(self, path: str) -> None:
+        self.window.statusBar().showMessage(f"Wrote {path}", 8000)
+
+    @Slot()
+    def _on_exporter_cancelled(self) -> None:
+        self.window.statusBar().showMessage("Export cancelled; nothing was written.", 5000)
+
+    @Slot(str)
+    def _on_exporter_failed(self, message: str) -> None:
+        self.window.message_bar.show_message(message, "error")

@@ -1,0 +1,1 @@
+"""Small widgets and drawing helpers that several views share: image panels, icons, class colours, form rows."""

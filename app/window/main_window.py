@@ -1,0 +1,421 @@
+"""The main window: settings panel, latent explorer, loss plot and image strips, menus, toolbar and status bar.
+
+It wires the parts together and owns the Session and the TrainingController; the parts themselves know nothing
+of each other. Training runs on the controller's worker thread; everything here runs on the GUI thread. The
+actions and menus (window_actions), layout (window_layout), model files (file_commands), datasets
+(dataset_commands) and the display of a run (run_display) have modules of their own.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PySide6.QtCore import QSettings, Qt, QTimer, Slot
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QWidget
+
+from app.explorer.drawing_pad import DrawingPad
+from app.plots.image_strip import ImageStrip
+from app.plots.loss_plot import LossPlot
+from app.window.about import about_html
+from app.window.actions import build_actions, build_menus_and_toolbar, update_actions
+from app.window.layout import (
+    build_layout,
+    make_drawing_column,
+    restore_geometry,
+    save_geometry,
+)
+from app.window.message_bar import MessageBar
+from app.window.path_opener import open_path, openable_path
+from app.window.run_display import RunDisplay
+from app.window.run_status import RunStatus
+from app.window.settings_panel import SettingsPanel
+from app.window.shortcuts_dialog import ShortcutsDialog
+from app.workspace.app_settings import AppSettings
+from app.workspace.dataset_commands import DatasetCommands
+from app.workspace.datasets import DatasetCatalog
+from app.workspace.file_commands import FileCommands
+from app.workspace.session import SAMPLE_COUNT, Session
+from app.workspace.training_controller import RunState, TrainingController
+from app.workspace.training_worker import ModelSnapshot
+from core.data.download import download_mnist
+from core.nn.models import EncoderSnapshot
+from core.parallel.thread_team import training_parts
+from core.training.checkpoint import Checkpoint
+from core.training.config import TrainConfig
+
+if TYPE_CHECKING:
+    from app.window.download_dialog import DownloadDialog
+
+# Measured with bench/gui_responsiveness.py (see its docstring): as the headless command line does, every core
+# trains part of each batch with one BLAS thread each (one training thread with two BLAS threads is as fast when
+# it works, but its BLAS helper busy-waits against the GUI thread and collapses 3-10x in some runs).
+APP_TRAIN_PARTS = training_parts()
+APP_BLAS_THREADS = 1
+CLOSE_TIMEOUT_MS = 1000
+UNTITLED = "Untitled[*] — Latent Lab"
+
+try:     # the latent explorer is developed alongside this window
+    from app.explorer.latent_explorer import LatentExplorer
+except ImportError:      # pragma: no cover - only while the explorer is missing
+    LatentExplorer = None
+try:     # so are the animation tools (Animate view, exports, recording)
+    from app.animation.animation_tools import AnimationTools
+except ImportError:      # pragma: no cover - only while they are missing
+    AnimationTools = None
+
+
+class MainWindow(QMainWindow):
+    """Latent Lab's window. ``settings`` defaults to the user's QSettings and ``catalog`` to the bundled data and
+    the user's cache folder; tests pass their own. train_parts: processes sharing each batch; blas_threads: OpenBLAS
+    threads while training (process-wide)."""
+
+    def __init__(self, settings: QSettings | None = None, blas_threads: int | None = APP_BLAS_THREADS,
+                 catalog: DatasetCatalog | None = None, train_parts: int = APP_TRAIN_PARTS,
+                 open_file: Path | None = None) -> None:
+        super().__init__()
+        self._open_at_launch = open_file
+        self.app_settings = AppSettings(settings)
+        self.catalog = catalog or DatasetCatalog()
+        self.message_bar = MessageBar()
+        self.file_commands = FileCommands(self, CLOSE_TIMEOUT_MS)
+        self.dataset_commands = DatasetCommands(self)
+        dataset, spec = self.dataset_commands.initial_dataset()
+        self.session = Session(dataset, spec, self.app_settings.model_config(), self.app_settings.train_config(),
+                               train_parts)
+        self.controller = TrainingController(self.session, blas_threads, self)
+        self.downloader = download_mnist     # replaced in tests (no network)
+        self.auto_fit = True       # frame the latent codes as they move, until the user pans or zooms
+        self._explorer_labels = np.zeros(0, dtype=np.intp)
+        self._explorer_images = np.zeros((0, 784), dtype=np.uint8)
+        self._encoder: EncoderSnapshot | None = None     # the latest snapshot's, for the drawing pad
+        self.shortcuts_dialog: ShortcutsDialog | None = None     # made when first asked for
+
+        self.panel = SettingsPanel()
+        self.loss_plot = LossPlot(self.session.history, self.session.model_config.kind)
+        self.loss_plot.set_log_scale(self.app_settings.log_scale())
+        columns = 10
+        self.reconstruction_strip = ImageStrip("Reconstructions", ("Test images", "Reconstructed"), columns)
+        self.sample_strip = ImageStrip("Samples from the prior", ("z ~ N(0, I)", ""), SAMPLE_COUNT // 2)
+        label_width = max(self.reconstruction_strip.grid.label_width(), self.sample_strip.grid.label_width())
+        self.sample_strip.grid.min_label_width = self.reconstruction_strip.grid.min_label_width = label_width
+        self.explorer = self.make_explorer(dataset.class_names)
+        self.run_status = RunStatus(self.session.batch_sizes)
+        self.drawing_pad = DrawingPad()
+        self.drawing_column = make_drawing_column(self.drawing_pad)
+        self.animation = AnimationTools(self) if AnimationTools is not None else None
+        build_actions(self)
+        build_menus_and_toolbar(self)
+        build_layout(self)
+        self._connect()
+
+        self.panel.set_configs(self.session.model_config, self.session.train_config)
+        self.dataset_commands.fill_dataset_choices()
+        self.show_model()
+        update_actions(self)
+        self.setWindowTitle(UNTITLED)
+        self.statusBar().showMessage("Press Train (or Space) to start training.")
+        restore_geometry(self)
+        self.setAcceptDrops(True)        # a checkpoint, an .npz dataset or an IDX folder
+        QTimer.singleShot(0, self._after_launch)
+
+    # ---- construction ---------------------------------------------------------------------------------------
+    def make_explorer(self, class_names: tuple[str, ...]) -> QWidget:
+        """A latent explorer for a dataset with these class names (a placeholder where it cannot load)."""
+        if LatentExplorer is None:
+            placeholder = QLabel("The latent explorer appears here.")
+            placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            placeholder.class_names = tuple(class_names)
+            return placeholder
+        explorer = LatentExplorer(class_names)
+        explorer.class_names = tuple(class_names)
+        explorer.scatter.view_box.sigRangeChangedManually.connect(self._on_explorer_view_changed_manually)
+        return explorer
+
+    def _connect(self) -> None:
+        self.run_display = RunDisplay(self, self.controller)
+        panel = self.panel
+        panel.dataset_selected.connect(self._on_panel_dataset_selected)
+        panel.architecture_changed.connect(self._on_panel_architecture_changed)
+        panel.training_changed.connect(self._on_panel_training_changed)
+        panel.lr_changed.connect(self.controller.set_lr)
+        panel.beta_changed.connect(self.controller.set_beta)
+        self.loss_plot.log_scale_toggled.connect(self.log_action.setChecked)
+        self.controller.recovery_ready.connect(self._on_controller_recovery_ready)
+        self.drawing_pad.drawing_changed.connect(self._on_drawing_pad_drawing_changed)
+        self.drawing_pad.drawing_cleared.connect(self._on_drawing_pad_drawing_cleared)
+
+    # ---- training commands ------------------------------------------------------------------------------------
+    @Slot()
+    def train(self) -> None:
+        if self.controller.state is RunState.IDLE:
+            self.message_bar.hide()
+            self.controller.start()
+
+    @Slot()
+    def toggle_pause(self) -> None:
+        self.controller.toggle_pause()
+
+    @Slot()
+    def toggle_run(self) -> None:
+        """Space: train when idle, otherwise pause or resume."""
+        if self.controller.state is RunState.IDLE:
+            self.train()
+        else:
+            self.controller.toggle_pause()
+
+    @Slot()
+    def step(self) -> None:
+        self.controller.step()
+
+    @Slot()
+    def stop(self) -> None:
+        self.controller.stop()
+
+    @Slot()
+    def reset(self) -> None:
+        """A new model with fresh weights from the panel's architecture and seed."""
+        if self.controller.state is RunState.RUNNING:
+            return
+        if not self.file_commands.release_model():
+            return
+        try:
+            model_config = self.panel.model_config()
+        except ValueError as error:
+            self.message_bar.show_message(f"Cannot build this model: {error}.", "error")
+            return
+        self.session.set_train_config(self._panel_train_config())
+        self.session.new_model(model_config)
+        self.setWindowTitle(UNTITLED)        # no file yet: Save asks for one
+        self.message_bar.hide()
+        self.show_model()
+        self.statusBar().showMessage("New model with fresh random weights.", 4000)
+
+    # ---- files and datasets: FileCommands and DatasetCommands do the work ------------------------------------
+    @Slot()
+    def save(self) -> bool:
+        return self.file_commands.save()
+
+    @Slot()
+    def save_as(self) -> bool:
+        return self.file_commands.save_as()
+
+    def _write_checkpoint(self, path: Path) -> bool:
+        """Save now when no step runs, else as soon as the run has paused (it resumes afterwards)."""
+        return self.file_commands.write_checkpoint(path)
+
+    @Slot()
+    def open_checkpoint(self, path: str | Path | None = None) -> bool:
+        """Open a checkpoint (asking for the file when ``path`` is None); on failure nothing changes."""
+        return self.file_commands.open_checkpoint(path)
+
+    def ask_to_save(self) -> QMessageBox.StandardButton:
+        """Save, Discard or Cancel for a model trained since it was saved (tests replace this)."""
+        return self.file_commands.ask_to_save()
+
+    def ask_to_restore(self, description: str) -> bool:
+        """Whether to restore a model a crashed session left unsaved (tests replace this)."""
+        return self.file_commands.ask_to_restore(description)
+
+    @Slot()
+    def _after_launch(self) -> None:
+        """Once the window is up: offer back a crashed session's unsaved model, then open the file given at launch
+        (in this order: the first may ask a question, and while it is asked, timers run)."""
+        self.file_commands.offer_recovery()
+        if self._open_at_launch is not None:
+            open_path(self, self._open_at_launch)
+
+    @Slot(object)
+    def _on_controller_recovery_ready(self, checkpoint: Checkpoint) -> None:
+        self.file_commands.keep_unsaved(checkpoint)
+
+    @Slot()
+    def open_dataset_file(self) -> None:
+        self.dataset_commands.open_dataset_file()
+
+    @Slot()
+    def open_dataset_folder(self) -> None:
+        self.dataset_commands.open_dataset_folder()
+
+    @Slot()
+    def download_mnist(self) -> None:
+        self.dataset_commands.download_mnist()
+
+    def load_dataset(self, spec: str) -> bool:
+        """Train on the dataset ``spec`` from now on; on failure say why and keep the current one."""
+        return self.dataset_commands.load_dataset(spec)
+
+    @property
+    def _download_dialog(self) -> DownloadDialog | None:
+        """The MNIST download in progress, if any."""
+        return self.dataset_commands.download_dialog
+
+    # ---- showing the model ------------------------------------------------------------------------------------
+    def show_model(self) -> None:
+        """Show the session's model and history from scratch (after start, reset, open or a new dataset)."""
+        session = self.session
+        self.loss_plot.set_history(session.history, session.model_config.kind)
+        self.loss_plot.set_reconstruction(session.model_config.reconstruction)
+        self.sample_strip.show_note(None if session.model_config.kind == "vae" else
+                                    "Only a VAE has a prior to sample from.")
+        test = session.dataset.test_images
+        indices = session.explorer_indices()
+        self._explorer_images = test[indices]
+        self._explorer_labels = session.dataset.test_labels[indices].astype(np.intp)
+        self._strip_images = test[session.strip_indices()]
+        if self.animation is not None:
+            self.animation.show_model()
+        self.show_snapshot(self.controller.snapshot_now())
+        self.auto_fit = True
+        self.fit_explorer()
+        self.run_status.show_idle(session.history.steps, session.batches_per_epoch, session.run_config().epochs)
+        self.panel.set_model_info(f"{session.model.parameters.size:,} weights")
+        self.setWindowModified(session.dirty)
+        update_actions(self)
+
+    def show_snapshot(self, snapshot: ModelSnapshot) -> None:
+        """Show a snapshot of the model in the explorer, the strips, the drawing's star and the animation tools."""
+        if LatentExplorer is not None and isinstance(self.explorer, LatentExplorer):
+            self.explorer.set_data(snapshot.codes, self._explorer_labels, self._explorer_images, snapshot.log_var)
+            self.explorer.set_decoder(snapshot.decoder.decode, live=self.controller.state is not RunState.IDLE)
+        self._encoder = snapshot.encoder
+        self._show_drawing(keep_probe=True)      # the star follows training
+        self.reconstruction_strip.set_rows([self._strip_images, snapshot.strip_reconstructions])
+        if self.animation is not None:
+            self.animation.add_snapshot(snapshot, self._explorer_labels)
+        if snapshot.prior_samples is not None:
+            half = len(snapshot.prior_samples) // 2
+            self.sample_strip.set_rows([snapshot.prior_samples[:half], snapshot.prior_samples[half:]])
+
+    def _show_drawing(self, keep_probe: bool = False) -> None:
+        """Encode the pad's drawing with the latest encoder snapshot and star it in the explorer (if the pad is
+        shown and has ink). Before any snapshot, the session's model may encode it only while no run trains it."""
+        if not hasattr(self.explorer, "set_drawn_point") or not self.draw_action.isChecked():
+            return
+        image = self.drawing_pad.image()
+        if not image.any():
+            return
+        if self._encoder is not None:
+            z = self._encoder.encode_mean(image[None])[0]
+        elif self.controller.state is RunState.IDLE:
+            z = self.session.model.encode(image[None])[0][0]
+        else:
+            z = None
+        self.explorer.set_drawn_point(z, keep_probe)
+
+    @Slot()
+    def fit_explorer(self) -> None:
+        """Frame all latent codes, and keep framing them as training moves them."""
+        self.auto_fit = True
+        if hasattr(self.explorer, "fit_view"):
+            self.explorer.fit_view()
+
+    @Slot()
+    def _on_explorer_view_changed_manually(self, *args) -> None:
+        self.auto_fit = False
+
+    def _panel_train_config(self) -> TrainConfig:
+        """The panel's training settings; a trained model keeps its optimizer."""
+        config = self.panel.train_config()
+        if self.session.trained:
+            config = replace(config, optimizer=self.session.train_config.optimizer)
+        return config
+
+    # ---- slots: the drawing pad -------------------------------------------------------------------------------
+    @Slot(object)
+    def _on_drawing_pad_drawing_changed(self, image: np.ndarray) -> None:
+        self._show_drawing()
+
+    @Slot()
+    def _on_drawing_pad_drawing_cleared(self) -> None:
+        if hasattr(self.explorer, "set_drawn_point"):
+            self.explorer.set_drawn_point(None)
+
+    @Slot(bool)
+    def show_drawing_pad(self, shown: bool) -> None:
+        """Show or hide the drawing pad (the Draw action); its drawing is starred in the explorer while shown."""
+        self.drawing_column.setVisible(shown)
+        if shown:
+            self._show_drawing()
+        elif hasattr(self.explorer, "set_drawn_point"):
+            self.explorer.set_drawn_point(None)
+
+    # ---- slots: the panel -------------------------------------------------------------------------------------
+    @Slot(str)
+    def _on_panel_dataset_selected(self, spec: str) -> None:
+        if spec and spec != self.session.dataset_spec:
+            self.load_dataset(spec)
+
+    @Slot()
+    def _on_panel_architecture_changed(self) -> None:
+        if self.session.trained or self.controller.state is not RunState.IDLE:
+            self.session.set_train_config(self._panel_train_config())      # only the seed can change then
+            return
+        try:
+            model_config = self.panel.model_config()
+        except ValueError as error:
+            self.message_bar.show_message(f"Cannot build this model: {error}.", "error")
+            return
+        self.session.set_train_config(self.panel.train_config())
+        self.session.new_model(model_config)
+        self.show_model()
+
+    @Slot()
+    def _on_panel_training_changed(self) -> None:
+        self.session.set_train_config(self._panel_train_config())
+        self.run_status.show_idle(self.session.history.steps, self.session.batches_per_epoch,
+                                  self.session.run_config().epochs)
+
+    # ---- help, closing, persistence ---------------------------------------------------------------------------
+    @Slot()
+    def show_shortcuts(self) -> None:
+        """Help > Keyboard Shortcuts (F1): a window beside this one, raised if it is open already."""
+        if self.shortcuts_dialog is None:
+            self.shortcuts_dialog = ShortcutsDialog(self)
+        self.shortcuts_dialog.refresh()
+        self.shortcuts_dialog.show()
+        self.shortcuts_dialog.raise_()
+        self.shortcuts_dialog.activateWindow()
+
+    @Slot()
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About Latent Lab", about_html())
+
+    # ---- a file dropped on the window -------------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if openable_path(event.mimeData()) is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = openable_path(event.mimeData())
+        if path is None:
+            return
+        event.acceptProposedAction()
+        # Once the drop has ended: opening a model may first ask whether to save this one.
+        QTimer.singleShot(0, partial(open_path, self, path))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.file_commands.release_model():
+            event.ignore()
+            return
+        if self.dataset_commands.download_dialog is not None:
+            self.dataset_commands.download_dialog.wait()
+        if self.animation is not None:
+            self.animation.shutdown()
+        self.session.close()
+        self._save_settings()
+        event.accept()
+
+    def _save_settings(self) -> None:
+        settings = self.app_settings
+        try:
+            settings.save_configs(self.panel.model_config(), self.panel.train_config())
+        except ValueError:
+            settings.save_configs(self.session.model_config, self.session.train_config)
+        settings.set_dataset_spec(self.session.dataset_spec)
+        settings.set_log_scale(self.loss_plot.log_scale)
+        save_geometry(self)
+        settings.sync()

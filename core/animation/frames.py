@@ -1,0 +1,188 @@
+"""Turns decoded images into animation frames: upscaled tiles, captions, panels side by side.
+
+Frames are uint8 RGB arrays ready for core/animation/writers.py. Text is drawn with a small built-in
+bitmap font, so this needs neither Qt nor PIL. Everything is gray (R == G == B), so GIFs
+store the frames exactly.
+"""
+
+import numpy as np
+
+IMAGE_SIDE = 28  # MNIST-like images are 28 x 28 = 784 pixels
+
+BACKGROUND = 28
+TITLE_GRAY = 235
+CAPTION_GRAY = 150
+
+# 5 x 9 glyphs: rows 0-6 hold capitals and digits, rows 7-8 descenders. One sheet per row of
+# characters; in each text row, the glyphs' pixel rows are separated by spaces, "#" is ink.
+_GLYPH_SHEETS = (
+    ("0123456789", """
+        .###. ..#.. .###. ##### ...#. ##### ..##. ##### .###. .###.
+        #...# .##.. #...# ...#. ..##. #.... .#... ....# #...# #...#
+        #..## ..#.. ....# ..#.. .#.#. ####. #.... ...#. #...# #...#
+        #.#.# ..#.. ...#. ...#. #..#. ....# ####. ..#.. .###. .####
+        ##..# ..#.. ..#.. ....# ##### ....# #...# .#... #...# ....#
+        #...# ..#.. .#... #...# ...#. #...# #...# .#... #...# ...#.
+        .###. .###. ##### .###. ...#. .###. .###. .#... .###. .##..
+        ..... ..... ..... ..... ..... ..... ..... ..... ..... .....
+        ..... ..... ..... ..... ..... ..... ..... ..... ..... .....
+    """),
+    ("ABCDEFGHIJKLM", """
+        .###. ####. .###. ###.. ##### ##### .###. #...# .###. ..### #...# #.... #...#
+        #...# #...# #...# #..#. #.... #.... #...# #...# ..#.. ...#. #..#. #.... ##.##
+        #...# #...# #.... #...# #.... #.... #.... #...# ..#.. ...#. #.#.. #.... #.#.#
+        #...# ####. #.... #...# ####. ####. #.### ##### ..#.. ...#. ##... #.... #.#.#
+        ##### #...# #.... #...# #.... #.... #...# #...# ..#.. ...#. #.#.. #.... #...#
+        #...# #...# #...# #..#. #.... #.... #...# #...# ..#.. #..#. #..#. #.... #...#
+        #...# ####. .###. ###.. ##### #.... .#### #...# .###. .##.. #...# ##### #...#
+        ..... ..... ..... ..... ..... ..... ..... ..... ..... ..... ..... ..... .....
+        ..... ..... ..... ..... ..... ..... ..... ..... ..... ..... ..... ..... .....
+    """),
+    ("NOPQRSTUVWXYZ", """
+        #...# .###. ####. .###. ####. .#### ##### #...# #...# #...# #...# #...# #####
+        #...# #...# #...# #...# #...# #.... ..#.. #...# #...# #...# #...# #...# ....#
+        ##..# #...# #...# #...# #...# #.... ..#.. #...# #...# #...# .#.#. #...# ...#.
+        #.#.# #...# ####. #...# ####. .###. ..#.. #...# #...# #.#.# ..#.. .#.#. ..#..
+        #..## #...# #.... #.#.# #.#.. ....# ..#.. #...# #...# #.#.# .#.#. ..#.. .#...
+        #...# #...# #.... #..#. #..#. ....# ..#.. #...# .#.#. #.#.# #...# ..#.. #....
+        #...# .###. #.... .##.# #...# ####. ..#.. .###. ..#.. .#.#. #...# ..#.. #####
+        ..... ..... ..... ..... ..... ..... ..... ..... ..... ..... ..... ..... .....
+        ..... ..... ..... ..... ..... ..... ..... ..... ..... ..... ..... ..... .....
+    """),
+    ("abcdefghijklm", """
+        ..... #.... ..... ....# ..... ..##. ..... #.... ..#.. ...#. #.... .##.. .....
+        ..... #.... ..... ....# ..... .#..# ..... #.... ..... ..... #.... ..#.. .....
+        .###. #.##. .###. .##.# .###. .#... .#### #.##. .##.. ..##. #..#. ..#.. ##.#.
+        ....# ##..# #.... #..## #...# ###.. #...# ##..# ..#.. ...#. #.#.. ..#.. #.#.#
+        .#### #...# #.... #...# ##### .#... #...# #...# ..#.. ...#. ##... ..#.. #.#.#
+        #...# #...# #...# #...# #.... .#... #...# #...# ..#.. ...#. #.#.. ..#.. #...#
+        .#### ####. .###. .#### .###. .#... .#### #...# .###. ...#. #..#. .###. #...#
+        ..... ..... ..... ..... ..... ..... ....# ..... ..... #..#. ..... ..... .....
+        ..... ..... ..... ..... ..... ..... .###. ..... ..... .##.. ..... ..... .....
+    """),
+    ("nopqrstuvwxyz", """
+        ..... ..... ..... ..... ..... ..... ..... ..... ..... ..... ..... ..... .....
+        ..... ..... ..... ..... ..... ..... .#... ..... ..... ..... ..... ..... .....
+        #.##. .###. ####. .#### #.##. .#### ###.. #...# #...# #...# #...# #...# #####
+        ##..# #...# #...# #...# ##..# #.... .#... #...# #...# #...# .#.#. #...# ...#.
+        #...# #...# #...# #...# #.... .###. .#... #...# #...# #.#.# ..#.. #...# ..#..
+        #...# #...# #...# #...# #.... ....# .#..# #..## .#.#. #.#.# .#.#. #...# .#...
+        #...# .###. ####. .#### #.... ####. ..##. .##.# ..#.. .#.#. #...# .#### #####
+        ..... ..... #.... ....# ..... ..... ..... ..... ..... ..... ..... ....# .....
+        ..... ..... #.... ....# ..... ..... ..... ..... ..... ..... ..... .###. .....
+    """),
+    (" .,:=-+/()_%?", """
+        ..... ..... ..... ..... ..... ..... ..... ....# ...#. .#... ..... ##... .###.
+        ..... ..... ..... ..... ..... ..... ..... ....# ..#.. ..#.. ..... ##..# #...#
+        ..... ..... ..... .##.. ..... ..... ..#.. ...#. .#... ...#. ..... ...#. ....#
+        ..... ..... ..... .##.. ##### ..... ..#.. ..#.. .#... ...#. ..... ..#.. ...#.
+        ..... ..... ..... ..... ..... .###. ##### .#... .#... ...#. ..... .#... ..#..
+        ..... .##.. .##.. .##.. ##### ..... ..#.. #.... ..#.. ..#.. ..... #..## .....
+        ..... .##.. .##.. .##.. ..... ..... ..#.. #.... ...#. .#... ..... ...## ..#..
+        ..... ..... ..#.. ..... ..... ..... ..... ..... ..... ..... ##### ..... .....
+        ..... ..... .#... ..... ..... ..... ..... ..... ..... ..... ..... ..... .....
+    """),
+)
+_GLYPH_WIDTH, _GLYPH_HEIGHT = 5, 9
+
+
+def _parse_glyphs() -> dict[str, np.ndarray]:
+    glyphs = {}
+    for chars, sheet in _GLYPH_SHEETS:
+        rows = [line.split() for line in sheet.splitlines() if line.strip()]
+        assert len(rows) == _GLYPH_HEIGHT and all(len(row) == len(chars) for row in rows), chars
+        for i, char in enumerate(chars):
+            glyphs[char] = np.array([[pixel == "#" for pixel in row[i]] for row in rows])  # (9, 5)
+    return glyphs
+
+
+_GLYPHS = _parse_glyphs()
+
+
+def _text_width(text: str, scale: int) -> int:
+    return max(0, (_GLYPH_WIDTH + 1) * len(text) - 1) * scale
+
+
+def render_text(text: str, scale: int = 1) -> np.ndarray:
+    """Text as a (9 * scale, (6 * len(text) - 1) * scale) bool mask, True where there is ink.
+
+    Monospaced 5 x 9 glyphs with one blank column between them; characters the font lacks
+    are drawn as "?".
+    """
+    if not text:
+        return np.zeros((_GLYPH_HEIGHT * scale, 0), bool)
+    gap = np.zeros((_GLYPH_HEIGHT, 1), bool)
+    columns = []
+    for char in text:
+        columns += [_GLYPHS.get(char, _GLYPHS["?"]), gap]
+    mask = np.hstack(columns[:-1])  # (9, 6 * len(text) - 1)
+    return mask.repeat(scale, axis=0).repeat(scale, axis=1)
+
+
+def to_uint8_tiles(images: np.ndarray, scale: int) -> np.ndarray:
+    """(n, 784) floats in [0, 1] -> (n, 28 * scale, 28 * scale) uint8 grayscale, rounded to 0..255.
+
+    Values outside [0, 1] are clipped. Upscaling is nearest neighbour, so pixels stay crisp.
+    """
+    images = np.asarray(images)
+    if images.ndim != 2 or images.shape[1] != IMAGE_SIDE**2:
+        raise ValueError(f"expected images of shape (n, {IMAGE_SIDE ** 2}), got {images.shape}")
+    if scale < 1:
+        raise ValueError(f"scale must be a positive integer, got {scale}")
+    gray = np.rint(np.clip(images, 0.0, 1.0) * 255.0).astype(np.uint8)
+    tiles = gray.reshape(-1, IMAGE_SIDE, IMAGE_SIDE)
+    return tiles.repeat(scale, axis=1).repeat(scale, axis=2)
+
+
+def _draw_text(canvas: np.ndarray, text: str, top: int, center_x: int, scale: int, gray: int) -> None:
+    mask = render_text(text, scale)
+    left = center_x - mask.shape[1] // 2
+    canvas[top : top + mask.shape[0], left : left + mask.shape[1]][mask] = gray
+
+
+def compose_frames(
+    panels: list[tuple[str, np.ndarray]],
+    scale: int = 4,
+    caption: bool = True,
+    t_values: np.ndarray | None = None,
+) -> np.ndarray:
+    """Lay one or more decoded sequences side by side, each titled, as RGB animation frames.
+
+    panels: (title, images) pairs, images (n_frames, 784) floats in [0, 1], the same n_frames
+    for every panel, e.g. [("Autoencoder", ae_images), ("VAE", vae_images)].
+    scale: integer upscaling of the 28 x 28 images. caption: write "t=0.42" under each panel,
+    from t_values (n_frames,), which defaults to evenly spaced values from 0 to 1.
+    Returns (n_frames, H, W, 3) uint8 with R == G == B: light text on a dark background.
+    """
+    if not panels:
+        raise ValueError("need at least one panel")
+    n_frames = len(panels[0][1])
+    if any(len(images) != n_frames for _, images in panels):
+        raise ValueError("every panel needs the same number of frames")
+    t_values = np.linspace(0.0, 1.0, n_frames) if t_values is None else np.asarray(t_values)
+    if len(t_values) != n_frames:
+        raise ValueError(f"got {len(t_values)} t values for {n_frames} frames")
+
+    text_scale = max(1, scale // 2)
+    tile_side = IMAGE_SIDE * scale
+    line_height = _GLYPH_HEIGHT * text_scale
+    pad, gap = 3 * scale, 2 * scale
+    captions = [f"t={t:.2f}" for t in t_values] if caption else []
+    texts = [title for title, _ in panels] + captions
+    column = max([tile_side] + [_text_width(text, text_scale) for text in texts])
+    tile_top = pad + line_height + gap
+    caption_top = tile_top + tile_side + gap
+    height = (caption_top + line_height if caption else tile_top + tile_side) + pad
+    width = pad + len(panels) * (column + pad)
+
+    centers = [pad + i * (column + pad) + column // 2 for i in range(len(panels))]
+    background = np.full((height, width), BACKGROUND, np.uint8)
+    for (title, _), center_x in zip(panels, centers):
+        _draw_text(background, title, pad, center_x, text_scale, TITLE_GRAY)
+    frames = np.repeat(background[None], n_frames, axis=0)  # (n_frames, H, W)
+    for (_, images), center_x in zip(panels, centers):
+        left = center_x - tile_side // 2
+        frames[:, tile_top : tile_top + tile_side, left : left + tile_side] = to_uint8_tiles(images, scale)
+        for frame, text in zip(frames, captions):
+            _draw_text(frame, text, caption_top, center_x, text_scale, CAPTION_GRAY)
+    return np.repeat(frames[..., None], 3, axis=-1)

@@ -1,0 +1,196 @@
+"""The ``gif`` command: an interpolation animation from saved checkpoints, without the GUI.
+
+Builds its frames with core/animation/recipe.py, the same recipe the GUI's export uses, so both give
+the same file for the same choices. Never imports Qt. The summary goes to stdout as one JSON
+object; progress and errors go to stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import TextIO
+
+from core.animation.recipe import (
+    MODES,
+    InterpolationSpec,
+    animation_format,
+    interpolation_frames,
+    mean_codes,
+    model_title,
+    pick_pair_by_label,
+    write_animation,
+)
+from core.animation.writers import mp4_available
+from core.atomic_files import make_parent_folder
+from core.data.datasets import Dataset, default_cache_dir, images_to_float, load_dataset
+from core.data.errors import DatasetError
+from core.nn.models import AutoEncoder
+from core.training.checkpoint import CheckpointError, load_checkpoint
+
+EPILOG = """examples:
+  python main.py gif --checkpoint vae.npz --from-label 2 --to-label 7 --out two_to_seven.gif
+  python main.py gif --checkpoint vae.npz --compare ae.npz --from-label 2 --to-label 7 \\
+      --hold 10 --ping-pong --scale 4 --out ae_vs_vae.gif     (Autoencoder left, VAE right)
+
+The end images come from the dataset's test split: for each label, the test image of that class
+whose code (under --checkpoint's model) is nearest the class mean, or with --from-rank/--to-rank N
+the N-th nearest (-1: the farthest). Every model then interpolates between the same two images.
+The --compare models are drawn first, on the left, so the model of interest ends the row."""
+
+
+def add_gif_parser(commands: argparse._SubParsersAction) -> None:
+    """Register the ``gif`` subcommand on the main parser's subcommands."""
+    gif = commands.add_parser("gif", help="animate an interpolation between two test digits (GIF, MP4 or PNGs)",
+                              description="Write an animation of a model decoding its way from one test image to "
+                                          "another, optionally beside other models.",
+                              epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    gif.add_argument("--checkpoint", type=Path, required=True,
+                     help="the model, as saved by `train`; its codes choose the end images; drawn rightmost")
+    gif.add_argument("--compare", type=Path, action="append", default=[], metavar="CHECKPOINT",
+                     help="another model to show beside it, on its left, interpolating between the same two "
+                          "images (may be repeated; drawn left to right in the order given)")
+    gif.add_argument("--from-label", required=True, help="class of the first image: 0-9 or a class name")
+    gif.add_argument("--to-label", required=True, help="class of the last image: 0-9 or a class name")
+    gif.add_argument("--from-rank", type=int, default=0,
+                     help="0: the test image nearest its class mean, 1: the next nearest, ... (default: %(default)s)")
+    gif.add_argument("--to-rank", type=int, default=0, help="the same for the last image (default: %(default)s)")
+    gif.add_argument("--frames", type=int, default=60,
+                     help="interpolation steps, both ends included (default: %(default)s)")
+    gif.add_argument("--fps", type=float, default=20, help="frames per second (default: %(default)s)")
+    gif.add_argument("--mode", choices=MODES, default="slerp",
+                     help="path through the latent space (default: %(default)s)")
+    gif.add_argument("--scale", type=int, default=8, help="pixels per image pixel (default: %(default)s)")
+    gif.add_argument("--hold", type=int, default=0, help="extra frames to pause on each end (default: %(default)s)")
+    gif.add_argument("--ping-pong", action="store_true", help="play back to the start, for a seamless loop")
+    gif.add_argument("--no-caption", dest="caption", action="store_false", help="leave out the t=0.42 captions")
+    gif.add_argument("--dataset", help="name or path of the dataset to take the test images from "
+                                       "(default: the one the checkpoint was trained on)")
+    gif.add_argument("--out", type=Path, default=Path("interpolation.gif"),
+                     help="a .gif, an .mp4 (needs imageio-ffmpeg), or a folder for PNG frames (default: %(default)s)")
+    gif.set_defaults(handler=run_gif)
+
+
+class GifCommandError(Exception):
+    """A problem with the command's inputs; the message is shown as-is."""
+
+
+def run_gif(args: argparse.Namespace, resources: Path) -> int:
+    """The ``gif`` command. Exit status: 0 written, 1 error, 130 interrupted (nothing written)."""
+    err = sys.stderr
+    line = ProgressLine(err, args.out.name) if err.isatty() else None
+    try:
+        spec, models, dataset, (i0, i1), labels = _prepare(args, resources)
+        x0, x1 = images_to_float(dataset.test_images[[i0, i1]])  # (784,) each, the same two for every model
+        frames = interpolation_frames(models, x0, x1, spec)
+        make_parent_folder(args.out)
+        write_animation(args.out, frames, spec.fps, progress=line.show if line else None)
+    except (GifCommandError, CheckpointError, DatasetError, ValueError) as error:
+        _clear(line)
+        print(f"error: {error}", file=err)
+        return 1
+    except OSError as error:
+        _clear(line)
+        print(f"error: cannot write {args.out}: {error.strerror}" if error.strerror else f"error: {error}", file=err)
+        return 1
+    except KeyboardInterrupt:
+        _clear(line)
+        print(f"\ninterrupted; {args.out} was not written", file=err)
+        return 130
+    _clear(line)
+    height, width = frames.shape[1:3]
+    print(json.dumps({
+        "out": str(args.out), "format": animation_format(args.out), "frames": len(frames), "fps": spec.fps,
+        "width": width, "height": height, "models": [title for title, _ in models], "dataset": dataset.name,
+        "from": {"label": labels[0], "rank": args.from_rank, "test_index": i0},
+        "to": {"label": labels[1], "rank": args.to_rank, "test_index": i1},
+    }), flush=True)
+    print(f"wrote {args.out}", file=err)
+    return 0
+
+
+def _prepare(
+    args: argparse.Namespace, resources: Path
+) -> tuple[InterpolationSpec, list[tuple[str, AutoEncoder]], Dataset, tuple[int, int], tuple[int, int]]:
+    """Check the options and load everything; raises GifCommandError (or the loaders' errors)."""
+    spec = InterpolationSpec(n_frames=args.frames, fps=args.fps, mode=args.mode, hold_frames=args.hold,
+                             ping_pong=args.ping_pong, scale=args.scale, caption=args.caption)
+    if animation_format(args.out) == "mp4" and not mp4_available():
+        raise GifCommandError("MP4 export needs the imageio-ffmpeg package: pip install imageio-ffmpeg")
+    paths = [*args.compare, args.checkpoint]  # in drawing order, left to right
+    checkpoints = [load_checkpoint(path) for path in paths]
+    main_model = checkpoints[-1].model  # --checkpoint's model: it chooses the images
+    for path, checkpoint in zip(paths[:-1], checkpoints[:-1]):
+        if checkpoint.model.config.input_dim != main_model.config.input_dim:
+            raise GifCommandError(f"{path}: its model takes {checkpoint.model.config.input_dim}-pixel images, but "
+                                  f"{args.checkpoint} takes {main_model.config.input_dim}; they cannot share images")
+
+    dataset_spec = args.dataset or checkpoints[-1].dataset
+    if not dataset_spec:
+        raise GifCommandError(f"{args.checkpoint}: the checkpoint does not name its dataset; pass --dataset")
+    dataset = load_dataset(dataset_spec, bundled_path=resources / "mnist5k.npz", cache_dir=default_cache_dir(),
+                           progress=_download_progress)
+    if dataset.test_images.shape[1] != main_model.config.input_dim:
+        raise GifCommandError(f"{args.checkpoint}: its model takes {main_model.config.input_dim}-pixel images, "
+                              f"but the dataset {dataset_spec} has {dataset.test_images.shape[1]}")
+
+    labels = (_label(args.from_label, dataset), _label(args.to_label, dataset))
+    codes = mean_codes(main_model, dataset.test_images)  # (n_test, latent_dim)
+    try:
+        pair = pick_pair_by_label(codes, dataset.test_labels, *labels, args.from_rank, args.to_rank)
+    except ValueError as error:
+        raise GifCommandError(f"dataset {dataset_spec}: {error}") from None
+
+    titles = [model_title(checkpoint.model) for checkpoint in checkpoints]
+    if len(set(titles)) < len(titles):  # two VAEs, say: name each by its file instead
+        titles = [f"{title} {path.stem}" for title, path in zip(titles, paths)]
+    models = [(title, checkpoint.model) for title, checkpoint in zip(titles, checkpoints)]
+    return spec, models, dataset, pair, labels
+
+
+def _label(value: str, dataset: Dataset) -> int:
+    """A class given as its number (0-9) or its name, e.g. "7" or "sneaker" -> 7."""
+    names = [name.lower() for name in dataset.class_names]
+    if value.strip().lower() in names:
+        return names.index(value.strip().lower())
+    try:
+        label = int(value)
+    except ValueError:
+        label = -1
+    if not 0 <= label < len(names):
+        raise GifCommandError(f"unknown label {value!r}; {dataset.name} has labels 0-{len(names) - 1}: "
+                              + ", ".join(dataset.class_names))
+    return label
+
+
+def _download_progress(done: int, total: int) -> None:
+    print(f"\rdownloading MNIST: {done / max(total, 1):6.1%}", end="", file=sys.stderr, flush=True)
+
+
+def _clear(line: ProgressLine | None) -> None:
+    if line:
+        line.clear()
+
+
+class ProgressLine:
+    """"writing NAME: 40/138 frames" on one terminal line, redrawn at most 10 times a second."""
+
+    def __init__(self, stream: TextIO, name: str) -> None:
+        self.stream = stream
+        self.name = name
+        self._last_draw = 0.0
+
+    def show(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self._last_draw < 0.1 and done != total:
+            return
+        self._last_draw = now
+        finishing = ", finishing the file" if done == total else ""
+        self.stream.write(f"\rwriting {self.name}: {done}/{total} frames{finishing}")
+        self.stream.flush()
+
+    def clear(self) -> None:
+        self.stream.write("\r\033[K")
+        self.stream.flush()

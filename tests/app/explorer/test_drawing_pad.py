@@ -1,0 +1,63 @@
+"""DrawingPad: mouse strokes become a 28x28 image in [0, 1]; Clear erases it."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+
+from app.explorer.drawing_pad import SCALE, SIDE, DrawingPad
+
+LEFT = Qt.MouseButton.LeftButton
+NONE = Qt.KeyboardModifier.NoModifier
+
+
+@pytest.fixture
+def pad(qtbot):
+    widget = DrawingPad()
+    qtbot.addWidget(widget)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def canvas_pixel(column: float, row: float) -> QPoint:
+    """The screen pixel at the centre of canvas pixel (column, row)."""
+    return QPoint(int((column + 0.5) * SCALE), int((row + 0.5) * SCALE))
+
+
+def test_canvas_is_28_by_28_shown_at_168_pixels(pad):
+    assert (pad.canvas.width(), pad.canvas.height()) == (168, 168)
+    assert pad.image().shape == (SIDE * SIDE,)
+    assert not pad.image().any()
+
+
+def test_a_stroke_inks_the_pixels_along_its_path(pad, qtbot):
+    images = []
+    pad.drawing_changed.connect(images.append)
+    QTest.mousePress(pad.canvas, LEFT, NONE, canvas_pixel(5, 14))
+    for column in (9, 14, 19, 23):
+        QTest.mouseMove(pad.canvas, canvas_pixel(column, 14))
+    QTest.mouseRelease(pad.canvas, LEFT, NONE, canvas_pixel(23, 14))
+
+    assert len(images) == 5  # the press and each move
+    ink = images[-1].reshape(SIDE, SIDE)
+    assert images[-1].dtype == np.float32 and ink.min() >= 0.0 and ink.max() <= 1.0
+    np.testing.assert_array_equal(ink[14, 5:24], 1.0)  # the interpolated line, not just the move points
+    assert not ink[:10].any() and not ink[19:].any() and not ink[:, :3].any()
+    assert 0.0 < ink[16, 14] < 1.0  # soft edge, like MNIST strokes
+
+
+def test_separate_strokes_are_not_joined(pad, qtbot):
+    QTest.mouseClick(pad.canvas, LEFT, NONE, canvas_pixel(4, 4))
+    QTest.mouseClick(pad.canvas, LEFT, NONE, canvas_pixel(22, 22))
+    ink = pad.image().reshape(SIDE, SIDE)
+    assert ink[4, 4] == 1.0 and ink[22, 22] == 1.0
+    assert ink[13, 13] == 0.0
+
+
+def test_clear_erases_and_reports(pad, qtbot):
+    QTest.mouseClick(pad.canvas, LEFT, NONE, canvas_pixel(10, 10))
+    assert pad.image().any()
+    with qtbot.waitSignal(pad.drawing_cleared, timeout=1000):
+        pad.clear()
+    assert not pad.image().any()

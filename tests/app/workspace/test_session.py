@@ -1,0 +1,78 @@
+"""The session (no Qt): runs extend past finished epochs, batch sizes, dirty tracking, checkpoints round trip."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import SMALL_MODEL, SMALL_TRAINING, weights
+
+from app.workspace.session import Session
+from core.training.checkpoint import CheckpointError
+from core.training.config import TrainConfig
+
+
+@pytest.fixture
+def session(small_dataset) -> Session:
+    return Session(small_dataset, "small", SMALL_MODEL, SMALL_TRAINING)
+
+
+def test_a_run_trains_to_the_epochs_then_that_many_more(session):
+    assert session.run_config().epochs == 2
+    trainer = session.make_trainer()
+    for _ in trainer.run():
+        pass
+    assert session.epochs_done == 2 and session.run_config().epochs == 4
+
+
+def test_batch_sizes_count_the_short_last_batch_of_each_epoch(small_dataset):
+    session = Session(small_dataset, "small", SMALL_MODEL, TrainConfig(batch_size=100))   # 640 = 6 x 100 + 40
+    assert session.batches_per_epoch == 7
+    assert session.batch_sizes(1, 7) == 640
+    assert session.batch_sizes(6, 8) == 100 + 40 + 100
+    assert session.batch_sizes(1, 14) == 1280
+
+
+def test_dirty_means_trained_since_saved(session, tmp_path):
+    assert not session.dirty
+    session.make_trainer().step()
+    assert session.dirty and session.trained
+    session.save(tmp_path / "m.npz")
+    assert not session.dirty and session.path == tmp_path / "m.npz"
+    session.new_model(SMALL_MODEL)
+    assert not session.dirty and not session.trained and session.path is None
+
+
+def test_the_strip_shows_one_test_image_per_class_and_fixed_prior_draws(session):
+    labels = session.dataset.test_labels[session.strip_indices()]
+    assert labels.tolist() == list(range(10))
+    assert np.array_equal(session.prior_draws(), session.prior_draws())
+    assert session.prior_draws().shape == (20, 2)
+
+
+def test_adopting_a_checkpoint_restores_model_optimizer_settings_and_history(session, tmp_path, small_dataset):
+    session.set_lr(0.003)
+    trainer = session.make_trainer()
+    for _ in range(12):
+        trainer.step()
+    path = tmp_path / "m.npz"
+    session.save(path)
+    other = Session(small_dataset, "small", SMALL_MODEL, TrainConfig(), parts=2)
+    other.adopt(Session.read_checkpoint(path), path)
+    assert np.array_equal(weights(other.model), weights(session.model))
+    assert other.optimizer.t == session.optimizer.t and np.array_equal(other.optimizer.m, session.optimizer.m)
+    assert other.train_config.lr == pytest.approx(0.003) and other.history.loss == session.history.loss
+    # Both continue identically (the optimizer was rebuilt for two threads, with the same state).
+    a, b = session.make_trainer().step(), other.make_trainer().step()
+    assert a.loss == pytest.approx(b.loss, rel=1e-5)
+
+
+def test_an_unreadable_checkpoint_raises_naming_the_file(tmp_path):
+    path = tmp_path / "nope.npz"
+    path.write_text("hello")
+    with pytest.raises(CheckpointError, match="nope.npz"):
+        Session.read_checkpoint(path)
+
+
+def test_the_optimizer_of_a_trained_model_cannot_change(session):
+    session.make_trainer().step()
+    with pytest.raises(ValueError):
+        session.set_train_config(TrainConfig(optimizer="sgd"))

@@ -1,0 +1,50 @@
+"""Builders the tests of several packages share: tiny datasets, trainers and saved models."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from core.data.datasets import load_npz
+from core.nn.config import ModelConfig
+from core.nn.models import build_model
+from core.nn.optim import build_optimizer
+from core.training.checkpoint import Checkpoint, save_checkpoint
+from core.training.config import TrainConfig
+from core.training.trainer import Trainer
+
+ROOT = Path(__file__).resolve().parent.parent
+RESOURCES = ROOT / "resources"
+
+
+SMALL_TRAINER_MODEL = dict(input_dim=64, hidden=(32, 16), latent_dim=2)
+
+
+def blob_images(n: int, seed: int = 0) -> np.ndarray:
+    """n uint8 'images' of 64 pixels drawn around 4 fixed prototypes: easy to compress."""
+    rng = np.random.default_rng(seed)
+    prototypes = rng.random((4, 64)) > 0.5
+    noisy = prototypes[rng.integers(0, 4, n)] ^ (rng.random((n, 64)) < 0.05)
+    return (noisy * 255).astype(np.uint8)
+
+
+def make_trainer(kind="vae", optimizer="adam", lr=3e-3, epochs=3, seed=0, n=600, parts=1):
+    model = build_model(ModelConfig(kind=kind, **SMALL_TRAINER_MODEL), np.random.default_rng(seed))
+    config = TrainConfig(epochs=epochs, batch_size=32, lr=lr, optimizer=optimizer, seed=seed)
+    images = blob_images(n)
+    return Trainer(model, build_optimizer(optimizer, model.parameters.flat, lr),
+                   images[:500], images[500:], config, parts=parts)
+
+
+def save_small_model(path: Path, kind: str, latent_dim: int, seed: int, input_dim: int = 784, steps: int = 5) -> None:
+    """A one-hidden-layer model trained for a few steps on the bundled digits, saved as a checkpoint."""
+    dataset = load_npz(RESOURCES / "mnist5k.npz")
+    config = TrainConfig(epochs=1, batch_size=256, lr=3e-3, seed=seed)
+    model = build_model(ModelConfig(kind=kind, latent_dim=latent_dim, hidden=(32,), input_dim=input_dim),
+                        np.random.default_rng(seed))
+    optimizer = build_optimizer(config.optimizer, model.parameters.flat, config.lr, config.momentum)
+    trainer = Trainer(model, optimizer, dataset.train_images[:, :input_dim].copy(),
+                      dataset.test_images[:, :input_dim].copy(), config)
+    for _ in range(steps):
+        trainer.step()
+    save_checkpoint(path, Checkpoint(model, optimizer, config, "mnist5k", trainer.history))
