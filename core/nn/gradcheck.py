@@ -4,7 +4,7 @@ Use float64 arrays: in float32 the rounding error of a difference quotient swamp
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -11,7 +11,7 @@ safe to call from any thread.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

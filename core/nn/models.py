@@ -23,7 +23,7 @@ EVAL_BATCH = 1000
 
 
 @dataclass(frozen=True)
-class LossParts:
+class LossTerms:
     """Per-image losses in nats: the optimised objective (rec + beta * kl), reconstruction, KL."""
 
     total: float
@@ -160,14 +160,14 @@ class AutoEncoder:
         """Decode n draws of z ~ N(0, I): returns (n, input_dim) images in [0, 1]."""
         return self.decode(rng.standard_normal((n, self.config.latent_dim)))
 
-    def evaluate(self, x: np.ndarray, beta: float = 1.0, eps: np.ndarray | None = None) -> LossParts:
+    def evaluate(self, x: np.ndarray, beta: float = 1.0, eps: np.ndarray | None = None) -> LossTerms:
         """Mean per-image losses on x (n, input_dim) without touching gradients.
 
         For the VAE, ``eps`` (n, latent_dim) is the reparameterisation noise (zeros if None:
         the loss at the posterior means).
         """
         rec, kl = self.loss_sums(x, eps)
-        return LossParts((rec + beta * kl) / len(x), rec / len(x), kl / len(x))
+        return LossTerms((rec + beta * kl) / len(x), rec / len(x), kl / len(x))
 
     def loss_sums(self, x: np.ndarray, eps: np.ndarray | None = None) -> tuple[float, float]:
         """The reconstruction loss and the KL summed over the images x (n, input_dim), so that the sums of
@@ -180,15 +180,15 @@ class AutoEncoder:
         return rec, kl
 
     # ---- training -----------------------------------------------------------------------------
-    def forward_backward(self, x: np.ndarray, beta: float = 1.0, eps: np.ndarray | None = None) -> LossParts:
+    def forward_backward(self, x: np.ndarray, beta: float = 1.0, eps: np.ndarray | None = None) -> LossTerms:
         """Mean per-image losses on the images x (n, input_dim); fills ``parameters.grad_flat`` with
         their gradient. Both training phases on the calling thread."""
         self.resize(len(x))
-        parts = self.forward_backward_rows(x, ALL_ROWS, beta, eps)
+        losses = self.forward_backward_rows(x, ALL_ROWS, beta, eps)
         for layer, span in self.parameter_blocks():
             layer.parameter_gradient(slice(0, layer.block_rows),
                                      self.parameters.grad_flat[span].reshape(layer.block_rows, -1))
-        return parts
+        return losses
 
     def resize(self, batch: int) -> None:
         """Size every training buffer for batches of ``batch`` images (before threads share a batch)."""
@@ -213,7 +213,7 @@ class AutoEncoder:
         return [layer.gradient_norms(rows) for layer in self._dense.values()]
 
     def forward_backward_rows(self, x: np.ndarray, rows: slice, beta: float = 1.0,
-                              eps: np.ndarray | None = None) -> LossParts:
+                              eps: np.ndarray | None = None) -> LossTerms:
         """The first training phase, for ``rows`` of the batch x (the whole (batch, input_dim) array,
         with buffers sized by ``resize``): forward, loss and backward through every layer, short of
         the parameter gradients. Losses are sums over those rows divided by the whole batch size,
@@ -223,7 +223,7 @@ class AutoEncoder:
         z = self.heads["code"].forward(h, rows)
         rec, dz = self._decoder_forward_backward(z, x, rows)
         _backward(self.trunk, self.heads["code"].backward(dz, rows), rows)
-        return LossParts(rec, rec, 0.0)
+        return LossTerms(rec, rec, 0.0)
 
     def _decoder_forward_backward(self, z: np.ndarray, x: np.ndarray, rows: slice) -> tuple[float, np.ndarray]:
         """Reconstruction loss of decoding z against x over ``rows``, and dL/dz (the whole buffer)."""
@@ -253,7 +253,7 @@ class VariationalAutoEncoder(AutoEncoder):
             self.buffers.take(name, batch, self.config.latent_dim, self.dtype) for name in ("std", "z", "dmu", "dlog_var"))
 
     def forward_backward_rows(self, x: np.ndarray, rows: slice, beta: float = 1.0,
-                              eps: np.ndarray | None = None) -> LossParts:
+                              eps: np.ndarray | None = None) -> LossTerms:
         """As AutoEncoder.forward_backward_rows; ``eps`` (batch, latent_dim) is required noise.
 
         With std = exp(0.5 * log_var) and z = mu + std * eps:
@@ -274,7 +274,7 @@ class VariationalAutoEncoder(AutoEncoder):
         dh = self.heads["mu"].backward(self._dmu, rows)
         dh[rows] += self.heads["log_var"].backward(self._dlog_var, rows)[rows]   # h feeds both heads
         _backward(self.trunk, dh, rows)
-        return LossParts(rec + beta * kl, rec, kl)
+        return LossTerms(rec + beta * kl, rec, kl)
 
     def _sample(self, mu: np.ndarray, log_var: np.ndarray | None, eps: np.ndarray | None) -> np.ndarray:
         return mu if eps is None else mu + np.exp(0.5 * log_var) * eps

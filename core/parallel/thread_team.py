@@ -7,8 +7,9 @@ work to a thread costs more than it saves.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
 

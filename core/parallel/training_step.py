@@ -26,13 +26,13 @@ import math
 import struct
 import warnings
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
 from core.nn.layers import BufferPool, Dense
-from core.nn.models import AutoEncoder, LossParts
+from core.nn.models import AutoEncoder, LossTerms
 from core.nn.optim import SGD, Adam
 from core.parallel.helper_process import (
     DONE,
@@ -58,7 +58,7 @@ STEP_HEADER = struct.Struct("<id?")      # batch size, beta, whether there is no
 class StepOutcome:
     """The batch's mean losses, the bound on |gradient|^2, and whether the optimizer was applied."""
 
-    parts: LossParts
+    losses: LossTerms
     gradient_bound: float
     applied: bool
 
@@ -112,7 +112,7 @@ class StepPart:
         self._scratch = np.empty(largest, model.dtype)
 
     def forward_backward(self, x: np.ndarray, rows: slice, beta: float,
-                         eps: np.ndarray | None) -> tuple[LossParts, list[tuple[float, float]]]:
+                         eps: np.ndarray | None) -> tuple[LossTerms, list[tuple[float, float]]]:
         """Phase 1 for ``rows``: their share of the batch's losses and, per layer, |input|^2 and |dL/doutput|^2."""
         with np.errstate(over="ignore", invalid="ignore"):      # the verdict checks for divergence
             parts = self.model.forward_backward_rows(x, rows, beta, eps)
@@ -204,7 +204,7 @@ class ParallelTrainingStep:
             reports = [own.forward_backward(shared_x, rows[0], beta, eps)]
             own.begin_update(rows[0])
             reports += [_read_report(helper.receive(REPORT)) for helper in self._helpers]
-            parts, bound, applied = self._decide(reports, batch)
+            losses, bound, applied = self._decide(reports, batch)
             verdict = np.array([applied, *(self.optimizer.step_constants() if applied else ())], np.float64)
             for helper in self._helpers:
                 helper.send(VERDICT, verdict.tobytes())
@@ -215,19 +215,19 @@ class ParallelTrainingStep:
         except BaseException:
             self.close()         # a helper's place in the protocol is lost: start afresh at the next step
             raise
-        return StepOutcome(parts, bound, applied)
+        return StepOutcome(losses, bound, applied)
 
-    def _decide(self, reports: list[tuple[LossParts, list[tuple[float, float]]]],
-                batch: int) -> tuple[LossParts, float, bool]:
-        losses = [report[0] for report in reports]
+    def _decide(self, reports: list[tuple[LossTerms, list[tuple[float, float]]]],
+                batch: int) -> tuple[LossTerms, float, bool]:
+        reported = [report[0] for report in reports]
         norms = [report[1] for report in reports]
-        parts = LossParts(*(sum(getattr(p, field) for p in losses) for field in ("total", "rec", "kl")))
+        losses = LossTerms(*(sum(getattr(r, field) for r in reported) for field in ("total", "rec", "kl")))
         bound = sum((sum(n[i][0] for n in norms) + batch) * sum(n[i][1] for n in norms)
                     for i in range(len(norms[0])))
-        applied = math.isfinite(parts.total) and bound < FLOAT32_MAX
+        applied = math.isfinite(losses.total) and bound < FLOAT32_MAX
         if applied:
             self.optimizer.begin_step()
-        return parts, bound, applied
+        return losses, bound, applied
 
     def _own_part(self) -> StepPart:
         if self._own is None:
@@ -305,14 +305,14 @@ def _close_helpers(helpers: list[HelperProcess]) -> None:
     helpers.clear()
 
 
-def _read_report(payload: bytes) -> tuple[LossParts, list[tuple[float, float]]]:
+def _read_report(payload: bytes) -> tuple[LossTerms, list[tuple[float, float]]]:
     values = np.frombuffer(payload, np.float64)
-    return LossParts(*map(float, values[:3])), [(float(a), float(b)) for a, b in values[3:].reshape(-1, 2)]
+    return LossTerms(*map(float, values[:3])), [(float(a), float(b)) for a, b in values[3:].reshape(-1, 2)]
 
 
-def pack_report(parts: LossParts, norms: list[tuple[float, float]]) -> bytes:
+def pack_report(losses: LossTerms, norms: list[tuple[float, float]]) -> bytes:
     """A part's phase-1 results as a helper sends them (see ``_read_report``)."""
-    return np.array([parts.total, parts.rec, parts.kl, *(value for pair in norms for value in pair)],
+    return np.array([losses.total, losses.rec, losses.kl, *(value for pair in norms for value in pair)],
                     np.float64).tobytes()
 
 

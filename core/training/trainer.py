@@ -9,13 +9,13 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
 
 import numpy as np
 
 from core.data.datasets import images_to_float
-from core.nn.models import AutoEncoder, LossParts
+from core.nn.models import AutoEncoder, LossTerms
 from core.nn.optim import SGD, Adam
 from core.parallel.training_step import ParallelTrainingStep
 from core.training.config import TrainConfig
@@ -174,20 +174,20 @@ class Trainer:
             eps = np.random.default_rng((self.config.seed, NOISE_STREAM, step)).standard_normal(
                 (len(x), self.model.config.latent_dim), dtype=self.model.dtype)
         outcome = self._train_step(x, self.beta_at(step), eps, load_rows)     # forward, backward and the update
-        parts = outcome.parts
+        losses = outcome.losses
         if not outcome.applied:
-            what = "loss" if not math.isfinite(parts.total) else "gradient"
-            value = ("NaN" if math.isnan(parts.total) else "infinite") if what == "loss" else "non-finite or too large"
+            what = "loss" if not math.isfinite(losses.total) else "gradient"
+            value = ("NaN" if math.isnan(losses.total) else "infinite") if what == "loss" else "non-finite or too large"
             raise TrainingDiverged(
                 f"The {what} became {value} at step {step + 1} "
                 f"(epoch {epoch + 1}). Training stopped and the weights and optimizer state were kept as "
                 f"they were before that step. Try a lower learning rate (now {self.lr:g})"
                 + (" or a smaller beta." if self.model.config.kind == "vae" else "."))
-        self.history.loss.append(parts.total)
-        self.history.rec.append(parts.rec)
-        self.history.kl.append(parts.kl)
+        self.history.loss.append(losses.total)
+        self.history.rec.append(losses.rec)
+        self.history.kl.append(losses.kl)
         seconds = time.perf_counter() - started
-        return StepProgress(step + 1, epoch, batch + 1, self.batches_per_epoch, parts.total, parts.rec, parts.kl,
+        return StepProgress(step + 1, epoch, batch + 1, self.batches_per_epoch, losses.total, losses.rec, losses.kl,
                             len(x) / max(seconds, 1e-9))
 
     def run(self, control: TrainingControl | None = None) -> Iterator[StepProgress | EpochProgress]:
@@ -219,7 +219,7 @@ class Trainer:
         size = self.config.batch_size
         return min(size, len(self.train_images) - batch * size)
 
-    def evaluate_test(self) -> LossParts:
+    def evaluate_test(self) -> LossTerms:
         """The test set's per-image losses; for the VAE the single-sample negative ELBO with beta = 1."""
         x = images_to_float(self.test_images, self.model.dtype)
         eps = None
@@ -230,7 +230,7 @@ class Trainer:
         sums = self._train_step.team.run_parts(
             len(x), lambda _, rows: self.model.loss_sums(x[rows], None if eps is None else eps[rows]))
         rec, kl = (sum(part[i] for part in sums) / len(x) for i in (0, 1))
-        return LossParts(rec + kl, rec, kl)
+        return LossTerms(rec + kl, rec, kl)
 
     def _finish_epoch(self, last: StepProgress, seconds: float, samples_per_s: float) -> EpochProgress:
         test = self.evaluate_test()

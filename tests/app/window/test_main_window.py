@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from app.window.main_window import MainWindow
 from app.window.shortcuts_dialog import shortcut_groups
 from app.workspace.training_controller import RunState
-from core.nn.models import LossParts
+from core.nn.models import LossTerms
 from core.training.checkpoint import load_checkpoint
 
 
@@ -101,7 +101,7 @@ def test_a_forced_nan_shows_the_message_and_restores_the_weights(qtbot, window):
         parts = forward_backward_rows(*args, **kwargs)
         if window.session.history.steps == 3:
             before["weights"] = weights(model)
-            return LossParts(math.inf, math.inf, 0.0)
+            return LossTerms(math.inf, math.inf, 0.0)
         return parts
 
     model.forward_backward_rows = diverging

@@ -21,7 +21,7 @@ from app.workspace.training_worker import (
     TrainingWorker,
     lower_thread_priority,
 )
-from core.nn.models import LossParts
+from core.nn.models import LossTerms
 from core.training.trainer import EpochProgress, StepProgress
 
 
@@ -116,8 +116,8 @@ def test_divergence_stops_with_a_message_and_keeps_the_last_good_weights(session
     forward_backward_rows = session.model.forward_backward_rows
 
     def diverging(*args, **kwargs):
-        parts = forward_backward_rows(*args, **kwargs)
-        return LossParts(math.nan, math.nan, parts.kl) if session.history.steps == 4 else parts
+        losses = forward_backward_rows(*args, **kwargs)
+        return LossTerms(math.nan, math.nan, losses.kl) if session.history.steps == 4 else losses
 
     session.model.forward_backward_rows = diverging
     worker.run()

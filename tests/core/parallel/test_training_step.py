@@ -41,27 +41,27 @@ def trained_in_one_process(kind, optimizer, steps, beta):
 
 @pytest.mark.parametrize("kind", ["ae", "vae"])
 @pytest.mark.parametrize("optimizer", ["adam", "sgd"])
-@pytest.mark.parametrize("threads", [1, 2, 3])
-def test_a_parallel_step_equals_the_whole_gradient_then_the_optimizer(kind, optimizer, threads):
+@pytest.mark.parametrize("parts", [1, 2, 3])
+def test_a_parallel_step_equals_the_whole_gradient_then_the_optimizer(kind, optimizer, parts):
     parallel, x, eps = model_and_batch(kind)
     plain, _, _ = model_and_batch(kind)
-    step = ParallelTrainingStep(parallel, build_optimizer(optimizer, parallel.parameters.flat, 0.01), threads)
+    step = ParallelTrainingStep(parallel, build_optimizer(optimizer, parallel.parameters.flat, 0.01), parts)
     plain_optimizer = build_optimizer(optimizer, plain.parameters.flat, 0.01)
     for _ in range(3):
         outcome = step(x, 0.7, eps)
-        parts = plain.forward_backward(x, 0.7, eps)
+        losses = plain.forward_backward(x, 0.7, eps)
         plain_optimizer.step(plain.parameters.grad_flat)
         assert outcome.applied
-        assert outcome.parts.total == pytest.approx(parts.total, rel=1e-12)
-        assert outcome.parts.kl == pytest.approx(parts.kl, rel=1e-12)
+        assert outcome.losses.total == pytest.approx(losses.total, rel=1e-12)
+        assert outcome.losses.kl == pytest.approx(losses.kl, rel=1e-12)
     np.testing.assert_allclose(parallel.parameters.flat, plain.parameters.flat, rtol=1e-10, atol=1e-12)
 
 
-@pytest.mark.parametrize("threads", [1, 2])
-def test_shares_updated_in_many_small_chunks_give_the_same_step(monkeypatch, threads):
+@pytest.mark.parametrize("parts", [1, 2])
+def test_shares_updated_in_many_small_chunks_give_the_same_step(monkeypatch, parts):
     monkeypatch.setattr(training_step, "CHUNK", 25)     # 1-2 block rows a chunk here (this process's part only)
     parallel, x, eps = model_and_batch("vae")
-    step = ParallelTrainingStep(parallel, build_optimizer("adam", parallel.parameters.flat, 0.01), threads)
+    step = ParallelTrainingStep(parallel, build_optimizer("adam", parallel.parameters.flat, 0.01), parts)
     for _ in range(3):
         step(x, 0.7, eps)
     plain = trained_in_one_process("vae", "adam", 3, 0.7)
@@ -83,7 +83,7 @@ def test_a_batch_in_the_input_buffer_is_loaded_in_place_the_helpers_rows_first()
     buffer = step.input_buffer(len(x))
     outcome = step(step.input_buffer(len(x)), 1.0, eps, load_rows)
     assert loaded == [slice(5, 11), slice(0, 5)]        # the helper's rows, then this process's, each once
-    assert outcome.parts.total == pytest.approx(plain.evaluate(x, 1.0, eps).total, rel=1e-12)
+    assert outcome.losses.total == pytest.approx(plain.evaluate(x, 1.0, eps).total, rel=1e-12)
     step.close()
 
 
@@ -107,7 +107,7 @@ def test_a_step_with_an_overflowing_gradient_bound_changes_nothing():
     x[0, 0] = 1e30                       # finite input, but x^T dy overflows float32 territory
     before = model.parameters.flat.copy()
     outcome = step(x, 1.0, eps)
-    assert np.isfinite(outcome.parts.total) and outcome.gradient_bound > 1e38
+    assert np.isfinite(outcome.losses.total) and outcome.gradient_bound > 1e38
     assert not outcome.applied and optimizer.t == 0
     assert np.array_equal(model.parameters.flat, before)
 
@@ -211,10 +211,10 @@ def test_a_step_after_training_on_another_batch_size_sizes_its_buffers_again():
     step = ParallelTrainingStep(model, build_optimizer("sgd", model.parameters.flat, 0.0), 2)
     step(x, 1.0, eps)
     model.forward_backward(x[:5], 1.0, eps[:5])                # the one-process path: 5-row buffers
-    assert step(x, 1.0, eps).parts.total == pytest.approx(model.evaluate(x, 1.0, eps).total, rel=1e-12)
+    assert step(x, 1.0, eps).losses.total == pytest.approx(model.evaluate(x, 1.0, eps).total, rel=1e-12)
     larger = np.concatenate([x, x[:4]])                        # more rows than the shared buffers hold
     noise = np.concatenate([eps, eps[:4]])
-    assert step(larger, 1.0, noise).parts.total == pytest.approx(model.evaluate(larger, 1.0, noise).total, rel=1e-12)
+    assert step(larger, 1.0, noise).losses.total == pytest.approx(model.evaluate(larger, 1.0, noise).total, rel=1e-12)
     step.close()
 
 

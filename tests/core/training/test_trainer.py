@@ -36,8 +36,8 @@ def test_same_seed_and_config_give_identical_losses():
 
 
 @pytest.mark.parametrize("kind", ["ae", "vae"])
-def test_splitting_batches_over_threads_trains_the_same_model(kind):
-    """Two threads each run half of every batch (500 images: the last batch of 20 splits too)."""
+def test_splitting_batches_over_processes_trains_the_same_model(kind):
+    """Two processes each run half of every batch (500 images: the last batch of 20 splits too)."""
     one, two = make_trainer(kind), make_trainer(kind, parts=2)
     list(one.run()), list(two.run())
     np.testing.assert_allclose(two.history.loss, one.history.loss, rtol=1e-4)
