@@ -88,7 +88,8 @@ class AutoEncoder:
         # The very first layer's input is the data: no gradient needed there.
         self.trunk[0][1].needs_input_grad = False
         self.parameters = ParameterVector(
-            {f"{layer_name}.{p}": shape for layer_name, layer in self._dense.items() for p, shape in layer.shapes.items()},
+            {f"{layer_name}.{p}": shape
+             for layer_name, layer in self._dense.items() for p, shape in layer.shapes.items()},
             self.dtype,
         )
         for layer_name, layer in self._dense.items():
@@ -102,7 +103,7 @@ class AutoEncoder:
 
     # ---- parameters ---------------------------------------------------------------------------
     def initialize(self, rng: np.random.Generator) -> None:
-        """He-normal weights for ReLU-like activations, Glorot-normal for tanh; zero biases."""
+        """He-normal weights for ReLU-like activations, LeCun-normal (variance 1 / n_in) for tanh; zero biases."""
         gain = 1.0 if self.config.activation == "tanh" else 2.0
         for layer in self._dense.values():
             n_in, _ = layer.shapes["W"]
@@ -123,7 +124,8 @@ class AutoEncoder:
 
     def decoder_snapshot(self) -> DecoderSnapshot:
         """Copy the decoder's weights (about 0.1 ms for the default model)."""
-        return DecoderSnapshot(tuple((W.copy(), b.copy()) for W, b in self._weights(self.decoder)), self.config.activation)
+        weights = tuple((W.copy(), b.copy()) for W, b in self._weights(self.decoder))
+        return DecoderSnapshot(weights, self.config.activation)
 
     def encoder_snapshot(self) -> EncoderSnapshot:
         """Copy the encoder trunk's weights and the mean head (the first head: "code" or "mu")."""
@@ -137,7 +139,8 @@ class AutoEncoder:
         x = np.asarray(x, dtype=self.dtype)
         outputs = {name: [] for name in self.head_names}
         for start in range(0, max(len(x), 1), EVAL_BATCH):
-            h = mlp_apply(self._weights(self.trunk), self.config.activation, x[start:start + EVAL_BATCH], activate_last=True)
+            rows = x[start:start + EVAL_BATCH]
+            h = mlp_apply(self._weights(self.trunk), self.config.activation, rows, activate_last=True)
             for name, head in self.heads.items():
                 outputs[name].append(h @ head.params["W"] + head.params["b"])
         arrays = [np.concatenate(outputs[name]) for name in self.head_names]
@@ -250,7 +253,8 @@ class VariationalAutoEncoder(AutoEncoder):
     def _resize_buffers(self, batch: int) -> None:
         super()._resize_buffers(batch)
         self._std, self._z, self._dmu, self._dlog_var = (
-            self.buffers.take(name, batch, self.config.latent_dim, self.dtype) for name in ("std", "z", "dmu", "dlog_var"))
+            self.buffers.take(name, batch, self.config.latent_dim, self.dtype)
+            for name in ("std", "z", "dmu", "dlog_var"))
 
     def forward_backward_rows(self, x: np.ndarray, rows: slice, beta: float = 1.0,
                               eps: np.ndarray | None = None) -> LossTerms:

@@ -69,7 +69,8 @@ class SharedArrays:
     def create(cls, specs: dict[str, tuple[tuple[int, ...], np.dtype]]) -> SharedArrays:
         """A new file holding arrays of ``specs`` (their values undefined); raises OSError when it cannot be made."""
         layout, size = plan_layout(specs)
-        descriptor, name = tempfile.mkstemp(prefix="latent-lab-", suffix=".shm", dir=shared_folder(size))
+        prefix = f"latent-lab-{os.getpid()}-"          # whose file it is, for whoever finds one left behind
+        descriptor, name = tempfile.mkstemp(prefix=prefix, suffix=".shm", dir=shared_folder(size))
         try:
             _reserve(descriptor, size)
             mapping = mmap.mmap(descriptor, size)

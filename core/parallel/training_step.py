@@ -167,6 +167,11 @@ class ParallelTrainingStep:
         self._prepare(batch)
         return self.model.buffers.take("input", batch, self.model.config.input_dim, self.model.dtype)
 
+    @property
+    def helpers(self) -> tuple[HelperProcess, ...]:
+        """The helper processes running the other parts (empty until the first step, and after ``close``)."""
+        return tuple(self._helpers)
+
     def close(self) -> None:
         """End the helpers. The model keeps its weights and buffers (memory no other process maps any more), and
         may train on larger batches in this process again."""

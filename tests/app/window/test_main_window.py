@@ -461,7 +461,7 @@ def test_no_training_thread_or_process_is_left_after_the_window_closes(qtbot, wi
         return sum(t.name.startswith("latent-lab") for t in threading.enumerate())
 
     def helper_processes() -> list:
-        return [helper.process for helper in window.session._train_step._helpers]
+        return [helper.process for helper in window.session._train_step.helpers]
 
     before = helpers()          # other tests' sessions may still hold theirs
     processes = []

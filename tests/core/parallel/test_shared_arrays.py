@@ -46,10 +46,10 @@ def test_a_file_with_no_room_is_an_os_error_when_it_is_made(monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(shared_arrays.os, "posix_fallocate", no_space)
-    before = set(shared_folder().glob("latent-lab-*"))
+    before = set(shared_folder().glob(f"latent-lab-{os.getpid()}-*"))
     with pytest.raises(OSError, match="No space"):
         SharedArrays.create(SPECS)
-    assert set(shared_folder().glob("latent-lab-*")) == before          # nothing left behind
+    assert set(shared_folder().glob(f"latent-lab-{os.getpid()}-*")) == before          # nothing left behind
 
 
 @pytest.mark.skipif(not hasattr(os, "posix_fallocate"), reason="space is reserved with posix_fallocate")

@@ -1,5 +1,6 @@
 """The two-phase training step split over processes, against the plain one-process gradient and optimizer."""
 import gc
+import os
 
 import numpy as np
 import pytest
@@ -116,7 +117,7 @@ def test_an_error_in_this_process_is_raised_ends_the_helpers_and_the_next_step_r
     model, x, eps = model_and_batch("vae")
     step = ParallelTrainingStep(model, build_optimizer("adam", model.parameters.flat, 0.01), 2)
     step(x, 1.0, eps)
-    helper = step._helpers[0]
+    helper = step.helpers[0]
     original = model.forward_backward_rows
 
     def fails(*args):
@@ -136,7 +137,7 @@ def test_a_helper_that_dies_is_reported_and_replaced():
     optimizer = build_optimizer("adam", model.parameters.flat, 0.01)
     step = ParallelTrainingStep(model, optimizer, 2)
     step(x, 1.0, eps)
-    step._helpers[0].process.kill()
+    step.helpers[0].process.kill()
     with pytest.raises(HelperFailed, match=r"^The training helper process ended \(stopped by SIGKILL\)\.$"):
         step(x, 1.0, eps)
     assert step(x, 1.0, eps).applied
@@ -147,7 +148,7 @@ def test_a_failure_inside_a_helper_reaches_the_caller_with_its_traceback():
     model, x, eps = model_and_batch("vae")
     step = ParallelTrainingStep(model, build_optimizer("adam", model.parameters.flat, 0.01), 2)
     step(x, 1.0, eps)
-    helper = step._helpers[0]
+    helper = step.helpers[0]
     helper.send(STEP, STEP_HEADER.pack(len(x) + 1, 1.0, True))    # more rows than its shared buffers hold
     with pytest.raises(HelperFailed, match="(?s)failed:.*Traceback.*outside shared memory"):
         helper.receive(REPORT)
@@ -157,11 +158,12 @@ def test_a_failure_inside_a_helper_reaches_the_caller_with_its_traceback():
 def test_closing_ends_the_helpers_and_leaves_no_file_behind():
     model, x, eps = model_and_batch("ae")
     step = ParallelTrainingStep(model, build_optimizer("sgd", model.parameters.flat, 0.01), 3)
-    before = set(shared_folder().glob("latent-lab-*.shm"))
+    ours = f"latent-lab-{os.getpid()}-*.shm"          # other test runs on the machine may make theirs meanwhile
+    before = set(shared_folder().glob(ours))
     step(x, 1.0, eps)
-    processes = [helper.process for helper in step._helpers]
+    processes = [helper.process for helper in step.helpers]
     assert len(processes) == 2 and all(p.poll() is None for p in processes)
-    assert set(shared_folder().glob("latent-lab-*.shm")) == before       # unlinked once the helpers had mapped it
+    assert set(shared_folder().glob(ours)) == before       # unlinked once the helpers had mapped it
     weights = model.parameters.flat.copy()
     step.close()
     assert all(p.poll() is not None for p in processes)
@@ -174,7 +176,7 @@ def test_helpers_end_when_their_step_is_dropped_without_closing():
     model, x, eps = model_and_batch("ae")
     step = ParallelTrainingStep(model, build_optimizer("sgd", model.parameters.flat, 0.01), 2)
     step(x, 1.0, eps)
-    process = step._helpers[0].process
+    process = step.helpers[0].process
     del step
     gc.collect()
     assert process.wait(5) == 0
