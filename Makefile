@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test bench
+.PHONY: setup run lint test bench
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -16,7 +16,12 @@ setup: $(BIN)/python
 run: setup
 	$(BIN)/python main.py
 
-test: setup
+# The boundaries first (seconds): ruff, then the import contracts in pyproject.toml; then the suite.
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-logo
+
+test: setup lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
 bench: setup

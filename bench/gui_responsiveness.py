@@ -8,12 +8,13 @@ timeout - 10 ms) while the main window (1280x800, offscreen unless a display is 
 (784-512-256-2, batch 128, Adam) on the bundled digits: live loss plot, status bar, strips and latent explorer
 included. Each repeat's line also names its longest wait and how much of it the GUI thread ran on a CPU (the
 rest it waited, for a core or for the GIL). A configuration "TxB" trains with T processes sharing each batch
-(core/parallel/training_step.py: the window's and helpers; threads until 2026-12-03) and B OpenBLAS threads. The headless reference is what `python main.py
-train` does: 2 processes sharing each batch (one per core here), 1 BLAS thread each. Both runs start their helper
+(core/parallel/training_step.py: the window's and helpers; threads until 2026-12-03) and B OpenBLAS threads. The
+headless reference is what `python main.py train` does: 2 processes sharing each batch (one per core here), 1 BLAS
+thread each. Both runs start their helper
 at their first step (about 0.2 s of a run). Runs are interleaved (headless, then each app configuration, per
 repeat) so that a noisy neighbour on the machine affects all of them alike; throughput is samples / wall time of
-the whole run, test-set evaluations included (in the app: from Train until the worker's run returns, its snapshots included), and
-the ratio compares each app run with the headless runs of the same repeat.
+the whole run, test-set evaluations included (in the app: from Train until the worker's run returns, its snapshots
+included), and the ratio compares each app run with the headless runs of the same repeat.
 
 Measured on the 2-core development machine (shared with other work, so figures drift by 10-20% between runs):
 4 repeats of 20 epochs, headless median 14,131 samples/s (a second run: 14,076 samples/s, 87% (86-95%), p99 13.4 ms,

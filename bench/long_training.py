@@ -63,7 +63,8 @@ def main() -> None:
         print("PyTorch not installed: Latent Lab alone (pip install torch==2.13.0)")
     print(f"bundled digits ({len(images):,} training images); VAE 784-512-256-2, batch 128, float32, Adam; "
           f"{args.threads} threads; ms per step in windows of {args.window} steps")
-    print(f"{'steps':>11}  {'Latent Lab':>10} {'subnormal':>9}  {'PyTorch':>8} {'subnormal':>9}  {'speed-up':>8}  steal")
+    print(f"{'steps':>11}  {'Latent Lab':>10} {'subnormal':>9}  {'PyTorch':>8} {'subnormal':>9}  "
+          f"{'speed-up':>8}  steal")
     ratios = []
     with threadpool_limits(limits=1, user_api="blas"):
         for start in range(0, args.steps, args.window):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +63,17 @@ def bench_explorer(app: QApplication, latent_dim: int) -> None:
     explorer.close()
 
 
+def set_per_class(items: list[pg.ScatterPlotItem], members: list[np.ndarray], points: np.ndarray) -> None:
+    """One item per class: item k shows the points (n, 2) of class k (rows ``members[k]``)."""
+    for item, index in zip(items, members):
+        item.setData(x=points[index, 0], y=points[index, 1])
+
+
+def set_per_point(item: pg.ScatterPlotItem, point_brushes: np.ndarray, points: np.ndarray) -> None:
+    """One item for all points (n, 2), each with its class's brush."""
+    item.setData(x=points[:, 0], y=points[:, 1], brush=point_brushes)
+
+
 def bench_scatter_plot_item(app: QApplication) -> None:
     """The two ScatterPlotItem layouts the explorer could have used, for comparison."""
     rng = np.random.default_rng(0)
@@ -73,18 +85,10 @@ def bench_scatter_plot_item(app: QApplication) -> None:
         plot.show()
         if layout == "one item per class":
             items = [pg.ScatterPlotItem(size=6, pen=None, brush=brushes[k], pxMode=True) for k in range(10)]
-            members = [np.flatnonzero(labels == k) for k in range(10)]
-
-            def refresh(points: np.ndarray) -> None:
-                for item, index in zip(items, members):
-                    item.setData(x=points[index, 0], y=points[index, 1])
+            refresh = partial(set_per_class, items, [np.flatnonzero(labels == k) for k in range(10)])
         else:
             items = [pg.ScatterPlotItem(size=6, pen=None, pxMode=True)]
-            point_brushes = np.array(brushes, dtype=object)[labels]
-
-            def refresh(points: np.ndarray) -> None:
-                items[0].setData(x=points[:, 0], y=points[:, 1], brush=point_brushes)
-
+            refresh = partial(set_per_point, items[0], np.array(brushes, dtype=object)[labels])
         for item in items:
             plot.addItem(item)
         app.processEvents()

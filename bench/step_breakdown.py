@@ -89,8 +89,9 @@ def main() -> int:
         trainer.close()
     print(f"VAE 784-512-256-2, batch 128, {args.parts} parts, {args.steps} steps; ms per step:")
     for label in ("Trainer.step", "the step (this process)", "phase 1: forward and backward",
-                  "phase 2: own rows before the verdict", "phase 2: after the verdict", "  of phase 2: weight gradients",
-                  "  of phase 2: Adam", "wait for the helpers' phase 1", "wait for the helpers' end"):
+                  "phase 2: own rows before the verdict", "phase 2: after the verdict",
+                  "  of phase 2: weight gradients", "  of phase 2: Adam", "wait for the helpers' phase 1",
+                  "wait for the helpers' end"):
         print(f"  {label:<40} {SECONDS[label] / args.steps * 1e3:7.3f}")
     print(f"  {'the trainer around the step':<40} "
           f"{(SECONDS['Trainer.step'] - SECONDS['the step (this process)']) / args.steps * 1e3:7.3f}")

@@ -59,7 +59,8 @@ def main() -> int:
                          viewport_pixel(explorer, *codes[index]))
         wait(50)
     start, stop = codes[labels == 2].mean(0), codes[labels == 7].mean(0)
-    QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, viewport_pixel(explorer, *start))
+    QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     viewport_pixel(explorer, *start))
     for t in np.linspace(0, 0.5, 12):
         QTest.mouseMove(viewport, viewport_pixel(explorer, *(start + t * (stop - start))))
         wait(15)

@@ -30,11 +30,12 @@ class FrameView(QWidget):
     Scaled by nearest neighbour, by a whole factor when it is at least as large as the picture (crisp pixels).
     """
 
-    def __init__(self, minimum: QSize = QSize(120, 80), parent: QWidget | None = None) -> None:
+    def __init__(self, minimum: QSize | None = None, parent: QWidget | None = None) -> None:
+        """``minimum`` is the smallest size the view shrinks to, 120x80 when None."""
         super().__init__(parent)
         self._array: np.ndarray | None = None
         self._image: QImage | None = None
-        self.setMinimumSize(minimum)
+        self.setMinimumSize(QSize(120, 80) if minimum is None else minimum)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def set_frame(self, frame: np.ndarray | None) -> None:

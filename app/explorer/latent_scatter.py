@@ -3,7 +3,8 @@
 Mouse: press or drag with the left button probes the plane point under the cursor (`point_probed`, plane
 coordinates); Shift+drag or middle-drag pans, the wheel or right-drag zooms, Ctrl+click and a plain click report
 the point under the cursor. Overlays (crosshair, prior contours, posterior ellipse, pins, drawn star, a path with
-a marker, manifold layer) are items created once and moved. This module works in plane coordinates only: it knows nothing of latent vectors or decoders.
+a marker, manifold layer) are items created once and moved. This module works in plane coordinates only: it knows
+nothing of latent vectors or decoders.
 """
 
 from __future__ import annotations

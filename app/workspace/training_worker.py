@@ -78,7 +78,8 @@ class ModelSnapshot:
     prior_samples: np.ndarray | None
 
 
-def take_snapshot(model: AutoEncoder, inputs: SnapshotInputs, step: int, team: ThreadTeam | None = None) -> ModelSnapshot:
+def take_snapshot(model: AutoEncoder, inputs: SnapshotInputs, step: int,
+                  team: ThreadTeam | None = None) -> ModelSnapshot:
     """Encode ``inputs`` and decode the strips with the model's current weights (pure: no buffers are shared).
 
     team: threads to share the explorer images between (inference is a pure function of the weights).

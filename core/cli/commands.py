@@ -64,7 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
                             "or a path to an IDX folder or an .npz file (default: mnist5k; with --resume, the "
                             "model's own)")
     train.add_argument("--latent-dim", type=int, default=2, help="size of the latent code (default: %(default)s)")
-    train.add_argument("--hidden", default="512,256", help="hidden layer widths, comma-separated (default: %(default)s)")
+    train.add_argument("--hidden", default="512,256",
+                       help="hidden layer widths, comma-separated (default: %(default)s)")
     train.add_argument("--activation", choices=ACTIVATIONS, default="relu")
     train.add_argument("--loss", choices=RECONSTRUCTIONS, default="bernoulli",
                        help="reconstruction loss: Bernoulli cross-entropy or 0.5 * sum of squared errors")

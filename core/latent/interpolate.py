@@ -1,7 +1,8 @@
 """Latent-space interpolation: paths between two codes, endpoint picking, frame schedules.
 
 Works on any model with `encode(x) -> (mu, log_var)` and `decode(z) -> images` (duck typing).
-Turning the decoded images into pictures is core/animation/frames.py's job; writing files is core/animation/writers.py's.
+Turning the decoded images into pictures is core/animation/frames.py's job; writing files is
+core/animation/writers.py's.
 """
 
 from typing import Literal, Protocol

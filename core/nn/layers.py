@@ -1,10 +1,10 @@
 """Layers with hand-written backward passes: Dense and three activations.
 
 Training buffers hold a whole batch; ``resize`` takes them from a BufferPool. ``forward`` and
-``backward`` work on the rows ``rows`` of the batch only, so several threads can each run
-their own rows of one batch through the same layers at once (the default is every row).
+``backward`` work on the rows ``rows`` of the batch only, so several processes sharing the buffers can each
+run their own rows of one batch through the same layers at once (the default is every row).
 A Dense layer's parameter gradient is then a separate step over the whole batch
-(``parameter_gradient``), which threads can share by rows of the weight matrix. Buffers are
+(``parameter_gradient``), which processes can share by rows of the weight matrix. Buffers are
 owned by the layers: a caller that keeps an output past the next step must copy it.
 Inference does not use layers; see ``mlp_apply``, a pure function of the weights that is
 safe to call from any thread.

@@ -29,7 +29,7 @@ def bernoulli_loss(logits: np.ndarray, x: np.ndarray, grad_out: np.ndarray | Non
     np.negative(abs_logits, out=grad)
     np.exp(grad, out=grad)
     grad += 1                                                    # 1 + exp(-|l|), in (1, 2]
-    # log, not log1p: NumPy's float32 log1p is ~8x slower, and 1 + e loses at most one ulp of 1.
+    # log, not log1p: NumPy's float32 log1p is slower (docs/performance.md, "The loss"); 1 + e loses one ulp at most.
     loss += sum_of_logs(grad)
     np.reciprocal(grad, out=grad)                                # sigmoid(|l|)
     grad -= 0.5
@@ -47,7 +47,7 @@ def sum_of_logs(values: np.ndarray) -> float:
     """sum(log(values)) for values (n, d) in [1, 2], as the logs of products of up to PRODUCT_ROWS rows.
 
     log(a) + log(b) = log(a b): one multiplication per value instead of one logarithm, which NumPy's
-    float32 computes one value at a time on this project's machines (about 10x slower, measured).
+    float32 computes one value at a time (docs/performance.md, "The loss", has the measurement).
     The products' rounding adds a relative error near 64 * 2^-24 per product: 1e-4 nats per image at most.
     """
     total = 0.0
@@ -96,8 +96,8 @@ def sigmoid(logits: np.ndarray) -> np.ndarray:
     """The logistic function 1 / (1 + exp(-l)), in the dtype of ``logits``.
 
     Where exp(-l) overflows (l below about -88 in float32), 1 / (1 + inf) is 0, the function's limit: no NaN,
-    and a small relative error everywhere. Four passes over one new array (about 8x faster than choosing
-    between two formulas by sign with ``np.where``: it matters for decoding hundreds of images at once).
+    and a small relative error everywhere. Four passes over one new array, not two formulas chosen by sign with
+    ``np.where``, which is slower when hundreds of images are decoded at once (docs/performance.md, "The loss").
     """
     s = np.negative(logits)
     with np.errstate(over="ignore"):

@@ -3,9 +3,10 @@
 Conventions, written once: images are (batch, input_dim) floats in [0, 1]; the decoder outputs
 logits and the image is their sigmoid; ``log_var`` is the log *variance*, so the VAE samples
 z = mu + exp(0.5 * log_var) * eps (the reparameterisation trick, Kingma & Welling 2014).
-Training runs through layers with batch-sized buffers, in two phases that threads can share
+Training runs through layers with batch-sized buffers, in two phases that processes can share
 (see core.parallel.training_step): ``forward_backward_rows`` for some rows of a batch, then each layer's
-``parameter_gradient`` over the whole batch; ``forward_backward`` runs both on one thread.
+``parameter_gradient`` over the whole batch; ``forward_backward`` runs both in the calling process.
+core/nn/reference.py computes the same in textbook form.
 Inference (``encode``, ``decode``, ``evaluate``) is a pure function of the weights.
 """
 from __future__ import annotations
@@ -194,7 +195,7 @@ class AutoEncoder:
         return losses
 
     def resize(self, batch: int) -> None:
-        """Size every training buffer for batches of ``batch`` images (before threads share a batch)."""
+        """Size every training buffer for batches of ``batch`` images (before processes share a batch)."""
         if batch != self._rows:
             self._resize_buffers(batch)
             self._rows = batch
@@ -220,7 +221,8 @@ class AutoEncoder:
         """The first training phase, for ``rows`` of the batch x (the whole (batch, input_dim) array,
         with buffers sized by ``resize``): forward, loss and backward through every layer, short of
         the parameter gradients. Losses are sums over those rows divided by the whole batch size,
-        so the results for all the rows add up to the batch's mean. Threads may run disjoint rows at once.
+        so the results for all the rows add up to the batch's mean. Processes sharing the buffers may run
+        disjoint rows at once.
         """
         h = _forward(self.trunk, x, rows)
         z = self.heads["code"].forward(h, rows)

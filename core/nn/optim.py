@@ -8,10 +8,9 @@ replica over the same shared arrays (``bind``) applies the same step after
 between steps.
 
 Both optimizers keep sums that decay geometrically where the gradient is zero (a dead ReLU unit, a
-pixel that is almost never lit), down through the subnormal floats, on which this CPU's arithmetic
-is tens of times slower: after 10,000 steps on the bundled digits, a quarter of Adam's first moments
-were subnormal and its update took 4x as long (measured). So, every few steps, values far too small to
-matter are set to zero (``flush_tiny``), before any can reach the subnormal range.
+pixel that is almost never lit), down through the subnormal floats, on which some CPUs compute tens of
+times slower (docs/performance.md, "Subnormal floats, flushed", has the measurements). So, every few
+steps, values far too small to matter are set to zero (``flush_tiny``), before any can reach that range.
 """
 from __future__ import annotations
 

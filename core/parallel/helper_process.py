@@ -1,9 +1,8 @@
-"""A helper process that runs one part of every training step (core.parallel.step_helper), and the messages to and from it.
+"""A helper process that runs one part of every training step (core.parallel.step_helper), and the messages to
+and from it.
 
-Why processes and not threads: NumPy releases the GIL inside each call, but a training step makes a few hundred
-calls per part, and two threads hand the GIL back and forth at every one of them. Measured on a 2-core Xeon: one
-part of a step took 8.7-9.2 ms in a thread beside another, 7.7-8.4 ms in a process beside another (the same work),
-and 6.8-8.7 ms with Adam in L2-sized chunks, which in threads cost more in GIL hand-overs than they save.
+Processes and not threads: NumPy releases the GIL inside each call, but a part of a step makes a few hundred calls,
+and two threads hand the GIL back and forth at every one of them (docs/performance.md, "The step in two phases").
 
 Messages are frames on two pipes: a kind byte, a 4-byte length, then the payload (JSON for the set-up, packed
 floats during steps; never pickles). The helper's stdout and stderr stay the parent's, for warnings.
@@ -24,10 +23,8 @@ SETUP, READY, STEP, REPORT, VERDICT, DONE, FAILED, QUIT = (bytes([kind]) for kin
 START_TIMEOUT = 60.0      # seconds for a helper to import NumPy and map the shared arrays
 REPLY_TIMEOUT = 300.0     # seconds for one part of a step: far more than any step takes
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-# How long a process waiting for the other's frame during a step polls before it sleeps. A process woken from sleep
-# by a pipe starts 30-40 us later on these VMs (a round trip: 72 us sleeping, 22 us polling), and a step waits
-# four times. Measured with two trainers in one process, in alternating blocks of 120-150 steps: 2-6% less time a
-# step (median block ratios 0.94-0.98 in three runs; 1 ms of polling 0.96). A wait longer than this costs at most
+# How long a process waiting for the other's frame during a step polls before it sleeps: waking from sleep costs
+# more than this, four times a step (docs/performance.md, "Polling before sleeping"). A longer wait costs at most
 # this much CPU time.
 SPIN_SECONDS = 0.0003
 
@@ -75,8 +72,8 @@ def _signal_name(number: int) -> str:
 
 
 class HelperProcess:
-    """The parent's end of one helper: starts it with ``setup`` (a JSON-able dict, see core.parallel.step_helper), then
-    ``send`` and ``receive`` frames. ``close`` ends it; it also ends by itself when the parent goes away."""
+    """The parent's end of one helper: starts it with ``setup`` (a JSON-able dict, see core.parallel.step_helper),
+    then ``send`` and ``receive`` frames. ``close`` ends it; it also ends by itself when the parent goes away."""
 
     def __init__(self, setup: dict) -> None:
         if os.name != "posix":

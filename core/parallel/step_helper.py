@@ -1,9 +1,10 @@
 """The main loop of a training helper process: one part of every step (see core.parallel.training_step).
 
-Started by core.parallel.helper_process as ``python -m core.parallel.step_helper READ_FD WRITE_FD``. It reads a set-up (the model's
-configuration, the optimizer's settings, the shared arrays' file and layout, its part), builds a replica of the
-model and the optimizer over the shared arrays, says it is ready, then runs its part of each step it is sent. It
-ignores Ctrl+C (the parent decides when to stop) and ends on QUIT or when the parent's end of the pipe closes.
+Started by core.parallel.helper_process as ``python -m core.parallel.step_helper READ_FD WRITE_FD``. It reads a
+set-up (the model's configuration, the optimizer's settings, the shared arrays' file and layout, its part), builds a
+replica of the model and the optimizer over the shared arrays, says it is ready, then runs its part of each step it
+is sent. It ignores Ctrl+C (the parent decides when to stop) and ends on QUIT or when the parent's end of the pipe
+closes.
 """
 from __future__ import annotations
 

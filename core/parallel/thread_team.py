@@ -43,7 +43,8 @@ class ThreadTeam:
     def run_parts(self, size: int, fn: Callable[[int, slice], T]) -> list[T]:
         """Results of fn for each part, in order; an exception in any part is raised here, once every part has ended."""
         parts = self.split(size)
-        futures = [self._pool.submit(fn, index, part) for index, part in enumerate(parts) if index] if self._pool else []
+        futures = ([self._pool.submit(fn, index, part) for index, part in enumerate(parts) if index]
+                   if self._pool else [])
         try:
             first = fn(0, parts[0])
         finally:

@@ -1,8 +1,8 @@
 """One training step split over processes in two phases, with the optimizer's update fused in.
 
 Each step is split into ``parts``: part 0 runs in the calling process, the others in helper processes
-(core.parallel.helper_process, core.parallel.step_helper). They share, through core.parallel.shared_arrays, the parameters, the optimizer's
-state and every training buffer, so that nothing is copied between them during a step.
+(core.parallel.helper_process, core.parallel.step_helper). They share, through core.parallel.shared_arrays, the
+parameters, the optimizer's state and every training buffer, so that nothing is copied between them during a step.
 
 Phase 1, rows: each part runs forward, loss and backward for its rows of the batch (``forward_backward_rows``).
 Phase 2, parameters: each part computes, over the whole batch, the gradient of its own share of the parameters
@@ -18,7 +18,8 @@ that bound is not finite in float32. While a part waits for the verdict, it comp
 its first share, the only rows it knows are done.
 
 Each process uses one BLAS thread, so every part of a step (matrix products, activations, the loss, the
-optimizer) uses all cores, and no BLAS helper thread busy-waits against the others.
+optimizer) uses all cores, and no BLAS helper thread busy-waits against the others. docs/performance.md ("How a
+step is built") says why each piece is there, with the measurements that decided it.
 """
 from __future__ import annotations
 
@@ -46,10 +47,8 @@ from core.parallel.shared_arrays import SharedArrays
 from core.parallel.thread_team import ThreadTeam
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
-# Parameters per gradient-and-update chunk: the chunk's gradient, scratch, parameters and the two moments of
-# Adam (5 x 128 kB) stay in a core's 1.25 MB L2 cache. Measured on the default VAE, one part of a step beside
-# another: 6.8-8.7 ms with chunks of 16-64k values, 7.7-8.4 ms with whole shares (up to 200k values). Whole
-# steps in alternating blocks: 16k 3% slower than 32k, 64k-128k within 1-3% of it (noise).
+# Parameters per gradient-and-update chunk: the chunk's gradient, scratch, parameters and Adam's two moments
+# (5 x 128 kB) stay in a core's L2 cache (docs/performance.md, "Adam in L2-sized chunks", has the measurements).
 CHUNK = 32768
 STEP_HEADER = struct.Struct("<id?")      # batch size, beta, whether there is noise
 

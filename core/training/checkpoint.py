@@ -55,7 +55,8 @@ def save_checkpoint(path: str | os.PathLike, checkpoint: Checkpoint) -> None:
     }
     arrays = {f"param/{name}": value for name, value in model.parameters.values.items()}
     arrays.update({f"optimizer/{key}": value for key, value in checkpoint.optimizer.state_dict().items()})
-    arrays.update({f"history/{key}": np.asarray(getattr(history, key), dtype=np.float64) for key in ("loss", "rec", "kl")})
+    arrays.update({f"history/{key}": np.asarray(getattr(history, key), dtype=np.float64)
+                   for key in ("loss", "rec", "kl")})
     arrays["metadata"] = np.array(json.dumps(metadata))
     make_parent_folder(path)
     with atomic_file(path, ".npz", durable=True) as temp_path, temp_path.open("wb") as file:
@@ -103,7 +104,8 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     optimizer = build_optimizer(train_config.optimizer, model.parameters.flat, metadata["optimizer"]["lr"],
                                 train_config.momentum)
     expected = optimizer.state_dict()
-    optimizer.load_state_dict({key: _array(path, arrays, f"optimizer/{key}", value.shape) for key, value in expected.items()})
+    optimizer.load_state_dict(
+        {key: _array(path, arrays, f"optimizer/{key}", value.shape) for key, value in expected.items()})
     history_arrays = {key: _array(path, arrays, f"history/{key}", None) for key in ("loss", "rec", "kl")}
     if len({len(values) for values in history_arrays.values()}) != 1:
         raise CheckpointError(f"{path}: the loss history arrays have different lengths")
@@ -126,7 +128,8 @@ def _read_metadata(path: Path, arrays: dict[str, np.ndarray]) -> dict:
         raise CheckpointError(f"{path}: not a Latent Lab checkpoint")
     if metadata.get("version") != VERSION:
         raise CheckpointError(
-            f"{path}: checkpoint format version {metadata.get('version')} is not supported (this version reads {VERSION})")
+            f"{path}: checkpoint format version {metadata.get('version')} is not supported "
+            f"(this version reads {VERSION})")
     return metadata
 
 

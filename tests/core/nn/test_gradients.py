@@ -91,7 +91,8 @@ def test_gaussian_kl_gradients_match_finite_differences(rng):
     beta = 0.7
     _, dmu, dlog_var = gaussian_kl(mu, log_var, beta)
     assert max_relative_error(dmu, numerical_gradient(lambda: beta * gaussian_kl(mu, log_var)[0], mu)) < TOLERANCE
-    assert max_relative_error(dlog_var, numerical_gradient(lambda: beta * gaussian_kl(mu, log_var)[0], log_var)) < TOLERANCE
+    numeric = numerical_gradient(lambda: beta * gaussian_kl(mu, log_var)[0], log_var)
+    assert max_relative_error(dlog_var, numeric) < TOLERANCE
 
 
 def test_gaussian_kl_is_zero_at_the_prior():

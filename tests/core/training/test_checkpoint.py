@@ -16,7 +16,7 @@ from tests.helpers import make_trainer
 
 def trained_checkpoint(steps=20, **kwargs):
     trainer = make_trainer(**kwargs)
-    for _, record in zip(range(steps), trainer.run()):
+    for _ in zip(range(steps), trainer.run()):
         pass
     return trainer, Checkpoint(trainer.model, trainer.optimizer, trainer.config, "blobs", trainer.history)
 

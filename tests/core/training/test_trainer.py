@@ -142,7 +142,7 @@ def test_divergence_stops_and_keeps_the_last_good_weights_and_optimizer_state():
     good_params, good_velocity, good_steps = None, None, 0
     with pytest.raises(TrainingDiverged, match=r"^The (loss became (NaN|infinite)|gradient became non-finite or too "
                                                 r"large) at step \d+ \(epoch 1\)\..* Try a lower learning rate"):
-        for record in trainer.run():
+        for _ in trainer.run():
             good_params = trainer.model.parameters.flat.copy()
             good_velocity = trainer.optimizer.velocity.copy()
             good_steps = trainer.history.steps
