@@ -23,16 +23,15 @@ class DialogQuestions:
     def ask_to_save(self) -> SaveAnswer:
         answer = QMessageBox.question(
             self.parent, "Save the model?", "The model has been trained since it was last saved. Save it?",
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Save)
+            BUTTON.Save | BUTTON.Discard | BUTTON.Cancel, BUTTON.Save)
         return SAVE_ANSWERS.get(answer, SaveAnswer.CANCEL)
 
     def ask_to_restore(self, description: str) -> bool:
         answer = QMessageBox.question(
             self.parent, "Restore the unsaved model?",
             f"Latent Lab closed unexpectedly while a trained model was unsaved: {description}. Restore it?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Discard, QMessageBox.StandardButton.Yes)
-        return answer == QMessageBox.StandardButton.Yes
+            BUTTON.Yes | BUTTON.Discard, BUTTON.Yes)
+        return answer == BUTTON.Yes
 
     def ask_model_to_open(self, folder: str) -> Path | None:
         path, _ = QFileDialog.getOpenFileName(self.parent, "Open Model", folder, f"{CHECKPOINTS};;All files (*)")
