@@ -1,6 +1,7 @@
 """The main window's actions, its menus and toolbar, and which actions are enabled in each run state.
 
-The actions become attributes of the window (``window.train_action`` ...) and trigger the window's own slots.
+The actions become attributes of the window (``window.train_action`` ...) and trigger the slots of the window and of
+its file and dataset commands.
 """
 from __future__ import annotations
 
@@ -56,16 +57,16 @@ def build_actions(window: MainWindow) -> None:
     window.reset_action = action("&Reset", window.reset, "Ctrl+R",
                                  "A new model with fresh random weights and the architecture in the panel.",
                                  pixmap.SP_BrowserReload)
-    window.open_action = action("&Open Model…", window.open_checkpoint, QKeySequence.StandardKey.Open,
+    window.open_action = action("&Open Model…", window.file_commands.open_checkpoint, QKeySequence.StandardKey.Open,
                                 "Open a saved model and continue training it.", pixmap.SP_DialogOpenButton)
-    window.save_action = action("&Save Model", window.save, QKeySequence.StandardKey.Save,
+    window.save_action = action("&Save Model", window.file_commands.save, QKeySequence.StandardKey.Save,
                                 "Save the model, its optimizer, settings and loss history.",
                                 pixmap.SP_DialogSaveButton)
-    window.save_as_action = action("Save &As…", window.save_as, QKeySequence.StandardKey.SaveAs,
+    window.save_as_action = action("Save &As…", window.file_commands.save_as, QKeySequence.StandardKey.SaveAs,
                                    "Save the model to a new file.")
-    window.open_npz_action = action("Open Dataset &File (.npz)…", window.open_dataset_file, None,
+    window.open_npz_action = action("Open Dataset &File (.npz)…", window.dataset_commands.open_dataset_file, None,
                                     "Train on images from an .npz file.")
-    window.open_idx_action = action("Open &IDX Folder…", window.open_dataset_folder, None,
+    window.open_idx_action = action("Open &IDX Folder…", window.dataset_commands.open_dataset_folder, None,
                                     "Train on a folder of MNIST-style IDX files.")
     window.download_action = action("&Download MNIST…", window.download_mnist, None,
                                     "Download the full MNIST dataset (11.6 MB) once.")
@@ -89,7 +90,7 @@ def build_menus_and_toolbar(window: MainWindow) -> None:
     menu = window.menuBar()
     file_menu = menu.addMenu("&File")
     file_menu.addAction(window.open_action)
-    window.recent_menu = RecentModelsMenu(window.app_settings, window.open_checkpoint, file_menu)
+    window.recent_menu = RecentModelsMenu(window.app_settings, window.file_commands.open_checkpoint, file_menu)
     file_menu.addMenu(window.recent_menu)
     file_menu.addActions([window.save_action, window.save_as_action])
     file_menu.addSeparator()

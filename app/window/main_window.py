@@ -1,16 +1,16 @@
 """The main window: settings panel, latent explorer, loss plot and image strips, menus, toolbar and status bar.
 
-It wires the parts together and owns the Session and the TrainingController; the parts themselves know nothing
-of each other. Training runs on the controller's worker thread; everything here runs on the GUI thread. The
-actions and menus (window_actions), layout (window_layout), model files (file_commands), datasets
-(dataset_commands) and the display of a run (run_display) have modules of their own.
+It builds the Workspace (settings, catalog, the training run's Session and TrainingController) and wires views and
+commands over it; the parts themselves know nothing of each other. Training runs on the controller's worker
+thread; everything here runs on the GUI thread. The actions and menus (actions), layout (layout), the display of a
+run (run_display) and the dialogs that answer the commands' questions (dialog_questions) have modules of their
+own; the model files, datasets and paths opened from outside are workspace commands that report by signals.
 """
 from __future__ import annotations
 
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QSettings, Qt, QTimer, Slot
@@ -22,6 +22,8 @@ from app.plots.image_strip import ImageStrip
 from app.plots.loss_plot import LossPlot
 from app.window.about import about_html
 from app.window.actions import build_actions, build_menus_and_toolbar, update_actions
+from app.window.dialog_questions import DialogQuestions
+from app.window.download_dialog import DownloadDialog, Downloader
 from app.window.layout import (
     build_layout,
     make_drawing_column,
@@ -29,7 +31,6 @@ from app.window.layout import (
     save_geometry,
 )
 from app.window.message_bar import MessageBar
-from app.window.path_opener import open_path, openable_path
 from app.window.run_display import RunDisplay
 from app.window.run_status import RunStatus
 from app.window.settings_panel import SettingsPanel
@@ -38,17 +39,18 @@ from app.workspace.app_settings import AppSettings
 from app.workspace.dataset_commands import DatasetCommands
 from app.workspace.datasets import DatasetCatalog
 from app.workspace.file_commands import FileCommands
+from app.workspace.path_opener import PathOpener, openable_path
+from app.workspace.questions import Questions
+from app.workspace.recovery import Recovery
 from app.workspace.session import SAMPLE_COUNT, Session
 from app.workspace.training_controller import RunState, TrainingController
 from app.workspace.training_worker import ModelSnapshot
+from app.workspace.workspace import TrainingRun, Workspace
+from core.data.datasets import Dataset
 from core.data.download import download_mnist
 from core.nn.models import EncoderSnapshot
 from core.parallel.thread_team import training_parts
-from core.training.checkpoint import Checkpoint
 from core.training.config import TrainConfig
-
-if TYPE_CHECKING:
-    from app.window.download_dialog import DownloadDialog
 
 # Measured with bench/gui_responsiveness.py (see its docstring): as the headless command line does, every core
 # trains part of each batch with one BLAS thread each (one training thread with two BLAS threads is as fast when
@@ -70,24 +72,27 @@ except ImportError:      # pragma: no cover - only while they are missing
 
 class MainWindow(QMainWindow):
     """Latent Lab's window. ``settings`` defaults to the user's QSettings and ``catalog`` to the bundled data and
-    the user's cache folder; tests pass their own. train_parts: processes sharing each batch; blas_threads: OpenBLAS
-    threads while training (process-wide)."""
+    the user's cache folder; tests pass their own, and their own ``questions`` (answered without dialogs) and
+    ``download`` (no network). train_parts: processes sharing each batch; blas_threads: OpenBLAS threads while
+    training (process-wide); open_file: a model or dataset to open once the window is up."""
 
     def __init__(self, settings: QSettings | None = None, blas_threads: int | None = APP_BLAS_THREADS,
                  catalog: DatasetCatalog | None = None, train_parts: int = APP_TRAIN_PARTS,
-                 open_file: Path | None = None) -> None:
+                 open_file: Path | None = None, questions: Questions | None = None,
+                 download: Downloader = download_mnist) -> None:
         super().__init__()
         self._open_at_launch = open_file
-        self.app_settings = AppSettings(settings)
-        self.catalog = catalog or DatasetCatalog()
+        self._download = download
+        self.download_dialog: DownloadDialog | None = None      # the MNIST download in progress, if any
+        self.workspace = Workspace(AppSettings(settings), catalog or DatasetCatalog())
         self.message_bar = MessageBar()
-        self.file_commands = FileCommands(self, CLOSE_TIMEOUT_MS)
-        self.dataset_commands = DatasetCommands(self)
-        dataset, spec = self.dataset_commands.initial_dataset()
-        self.session = Session(dataset, spec, self.app_settings.model_config(), self.app_settings.train_config(),
-                               train_parts)
-        self.controller = TrainingController(self.session, blas_threads, self)
-        self.downloader = download_mnist     # replaced in tests (no network)
+        dataset, spec, note = self.workspace.first_dataset()
+        if note:
+            self.message_bar.show_message(note, "warning")
+        session = Session(dataset, spec, self.app_settings.model_config(), self.app_settings.train_config(),
+                          train_parts)
+        self.workspace.add_run(TrainingRun(session, TrainingController(session, blas_threads, self)))
+        self._build_commands(questions or DialogQuestions(self))
         self.auto_fit = True       # frame the latent codes as they move, until the user pans or zooms
         self._explorer_labels = np.zeros(0, dtype=np.intp)
         self._explorer_images = np.zeros((0, 784), dtype=np.uint8)
@@ -113,7 +118,9 @@ class MainWindow(QMainWindow):
         self._connect()
 
         self.panel.set_configs(self.session.model_config, self.session.train_config)
-        self.dataset_commands.fill_dataset_choices()
+        for spec, label, enabled, tip in self.workspace.catalog.choices():
+            self.panel.add_dataset(label, spec, enabled, tip)
+        self._on_dataset_commands_dataset_changed(self.session.dataset, self.session.dataset_spec)
         self.show_model()
         update_actions(self)
         self.setWindowTitle(UNTITLED)
@@ -123,6 +130,40 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, self._after_launch)
 
     # ---- construction ---------------------------------------------------------------------------------------
+    @property
+    def app_settings(self) -> AppSettings:
+        return self.workspace.settings
+
+    @property
+    def session(self) -> Session:
+        """The current run's session."""
+        return self.workspace.current.session
+
+    @property
+    def controller(self) -> TrainingController:
+        """The current run's training controller."""
+        return self.workspace.current.controller
+
+    def _build_commands(self, questions: Questions) -> None:
+        """The workspace commands over the current run, and the window's slots for what they report."""
+        workspace, run = self.workspace, self.workspace.current
+        self.dataset_commands = DatasetCommands(run.session, workspace.catalog, workspace.settings, questions, self)
+        self.file_commands = FileCommands(run.session, run.controller, workspace.settings, self.dataset_commands,
+                                          Recovery(workspace.settings.recovery_folder()), questions,
+                                          CLOSE_TIMEOUT_MS, self)
+        self.path_opener = PathOpener(self.file_commands, self.dataset_commands, run.controller, self)
+        files, datasets = self.file_commands, self.dataset_commands
+        files.model_replaced.connect(self._on_file_commands_model_replaced)
+        files.model_opened.connect(self._on_file_commands_model_opened)
+        files.model_restored.connect(self._on_file_commands_model_restored)
+        files.model_saved.connect(self._on_file_commands_model_saved)
+        files.failed.connect(self._on_file_commands_failed)
+        datasets.dataset_changed.connect(self._on_dataset_commands_dataset_changed)
+        datasets.dataset_opened.connect(self._on_dataset_commands_dataset_opened)
+        datasets.download_requested.connect(self._on_dataset_commands_download_requested)
+        datasets.failed.connect(self._on_dataset_commands_failed)
+        self.path_opener.refused.connect(self._on_path_opener_refused)
+
     def make_explorer(self, class_names: tuple[str, ...]) -> QWidget:
         """A latent explorer for a dataset with these class names (a placeholder where it cannot load)."""
         if LatentExplorer is None:
@@ -144,7 +185,6 @@ class MainWindow(QMainWindow):
         panel.lr_changed.connect(self.controller.set_lr)
         panel.beta_changed.connect(self.controller.set_beta)
         self.loss_plot.log_scale_toggled.connect(self.log_action.setChecked)
-        self.controller.recovery_ready.connect(self._on_controller_recovery_ready)
         self.drawing_pad.drawing_changed.connect(self._on_drawing_pad_drawing_changed)
         self.drawing_pad.drawing_cleared.connect(self._on_drawing_pad_drawing_cleared)
 
@@ -194,64 +234,100 @@ class MainWindow(QMainWindow):
         self.show_model()
         self.statusBar().showMessage("New model with fresh random weights.", 4000)
 
-    # ---- files and datasets: FileCommands and DatasetCommands do the work ------------------------------------
-    @Slot()
-    def save(self) -> bool:
-        return self.file_commands.save()
-
-    @Slot()
-    def save_as(self) -> bool:
-        return self.file_commands.save_as()
-
-    def _write_checkpoint(self, path: Path) -> bool:
-        """Save now when no step runs, else as soon as the run has paused (it resumes afterwards)."""
-        return self.file_commands.write_checkpoint(path)
-
-    @Slot()
-    def open_checkpoint(self, path: str | Path | None = None) -> bool:
-        """Open a checkpoint (asking for the file when ``path`` is None); on failure nothing changes."""
-        return self.file_commands.open_checkpoint(path)
-
-    def ask_to_save(self) -> QMessageBox.StandardButton:
-        """Save, Discard or Cancel for a model trained since it was saved (tests replace this)."""
-        return self.file_commands.ask_to_save()
-
-    def ask_to_restore(self, description: str) -> bool:
-        """Whether to restore a model a crashed session left unsaved (tests replace this)."""
-        return self.file_commands.ask_to_restore(description)
-
+    # ---- files and datasets: FileCommands and DatasetCommands do the work, the window shows what they report ----
     @Slot()
     def _after_launch(self) -> None:
         """Once the window is up: offer back a crashed session's unsaved model, then open the file given at launch
         (in this order: the first may ask a question, and while it is asked, timers run)."""
         self.file_commands.offer_recovery()
         if self._open_at_launch is not None:
-            open_path(self, self._open_at_launch)
+            self.path_opener.open_path(self._open_at_launch)
+
+    @Slot()
+    def _on_file_commands_model_replaced(self) -> None:
+        self.panel.set_configs(self.session.model_config, self.session.train_config)
+        self.show_model()
+
+    @Slot(object, str)
+    def _on_file_commands_model_opened(self, path: Path, note: str) -> None:
+        if note:
+            self.message_bar.show_message(note, "info")
+        else:
+            self.message_bar.hide()        # what it said was about the model or dataset just replaced
+        self.setWindowTitle(f"{path.name}[*] — Latent Lab")
+        self.statusBar().showMessage(f"Opened {path}: {self.session.history.steps:,} steps trained.", 5000)
+
+    @Slot(int, str)
+    def _on_file_commands_model_restored(self, steps: int, note: str) -> None:
+        if note:
+            self.message_bar.show_message(note, "info")
+        self.setWindowTitle("Restored model[*] — Latent Lab")
+        self.setWindowModified(True)
+        self.statusBar().showMessage(f"Restored the unsaved model ({steps:,} steps). Save it to keep it.", 10000)
 
     @Slot(object)
-    def _on_controller_recovery_ready(self, checkpoint: Checkpoint) -> None:
-        self.file_commands.keep_unsaved(checkpoint)
+    def _on_file_commands_model_saved(self, path: Path) -> None:
+        self.setWindowTitle(f"{path.name}[*] — Latent Lab")
+        self.setWindowModified(False)
+        self.statusBar().showMessage(f"Saved {path}", 5000)
+
+    @Slot(str)
+    def _on_file_commands_failed(self, message: str) -> None:
+        self.message_bar.show_message(message, "error")
+
+    @Slot(object, str)
+    def _on_dataset_commands_dataset_changed(self, dataset: Dataset, spec: str) -> None:
+        """Name the session's dataset in the panel; a dataset of other classes gets an explorer of its own."""
+        self.panel.select_dataset(spec, self.workspace.catalog.label(spec, dataset))
+        self.panel.set_dataset_info(f"{len(dataset.train_images):,} training · {len(dataset.test_images):,} test "
+                                    f"images")
+        if tuple(dataset.class_names) != getattr(self.explorer, "class_names", ()):
+            explorer = self.make_explorer(dataset.class_names)
+            self.explorer_row_layout.replaceWidget(self.explorer, explorer)
+            self.explorer.deleteLater()
+            self.explorer = explorer
+            if self.animation is not None:
+                self.animation.attach_explorer(explorer)
+
+    @Slot(str)
+    def _on_dataset_commands_dataset_opened(self, spec: str) -> None:
+        self.message_bar.hide()
+        self.show_model()
 
     @Slot()
-    def open_dataset_file(self) -> None:
-        self.dataset_commands.open_dataset_file()
+    def _on_dataset_commands_download_requested(self) -> None:
+        self.panel.select_dataset(self.session.dataset_spec)       # until the download is done
+        self.download_mnist()
 
-    @Slot()
-    def open_dataset_folder(self) -> None:
-        self.dataset_commands.open_dataset_folder()
+    @Slot(str)
+    def _on_dataset_commands_failed(self, message: str) -> None:
+        self.message_bar.show_message(message, "error")
+        self.panel.select_dataset(self.session.dataset_spec)
+
+    @Slot(str)
+    def _on_path_opener_refused(self, message: str) -> None:
+        self.message_bar.show_message(message, "info")
 
     @Slot()
     def download_mnist(self) -> None:
-        self.dataset_commands.download_mnist()
+        """Download full MNIST in a progress dialog (one download at a time); once it is there, train on it."""
+        if self.download_dialog is not None:
+            return
+        dialog = DownloadDialog(self.workspace.catalog.cache_dir, self, self._download)
+        dialog.downloaded.connect(self._on_download_dialog_downloaded)
+        dialog.finished.connect(self._on_download_dialog_finished)
+        self.download_dialog = dialog
+        dialog.start()
 
-    def load_dataset(self, spec: str) -> bool:
-        """Train on the dataset ``spec`` from now on; on failure say why and keep the current one."""
-        return self.dataset_commands.load_dataset(spec)
+    @Slot(str)
+    def _on_download_dialog_downloaded(self, folder: str) -> None:
+        self.dataset_commands.load_dataset("mnist")
 
-    @property
-    def _download_dialog(self) -> DownloadDialog | None:
-        """The MNIST download in progress, if any."""
-        return self.dataset_commands.download_dialog
+    @Slot()
+    def _on_download_dialog_finished(self) -> None:
+        dialog, self.download_dialog = self.download_dialog, None
+        if dialog is not None:
+            dialog.deleteLater()
 
     # ---- showing the model ------------------------------------------------------------------------------------
     def show_model(self) -> None:
@@ -347,7 +423,7 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _on_panel_dataset_selected(self, spec: str) -> None:
         if spec and spec != self.session.dataset_spec:
-            self.load_dataset(spec)
+            self.dataset_commands.load_dataset(spec)
 
     @Slot()
     def _on_panel_architecture_changed(self) -> None:
@@ -395,17 +471,17 @@ class MainWindow(QMainWindow):
             return
         event.acceptProposedAction()
         # Once the drop has ended: opening a model may first ask whether to save this one.
-        QTimer.singleShot(0, partial(open_path, self, path))
+        QTimer.singleShot(0, partial(self.path_opener.open_path, path))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.file_commands.release_model():
             event.ignore()
             return
-        if self.dataset_commands.download_dialog is not None:
-            self.dataset_commands.download_dialog.wait()
+        if self.download_dialog is not None:
+            self.download_dialog.wait()
         if self.animation is not None:
             self.animation.shutdown()
-        self.session.close()
+        self.workspace.close()
         self._save_settings()
         event.accept()
 

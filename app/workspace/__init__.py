@@ -1,3 +1,4 @@
-"""The workspace: state and commands without widgets. The session (model, optimizer, history, dataset), the
-training controller and its worker thread, model and dataset files, crash recovery and the persisted settings.
-Imports no widgets (a contract in pyproject.toml)."""
+"""The workspace: state and commands without widgets. The Workspace holding the training runs (each a session with
+its training controller and worker thread), model and dataset files, paths opened from outside, crash recovery, the
+persisted settings, and the questions the commands ask the user. Imports no widgets, nor the views (a test in
+tests/app/workspace/test_commands.py checks every import)."""

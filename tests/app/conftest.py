@@ -1,15 +1,19 @@
-"""Fixtures for the window and training tests: a private QSettings file, a small dataset, a small model."""
+"""Fixtures for the window and training tests: a private QSettings file, a small dataset, a small model, and the
+user's answers to the window's questions, scripted in advance."""
 from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QMessageBox
 
 from app.gui_gc import GuiThreadGarbageCollector
 from app.workspace.app_settings import AppSettings
 from app.workspace.datasets import DatasetCatalog
 from app.workspace.paths import BUNDLED_DATASET
+from app.workspace.questions import SaveAnswer
 from core.data.datasets import Dataset, load_npz
 from core.nn.config import ModelConfig
 from core.training.config import TrainConfig
@@ -52,13 +56,59 @@ def catalog(tmp_path) -> DatasetCatalog:
     return DatasetCatalog(cache_dir=tmp_path / "cache")
 
 
+class ScriptedQuestions:
+    """The Questions of app/workspace/questions.py answered as scripted, without a dialog; ``asked`` lists the
+    questions in the order they came (their method names; ask_to_restore's with its description).
+
+    save: the answer to "Save the model?", or a function called for it when asked. restore: the answer to "Restore
+    the unsaved model?". paths: the file each file question answers, by method name; None (the default) as when
+    the user cancels the dialog."""
+
+    def __init__(self, save: SaveAnswer | Callable[[], SaveAnswer] = SaveAnswer.DISCARD, restore: bool = False,
+                 paths: dict[str, Path] | None = None) -> None:
+        self.save = save
+        self.restore = restore
+        self.paths = dict(paths or {})
+        self.asked: list[str] = []
+
+    def ask_to_save(self) -> SaveAnswer:
+        self.asked.append("ask_to_save")
+        return self.save() if callable(self.save) else self.save
+
+    def ask_to_restore(self, description: str) -> bool:
+        self.asked.append(f"ask_to_restore: {description}")
+        return self.restore
+
+    def _path(self, question: str) -> Path | None:
+        self.asked.append(question)
+        return self.paths.get(question)
+
+    def ask_model_to_open(self, folder: str) -> Path | None:
+        return self._path("ask_model_to_open")
+
+    def ask_model_to_save(self, suggested: Path) -> Path | None:
+        return self._path("ask_model_to_save")
+
+    def ask_dataset_file_to_open(self, folder: str) -> Path | None:
+        return self._path("ask_dataset_file_to_open")
+
+    def ask_dataset_folder_to_open(self, folder: str) -> Path | None:
+        return self._path("ask_dataset_folder_to_open")
+
+
 @pytest.fixture
-def window(qtbot, qsettings, catalog):
-    """The main window on the bundled digits with a small model; closed without questions afterwards."""
+def questions() -> ScriptedQuestions:
+    """The window fixture's answers: Discard (pytest-qt closes the window before our teardown), no file, no restore."""
+    return ScriptedQuestions()
+
+
+@pytest.fixture
+def window(qtbot, qsettings, catalog, questions):
+    """The main window on the bundled digits with a small model, answering ``questions``; closed without questions
+    afterwards."""
     from app.window.main_window import MainWindow
 
-    win = MainWindow(qsettings, blas_threads=1, catalog=catalog)
-    win.ask_to_save = lambda: QMessageBox.StandardButton.Discard    # pytest-qt closes it before our teardown
+    win = MainWindow(qsettings, blas_threads=1, catalog=catalog, questions=questions)
     qtbot.addWidget(win)
     win.resize(1280, 800)
     yield win

@@ -252,7 +252,7 @@ def test_a_dataset_with_other_classes_gets_a_new_explorer_that_the_animation_fol
     np.savez(path, train_images=small_dataset.train_images, train_labels=small_dataset.train_labels,
              test_images=small_dataset.test_images, test_labels=small_dataset.test_labels)
     old = window.explorer
-    assert window.load_dataset(str(path))
+    assert window.dataset_commands.load_dataset(str(path))
     assert window.explorer is not old
     window.show()
     qtbot.waitExposed(window)
@@ -267,7 +267,10 @@ def test_a_dataset_with_other_classes_gets_a_new_explorer_that_the_animation_fol
     assert tools.panel.ends() == (7, 9)
 
 
-def test_every_file_command_asks_for_its_file_when_chosen_from_the_menu_or_its_shortcut(qtbot, window, monkeypatch):
+def test_every_file_command_asks_for_its_file_when_chosen_from_the_menu_or_its_shortcut(qtbot, window, questions,
+                                                                                        monkeypatch):
+    """The model and dataset commands ask through the window's questions (their dialogs are tested in
+    tests/app/window/test_dialog_questions.py), the animation tools in file dialogs of their own."""
     from PySide6.QtWidgets import QFileDialog
 
     step_once(qtbot, window)
@@ -276,13 +279,16 @@ def test_every_file_command_asks_for_its_file_when_chosen_from_the_menu_or_its_s
     for name in ("getOpenFileName", "getSaveFileName"):
         monkeypatch.setattr(QFileDialog, name, staticmethod(lambda *args: asked.append(args[1]) or ("", "")))
     tools = window.animation
-    actions = [window.open_action, window.save_as_action, tools.export_animation_action, tools.export_replay_action,
-               tools.export_loss_action, tools.export_scatter_action, tools.open_comparison_action]
+    actions = [window.open_action, window.save_as_action, window.open_npz_action, window.open_idx_action,
+               tools.export_animation_action, tools.export_replay_action, tools.export_loss_action,
+               tools.export_scatter_action, tools.open_comparison_action]
     for action in actions:
         assert action.isEnabled(), action.text()
         action.trigger()                        # as the menu and the shortcut do; the user then cancels
-    assert asked == ["Open Model", "Save Model", "Export Animation", "Export Latent Replay", "Export Loss Plot",
-                     "Export Latent Scatter", "Open Comparison Model"]
+    assert questions.asked == ["ask_model_to_open", "ask_model_to_save", "ask_dataset_file_to_open",
+                               "ask_dataset_folder_to_open"]
+    assert asked == ["Export Animation", "Export Latent Replay", "Export Loss Plot", "Export Latent Scatter",
+                     "Open Comparison Model"]
 
 
 def test_the_animate_view_starts_with_a_two_turning_into_a_seven(window):

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from app.window.main_window import MainWindow
 from app.window.shortcuts_dialog import shortcut_groups
+from app.workspace.questions import SaveAnswer
 from app.workspace.training_controller import RunState
 from core.nn.models import LossTerms
 from core.training.checkpoint import load_checkpoint
@@ -119,14 +120,14 @@ def test_a_forced_nan_shows_the_message_and_restores_the_weights(qtbot, window):
 def test_save_then_open_round_trips_the_model_and_the_curves(qtbot, window, tmp_path):
     train_epochs(qtbot, window, 1)
     path = tmp_path / "model.npz"
-    assert window._write_checkpoint(path)
+    assert window.file_commands.write_checkpoint(path)
     assert not window.isWindowModified() and not window.session.dirty
     saved_weights, saved_history = weights(window.session.model), window.session.history
     saved_loss = window.loss_plot.series("loss").copy()
 
     window.reset_action.trigger()
     assert window.loss_plot.step_count == 0 and window.panel.latent_spin.isEnabled()
-    assert window.open_checkpoint(path)
+    assert window.file_commands.open_checkpoint(path)
     session = window.session
     assert np.array_equal(weights(session.model), saved_weights)
     assert session.history.loss == saved_history.loss and session.history.epochs == saved_history.epochs
@@ -157,7 +158,7 @@ def test_an_unreadable_checkpoint_names_the_file_and_changes_nothing(qtbot, wind
     before = weights(window.session.model)
     bad = tmp_path / "broken.npz"
     bad.write_bytes(b"not a zip file at all")
-    assert not window.open_checkpoint(bad)
+    assert not window.file_commands.open_checkpoint(bad)
     assert str(bad) in window.message_bar.text()
     assert np.array_equal(weights(window.session.model), before)
     assert window.session.history.steps == 1 and window.loss_plot.step_count == 1
@@ -167,7 +168,7 @@ def test_an_unreadable_dataset_names_the_file_and_keeps_the_current_one(qtbot, w
     bad = tmp_path / "digits.npz"
     bad.write_bytes(b"PK\x03\x04 truncated")
     dataset = window.session.dataset
-    assert not window.load_dataset(str(bad))
+    assert not window.dataset_commands.load_dataset(str(bad))
     assert str(bad) in window.message_bar.text()
     assert window.session.dataset is dataset and window.panel.dataset_spec() == "mnist5k"
 
@@ -176,39 +177,38 @@ def test_a_dataset_file_can_be_opened(qtbot, window, tmp_path, small_dataset):
     path = tmp_path / "few.npz"
     np.savez(path, train_images=small_dataset.train_images, train_labels=small_dataset.train_labels,
              test_images=small_dataset.test_images, test_labels=small_dataset.test_labels)
-    assert window.load_dataset(str(path))
+    assert window.dataset_commands.load_dataset(str(path))
     assert window.session.dataset_spec == str(path) and len(window.session.dataset.train_images) == 640
     assert window.panel.dataset_spec() == str(path)
     assert "640 training" in window.panel.dataset_info.text()
 
 
-def test_closing_mid_training_stops_the_thread_and_asks_to_save(qtbot, window):
+def test_closing_mid_training_stops_the_thread_and_asks_to_save(qtbot, window, questions):
     window.panel.epochs_spin.setValue(1000)
     window.train_action.trigger()
     thread = window.controller.thread
     qtbot.waitUntil(lambda: window.session.history.steps > 2, timeout=10_000)
-    asked = []
-    window.ask_to_save = lambda: asked.append(True) or QMessageBox.StandardButton.Discard
+    questions.save = SaveAnswer.DISCARD
     started = time.perf_counter()
     assert window.close()
     assert time.perf_counter() - started < 1.0
-    assert asked == [True]
+    assert questions.asked == ["ask_to_save"]
     assert not thread.isRunning() and window.controller.thread is None
 
 
-def test_while_the_close_question_is_open_the_run_waits_and_cancelling_trains_on(qtbot, window):
+def test_while_the_close_question_is_open_the_run_waits_and_cancelling_trains_on(qtbot, window, questions):
     window.panel.epochs_spin.setValue(1000)
     window.train_action.trigger()
     qtbot.waitUntil(lambda: window.session.history.steps > 2, timeout=10_000)
     seen = []
 
-    def answer() -> QMessageBox.StandardButton:
+    def answer() -> SaveAnswer:
         steps = window.session.history.steps
         qtbot.wait(300)                         # the user reads the question: no step runs meanwhile
         seen.append((window.controller.state, steps, window.session.history.steps))
-        return QMessageBox.StandardButton.Cancel
+        return SaveAnswer.CANCEL
 
-    window.ask_to_save = answer
+    questions.save = answer
     assert not window.close()
     state, asked_at, answered_at = seen[0]
     assert state is RunState.PAUSED and answered_at == asked_at
@@ -216,18 +216,17 @@ def test_while_the_close_question_is_open_the_run_waits_and_cancelling_trains_on
     qtbot.waitUntil(lambda: window.session.history.steps > answered_at + 2, timeout=10_000)
 
 
-def test_cancelling_the_close_keeps_the_window_and_the_model(qtbot, window):
+def test_cancelling_the_close_keeps_the_window_and_the_model(qtbot, window, questions):
     window.step_action.trigger()
     qtbot.waitUntil(lambda: window.session.history.steps == 1 and window.controller.state is RunState.IDLE)
     window.show()
-    window.ask_to_save = lambda: QMessageBox.StandardButton.Cancel
+    questions.save = SaveAnswer.CANCEL
     assert not window.close()
     assert window.isVisible() and window.session.dirty
 
 
-def test_settings_and_geometry_persist_between_launches(qtbot, qsettings, catalog):
-    first = MainWindow(qsettings, blas_threads=1, catalog=catalog)
-    first.ask_to_save = lambda: QMessageBox.StandardButton.Discard
+def test_settings_and_geometry_persist_between_launches(qtbot, qsettings, catalog, questions):
+    first = MainWindow(qsettings, blas_threads=1, catalog=catalog, questions=questions)
     qtbot.addWidget(first)
     first.panel.latent_spin.setValue(3)
     first.panel.hidden_edit.setText("40, 20")
@@ -257,7 +256,7 @@ def test_settings_and_geometry_persist_between_launches(qtbot, qsettings, catalo
     second.close()
 
 
-def test_the_architecture_is_locked_after_training_until_reset(qtbot, window):
+def test_the_architecture_is_locked_after_training_until_reset(qtbot, window, questions):
     panel = window.panel
     panel.latent_spin.setValue(3)           # an untrained model follows the panel at once
     assert window.session.model_config.latent_dim == 3
@@ -265,24 +264,25 @@ def test_the_architecture_is_locked_after_training_until_reset(qtbot, window):
         window.step_action.trigger()
     assert not panel.latent_spin.isEnabled() and panel.lock_label.isVisibleTo(panel)
     assert "Reset to change the architecture" in panel.latent_spin.toolTip()
-    window.ask_to_save = lambda: QMessageBox.StandardButton.Discard
+    questions.save = SaveAnswer.DISCARD
     window.reset_action.trigger()
     assert panel.latent_spin.isEnabled() and window.session.history.steps == 0
 
 
-def test_reset_of_a_paused_run_asks_first_and_cancelling_keeps_the_run_paused(qtbot, window):
+def test_reset_of_a_paused_run_asks_first_and_cancelling_keeps_the_run_paused(qtbot, window, questions):
     window.panel.epochs_spin.setValue(1000)
     window.train_action.trigger()
     qtbot.waitUntil(lambda: window.session.history.steps > 2, timeout=10_000)
     window.pause_action.trigger()
     qtbot.waitUntil(lambda: window.controller.control.parked.is_set())
     steps = window.session.history.steps
-    window.ask_to_save = lambda: QMessageBox.StandardButton.Cancel
+    questions.save = SaveAnswer.CANCEL
     window.reset_action.trigger()
+    assert questions.asked == ["ask_to_save"]
     assert window.controller.state is RunState.PAUSED and window.session.history.steps == steps
     window.pause_action.trigger()                                   # resumes the same run
     qtbot.waitUntil(lambda: window.session.history.steps > steps + 2, timeout=10_000)
-    window.ask_to_save = lambda: QMessageBox.StandardButton.Discard
+    questions.save = SaveAnswer.DISCARD
     window.pause_action.trigger()
     window.reset_action.trigger()
     assert window.controller.state is RunState.IDLE and window.session.history.steps == 0
@@ -436,20 +436,22 @@ def write_idx_mnist(folder, n_train: int = 30, n_test: int = 10) -> None:
         (folder / remote.name).write_bytes(gzip.compress(data))
 
 
-def test_choosing_mnist_downloads_it_with_a_progress_dialog_then_trains_on_it(qtbot, window):
+def test_choosing_mnist_downloads_it_with_a_progress_dialog_then_trains_on_it(qtbot, qsettings, catalog, questions):
     def fake_download(cache_dir, progress=None, cancel=None):
         progress(0, 100)
         write_idx_mnist(cache_dir / "mnist")
         progress(100, 100)
         return cache_dir / "mnist"
 
-    window.downloader = fake_download
+    window = MainWindow(qsettings, blas_threads=1, catalog=catalog, questions=questions, download=fake_download)
+    qtbot.addWidget(window)
     window.panel.dataset_combo.setCurrentIndex(window.panel.dataset_combo.findData("mnist"))
-    assert window._download_dialog is not None
+    assert window.download_dialog is not None
+    assert window.panel.dataset_spec() == "mnist5k"                   # until the download is done
     qtbot.waitUntil(lambda: window.session.dataset_spec == "mnist", timeout=10_000)
     assert len(window.session.dataset.train_images) == 30
     assert window.panel.dataset_spec() == "mnist" and "30 training" in window.panel.dataset_info.text()
-    qtbot.waitUntil(lambda: window._download_dialog is None, timeout=5_000)
+    qtbot.waitUntil(lambda: window.download_dialog is None, timeout=5_000)
 
 
 def test_no_training_thread_or_process_is_left_after_the_window_closes(qtbot, window):
@@ -482,7 +484,7 @@ def test_no_training_thread_or_process_is_left_after_the_window_closes(qtbot, wi
     assert helpers() <= before + 1
 
 
-def test_opening_a_model_while_training_stops_the_run_and_offers_to_save_first(qtbot, window, tmp_path):
+def test_opening_a_model_while_training_stops_the_run_and_offers_to_save_first(qtbot, window, questions, tmp_path):
     window.step_action.trigger()
     qtbot.waitUntil(lambda: window.controller.state is RunState.IDLE and window.session.history.steps == 1)
     other = tmp_path / "other.npz"
@@ -493,8 +495,8 @@ def test_opening_a_model_while_training_stops_the_run_and_offers_to_save_first(q
     current = tmp_path / "current.npz"
     window.session.path = current
     asked_at = []
-    window.ask_to_save = lambda: asked_at.append(window.session.history.steps) or QMessageBox.StandardButton.Save
-    assert window.open_checkpoint(other)
+    questions.save = lambda: asked_at.append(window.session.history.steps) or SaveAnswer.SAVE
+    assert window.file_commands.open_checkpoint(other)
     # The trained model was saved before it was replaced, as it was when the question came.
     assert load_checkpoint(current).history.steps == asked_at[0] > 3
     assert window.controller.state is RunState.IDLE and window.session.history.steps == 1

@@ -24,7 +24,7 @@ def saved_model(qtbot, window, path) -> np.ndarray:
     steps = window.session.history.steps
     window.step_action.trigger()
     qtbot.waitUntil(lambda: window.controller.state is RunState.IDLE and window.session.history.steps > steps)
-    assert window._write_checkpoint(path)
+    assert window.file_commands.write_checkpoint(path)
     return weights(window.session.model)
 
 

@@ -8,10 +8,10 @@ import sys
 import time
 
 import numpy as np
-from conftest import weights
-from PySide6.QtWidgets import QMessageBox
+from conftest import ScriptedQuestions, weights
 
 from app.window.main_window import MainWindow
+from app.workspace.questions import SaveAnswer
 from app.workspace.recovery import Recovery
 from core.training.checkpoint import load_checkpoint
 
@@ -38,16 +38,16 @@ def crash(window) -> None:
 
 
 def launch(qtbot, qsettings, catalog, answer: bool, message: str = "") -> tuple[MainWindow, list[str]]:
-    """A new window (``message`` in its message bar before the offer, as the app's report of a crash is)."""
-    window = MainWindow(qsettings, blas_threads=1, catalog=catalog)
+    """A new window that answers ``answer`` to the offer of a crashed session's model (``message`` in its message
+    bar before the offer, as the app's report of a crash is), and the questions it asks (each offer with the
+    model's description)."""
+    questions = ScriptedQuestions(save=SaveAnswer.DISCARD, restore=answer)
+    window = MainWindow(qsettings, blas_threads=1, catalog=catalog, questions=questions)
     qtbot.addWidget(window)
     if message:
         window.message_bar.show_message(message, "error")
-    asked: list[str] = []
-    window.ask_to_restore = lambda description: asked.append(description) or answer
-    window.ask_to_save = lambda: QMessageBox.StandardButton.Discard
     qtbot.wait(50)                              # the offer comes once the window's event loop runs
-    return window, asked
+    return window, questions.asked
 
 
 def test_a_trained_model_is_kept_until_it_is_saved(qtbot, window, tmp_path):
@@ -59,7 +59,7 @@ def test_a_trained_model_is_kept_until_it_is_saved(qtbot, window, tmp_path):
     checkpoint = load_checkpoint(recovery.path)
     assert checkpoint.history.steps == 1
     np.testing.assert_array_equal(weights(checkpoint.model), weights(window.session.model))
-    assert window._write_checkpoint(tmp_path / "saved.npz")
+    assert window.file_commands.write_checkpoint(tmp_path / "saved.npz")
     assert not recovery.path.exists()
 
 
@@ -75,7 +75,7 @@ def test_the_next_launch_restores_a_crashed_sessions_model(qtbot, qsettings, cat
 
     second, asked = launch(qtbot, qsettings, catalog, answer=True, message="Latent Lab closed unexpectedly")
     qtbot.waitUntil(lambda: len(asked) > 0)
-    assert "2 steps" in asked[0]
+    assert asked[0].startswith("ask_to_restore: ") and "2 steps" in asked[0]
     assert second.message_bar.text() == "Latent Lab closed unexpectedly"       # still there once restored
     session = second.session
     np.testing.assert_array_equal(weights(session.model), trained)
@@ -108,12 +108,13 @@ def test_a_running_instances_file_is_not_offered(qtbot, qsettings, catalog):
     assert asked == [] and other.exists()
 
 
-def test_closing_mid_training_without_saving_leaves_no_file(qtbot, window):
+def test_closing_mid_training_without_saving_leaves_no_file(qtbot, window, questions):
     window.panel.epochs_spin.setValue(1000)
     window.train_action.trigger()
     qtbot.waitUntil(lambda: window.session.history.steps > 2, timeout=10_000)
-    window.ask_to_save = lambda: QMessageBox.StandardButton.Discard
+    questions.save = SaveAnswer.DISCARD
     assert window.close()
+    assert questions.asked == ["ask_to_save"]
     qtbot.wait(300)                             # anything the run sent before it ended has arrived by now
     recovery = kept(window)
     qtbot.waitUntil(lambda: recovery._writer is None)
