@@ -1,9 +1,8 @@
 """The workspace commands without a window: the model files, datasets and paths opened from outside, built over a
 session, its controller and the settings, answering scripted questions and reporting by signals; the Workspace that
-holds the runs; and the rule that the workspace imports no widgets."""
+holds the runs. That the workspace imports no widgets is an import contract (pyproject.toml), run by make test."""
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -11,7 +10,6 @@ import numpy as np
 import pytest
 from conftest import SMALL_MODEL, SMALL_TRAINING, ScriptedQuestions, weights
 
-import app.workspace
 from app.workspace.app_settings import AppSettings
 from app.workspace.dataset_commands import DatasetCommands
 from app.workspace.file_commands import FileCommands
@@ -177,21 +175,3 @@ def test_the_first_run_added_is_the_current_one(qtbot, qsettings, catalog, bundl
         runs.append(workspace.add_run(TrainingRun(session, TrainingController(session))))
     assert workspace.runs == runs and workspace.current is runs[0]
     workspace.close()
-
-
-FORBIDDEN = ("PySide6.QtWidgets", "pyqtgraph", "app.window", "app.explorer", "app.plots", "app.animation",
-             "app.widgets")
-
-
-def test_the_workspace_imports_no_widgets_and_nothing_of_the_views():
-    """Every import, those made only for type checking too (import-linter will hold this as a contract)."""
-    folder = Path(app.workspace.__file__).parent
-    found = []
-    for path in sorted(folder.glob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text())):
-            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else \
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
-            found += [f"{path.name}: {name}" for name in names
-                      if any(name == bad or name.startswith(bad + ".") for bad in FORBIDDEN)]
-    assert len(list(folder.glob("*.py"))) > 10
-    assert found == []
