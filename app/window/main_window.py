@@ -2,32 +2,29 @@
 
 It wires the parts together and owns the Session and the TrainingController; the parts themselves know nothing
 of each other. Training runs on the controller's worker thread; everything here runs on the GUI thread. The
-actions and menus (window_actions), layout (window_layout), model files (file_commands), datasets
-(dataset_commands) and the display of a run (run_display) have modules of their own.
+actions and menus (actions), layout (layout), model files (file_commands), datasets (dataset_commands), the
+display of a run (run_display) and the animation tools (animation_tools) have modules of their own; each takes
+the views and objects it works on, and this window makes them and hands each its share.
 """
 from __future__ import annotations
 
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QSettings, Qt, QTimer, Slot
+from PySide6.QtCore import QSettings, QTimer, Slot
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import QMainWindow, QMessageBox
 
+from app.animation.animation_tools import AnimationTools
 from app.explorer.drawing_pad import DrawingPad
+from app.explorer.latent_explorer import LatentExplorer
 from app.plots.image_strip import ImageStrip
 from app.plots.loss_plot import LossPlot
 from app.window.about import about_html
-from app.window.actions import build_actions, build_menus_and_toolbar, update_actions
-from app.window.layout import (
-    build_layout,
-    make_drawing_column,
-    restore_geometry,
-    save_geometry,
-)
+from app.window.actions import WindowActions, build_menus_and_toolbar
+from app.window.layout import STYLE_SHEET, WindowLayout, make_drawing_column, make_training_view
 from app.window.message_bar import MessageBar
 from app.window.path_opener import open_path, openable_path
 from app.window.run_display import RunDisplay
@@ -47,9 +44,6 @@ from core.parallel.thread_team import training_parts
 from core.training.checkpoint import Checkpoint
 from core.training.config import TrainConfig
 
-if TYPE_CHECKING:
-    from app.window.download_dialog import DownloadDialog
-
 # Measured with bench/gui_responsiveness.py (see its docstring): as the headless command line does, every core
 # trains part of each batch with one BLAS thread each (one training thread with two BLAS threads is as fast when
 # it works, but its BLAS helper busy-waits against the GUI thread and collapses 3-10x in some runs).
@@ -57,15 +51,6 @@ APP_TRAIN_PARTS = training_parts()
 APP_BLAS_THREADS = 1
 CLOSE_TIMEOUT_MS = 1000
 UNTITLED = "Untitled[*] — Latent Lab"
-
-try:     # the latent explorer is developed alongside this window
-    from app.explorer.latent_explorer import LatentExplorer
-except ImportError:      # pragma: no cover - only while the explorer is missing
-    LatentExplorer = None
-try:     # so are the animation tools (Animate view, exports, recording)
-    from app.animation.animation_tools import AnimationTools
-except ImportError:      # pragma: no cover - only while they are missing
-    AnimationTools = None
 
 
 class MainWindow(QMainWindow):
@@ -88,7 +73,6 @@ class MainWindow(QMainWindow):
                                train_parts)
         self.controller = TrainingController(self.session, blas_threads, self)
         self.downloader = download_mnist     # replaced in tests (no network)
-        self.auto_fit = True       # frame the latent codes as they move, until the user pans or zooms
         self._explorer_labels = np.zeros(0, dtype=np.intp)
         self._explorer_images = np.zeros((0, 784), dtype=np.uint8)
         self._encoder: EncoderSnapshot | None = None     # the latest snapshot's, for the drawing pad
@@ -102,48 +86,56 @@ class MainWindow(QMainWindow):
         self.sample_strip = ImageStrip("Samples from the prior", ("z ~ N(0, I)", ""), SAMPLE_COUNT // 2)
         label_width = max(self.reconstruction_strip.grid.label_width(), self.sample_strip.grid.label_width())
         self.sample_strip.grid.min_label_width = self.reconstruction_strip.grid.min_label_width = label_width
-        self.explorer = self.make_explorer(dataset.class_names)
+        self.explorer = LatentExplorer(dataset.class_names)
         self.run_status = RunStatus(self.session.batch_sizes)
         self.drawing_pad = DrawingPad()
         self.drawing_column = make_drawing_column(self.drawing_pad)
-        self.animation = AnimationTools(self) if AnimationTools is not None else None
-        build_actions(self)
-        build_menus_and_toolbar(self)
-        build_layout(self)
+        self.window_actions = WindowActions(self, {
+            "train": self.train, "pause": self.controller.toggle_pause, "space": self.toggle_run,
+            "step": self.controller.step, "stop": self.controller.stop, "reset": self.reset,
+            "open": self.open_checkpoint, "save": self.save, "save_as": self.save_as,
+            "open_npz": self.open_dataset_file, "open_idx": self.open_dataset_folder, "download": self.download_mnist,
+            "quit": self.close, "log_scale": self.loss_plot.set_log_scale, "fit": self.fit_explorer,
+            "shortcuts": self.show_shortcuts, "about": self.show_about, "draw": self.show_drawing_pad})
+        self.window_actions.log_scale.setChecked(self.loss_plot.log_scale)
+        self.menus = build_menus_and_toolbar(self.menuBar(), self.addToolBar("Training"), self.window_actions,
+                                             self.app_settings, self.open_checkpoint)
+        self.panel.set_dataset_actions(self.window_actions.dataset_actions())
+        training_view = make_training_view(self.loss_plot, [self.reconstruction_strip, self.sample_strip])
+        self.animation = AnimationTools(
+            self, session=self.session, controller=self.controller, explorer=self.explorer,
+            loss_plot=self.loss_plot, training_view=training_view, actions=self.window_actions, menus=self.menus,
+            message_bar=self.message_bar, status_bar=self.statusBar(), settings=self.app_settings)
+        self.window_layout = WindowLayout(self.panel, self.message_bar, self.explorer, self.drawing_column,
+                                          training_view, self.animation.stack)
+        self.setCentralWidget(self.window_layout.central)
+        self.statusBar().addPermanentWidget(self.run_status)
+        self.setStyleSheet(STYLE_SHEET)
+        self.run_display = RunDisplay(
+            self.controller, self.session, actions=self.window_actions, panel=self.panel, loss_plot=self.loss_plot,
+            run_status=self.run_status, explorer=self.explorer, message_bar=self.message_bar,
+            status_bar=self.statusBar(), show_snapshot=self.show_snapshot, mark_modified=self._mark_modified,
+            parent=self)
         self._connect()
 
         self.panel.set_configs(self.session.model_config, self.session.train_config)
         self.dataset_commands.fill_dataset_choices()
         self.show_model()
-        update_actions(self)
         self.setWindowTitle(UNTITLED)
         self.statusBar().showMessage("Press Train (or Space) to start training.")
-        restore_geometry(self)
+        self._restore_geometry()
         self.setAcceptDrops(True)        # a checkpoint, an .npz dataset or an IDX folder
         QTimer.singleShot(0, self._after_launch)
 
     # ---- construction ---------------------------------------------------------------------------------------
-    def make_explorer(self, class_names: tuple[str, ...]) -> QWidget:
-        """A latent explorer for a dataset with these class names (a placeholder where it cannot load)."""
-        if LatentExplorer is None:
-            placeholder = QLabel("The latent explorer appears here.")
-            placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            placeholder.class_names = tuple(class_names)
-            return placeholder
-        explorer = LatentExplorer(class_names)
-        explorer.class_names = tuple(class_names)
-        explorer.scatter.view_box.sigRangeChangedManually.connect(self._on_explorer_view_changed_manually)
-        return explorer
-
     def _connect(self) -> None:
-        self.run_display = RunDisplay(self, self.controller)
         panel = self.panel
         panel.dataset_selected.connect(self._on_panel_dataset_selected)
         panel.architecture_changed.connect(self._on_panel_architecture_changed)
         panel.training_changed.connect(self._on_panel_training_changed)
         panel.lr_changed.connect(self.controller.set_lr)
         panel.beta_changed.connect(self.controller.set_beta)
-        self.loss_plot.log_scale_toggled.connect(self.log_action.setChecked)
+        self.loss_plot.log_scale_toggled.connect(self.window_actions.log_scale.setChecked)
         self.controller.recovery_ready.connect(self._on_controller_recovery_ready)
         self.drawing_pad.drawing_changed.connect(self._on_drawing_pad_drawing_changed)
         self.drawing_pad.drawing_cleared.connect(self._on_drawing_pad_drawing_cleared)
@@ -156,24 +148,12 @@ class MainWindow(QMainWindow):
             self.controller.start()
 
     @Slot()
-    def toggle_pause(self) -> None:
-        self.controller.toggle_pause()
-
-    @Slot()
     def toggle_run(self) -> None:
         """Space: train when idle, otherwise pause or resume."""
         if self.controller.state is RunState.IDLE:
             self.train()
         else:
             self.controller.toggle_pause()
-
-    @Slot()
-    def step(self) -> None:
-        self.controller.step()
-
-    @Slot()
-    def stop(self) -> None:
-        self.controller.stop()
 
     @Slot()
     def reset(self) -> None:
@@ -202,10 +182,6 @@ class MainWindow(QMainWindow):
     @Slot()
     def save_as(self) -> bool:
         return self.file_commands.save_as()
-
-    def _write_checkpoint(self, path: Path) -> bool:
-        """Save now when no step runs, else as soon as the run has paused (it resumes afterwards)."""
-        return self.file_commands.write_checkpoint(path)
 
     @Slot()
     def open_checkpoint(self, path: str | Path | None = None) -> bool:
@@ -248,10 +224,15 @@ class MainWindow(QMainWindow):
         """Train on the dataset ``spec`` from now on; on failure say why and keep the current one."""
         return self.dataset_commands.load_dataset(spec)
 
-    @property
-    def _download_dialog(self) -> DownloadDialog | None:
-        """The MNIST download in progress, if any."""
-        return self.dataset_commands.download_dialog
+    def show_classes(self, class_names: tuple[str, ...]) -> None:
+        """Show a dataset with these classes: a new explorer, where the explorer's classes are others."""
+        if tuple(class_names) == self.explorer.class_names:
+            return
+        old, self.explorer = self.explorer, LatentExplorer(class_names)
+        self.window_layout.replace_explorer(old, self.explorer)
+        old.deleteLater()
+        self.run_display.set_explorer(self.explorer)
+        self.animation.attach_explorer(self.explorer)
 
     # ---- showing the model ------------------------------------------------------------------------------------
     def show_model(self) -> None:
@@ -266,26 +247,22 @@ class MainWindow(QMainWindow):
         self._explorer_images = test[indices]
         self._explorer_labels = session.dataset.test_labels[indices].astype(np.intp)
         self._strip_images = test[session.strip_indices()]
-        if self.animation is not None:
-            self.animation.show_model()
+        self.animation.show_model()
         self.show_snapshot(self.controller.snapshot_now())
-        self.auto_fit = True
-        self.fit_explorer()
+        self.run_display.fit_explorer()
         self.run_status.show_idle(session.history.steps, session.batches_per_epoch, session.run_config().epochs)
         self.panel.set_model_info(f"{session.model.parameters.size:,} weights")
         self.setWindowModified(session.dirty)
-        update_actions(self)
+        self.run_display.update_actions()
 
     def show_snapshot(self, snapshot: ModelSnapshot) -> None:
         """Show a snapshot of the model in the explorer, the strips, the drawing's star and the animation tools."""
-        if LatentExplorer is not None and isinstance(self.explorer, LatentExplorer):
-            self.explorer.set_data(snapshot.codes, self._explorer_labels, self._explorer_images, snapshot.log_var)
-            self.explorer.set_decoder(snapshot.decoder.decode, live=self.controller.state is not RunState.IDLE)
+        self.explorer.set_data(snapshot.codes, self._explorer_labels, self._explorer_images, snapshot.log_var)
+        self.explorer.set_decoder(snapshot.decoder.decode, live=self.controller.state is not RunState.IDLE)
         self._encoder = snapshot.encoder
         self._show_drawing(keep_probe=True)      # the star follows training
         self.reconstruction_strip.set_rows([self._strip_images, snapshot.strip_reconstructions])
-        if self.animation is not None:
-            self.animation.add_snapshot(snapshot, self._explorer_labels)
+        self.animation.add_snapshot(snapshot, self._explorer_labels)
         if snapshot.prior_samples is not None:
             half = len(snapshot.prior_samples) // 2
             self.sample_strip.set_rows([snapshot.prior_samples[:half], snapshot.prior_samples[half:]])
@@ -293,7 +270,7 @@ class MainWindow(QMainWindow):
     def _show_drawing(self, keep_probe: bool = False) -> None:
         """Encode the pad's drawing with the latest encoder snapshot and star it in the explorer (if the pad is
         shown and has ink). Before any snapshot, the session's model may encode it only while no run trains it."""
-        if not hasattr(self.explorer, "set_drawn_point") or not self.draw_action.isChecked():
+        if not self.window_actions.draw.isChecked():
             return
         image = self.drawing_pad.image()
         if not image.any():
@@ -308,14 +285,13 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def fit_explorer(self) -> None:
-        """Frame all latent codes, and keep framing them as training moves them."""
-        self.auto_fit = True
-        if hasattr(self.explorer, "fit_view"):
-            self.explorer.fit_view()
+        """Frame all latent codes, and keep framing them as training moves them (the Fit action)."""
+        self.run_display.fit_explorer()
 
-    @Slot()
-    def _on_explorer_view_changed_manually(self, *args) -> None:
-        self.auto_fit = False
+    def _mark_modified(self) -> None:
+        """The model has changed since it was saved (the title's [*])."""
+        if not self.isWindowModified():
+            self.setWindowModified(True)
 
     def _panel_train_config(self) -> TrainConfig:
         """The panel's training settings; a trained model keeps its optimizer."""
@@ -331,8 +307,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_drawing_pad_drawing_cleared(self) -> None:
-        if hasattr(self.explorer, "set_drawn_point"):
-            self.explorer.set_drawn_point(None)
+        self.explorer.set_drawn_point(None)
 
     @Slot(bool)
     def show_drawing_pad(self, shown: bool) -> None:
@@ -340,7 +315,7 @@ class MainWindow(QMainWindow):
         self.drawing_column.setVisible(shown)
         if shown:
             self._show_drawing()
-        elif hasattr(self.explorer, "set_drawn_point"):
+        else:
             self.explorer.set_drawn_point(None)
 
     # ---- slots: the panel -------------------------------------------------------------------------------------
@@ -403,8 +378,7 @@ class MainWindow(QMainWindow):
             return
         if self.dataset_commands.download_dialog is not None:
             self.dataset_commands.download_dialog.wait()
-        if self.animation is not None:
-            self.animation.shutdown()
+        self.animation.shutdown()
         self.session.close()
         self._save_settings()
         event.accept()
@@ -417,5 +391,13 @@ class MainWindow(QMainWindow):
             settings.save_configs(self.session.model_config, self.session.train_config)
         settings.set_dataset_spec(self.session.dataset_spec)
         settings.set_log_scale(self.loss_plot.log_scale)
-        save_geometry(self)
+        settings.set_bytes("window/geometry", self.saveGeometry())
+        self.window_layout.save(settings)
         settings.sync()
+
+    def _restore_geometry(self) -> None:
+        """The window's size and splitters as they were saved, or the defaults."""
+        geometry = self.app_settings.bytes("window/geometry")
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1280, 800)
+        self.window_layout.restore(self.app_settings)

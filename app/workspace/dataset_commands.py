@@ -111,13 +111,7 @@ class DatasetCommands(QObject):
         window.panel.select_dataset(spec, window.catalog.label(spec, dataset))
         window.panel.set_dataset_info(f"{len(dataset.train_images):,} training · {len(dataset.test_images):,} test "
                                       f"images")
-        if tuple(dataset.class_names) != getattr(window.explorer, "class_names", ()):
-            explorer = window.make_explorer(dataset.class_names)
-            window.explorer_row_layout.replaceWidget(window.explorer, explorer)
-            window.explorer.deleteLater()
-            window.explorer = explorer
-            if window.animation is not None:
-                window.animation.attach_explorer(explorer)
+        window.show_classes(dataset.class_names)
 
     # ---- slots: the download dialog ---------------------------------------------------------------------------
     @Slot(str)
