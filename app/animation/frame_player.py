@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
 from core.animation.frames import to_uint8_tiles
 from core.animation.writers import gif_frame_duration_ms
 
+MINIMUM_VIEW_SIZE = QSize(120, 80)  # a FrameView's, unless it is given another
+
 
 class FrameView(QWidget):
     """One frame (H, W, 3) or (H, W) uint8, as large as fits while keeping its aspect ratio.
@@ -30,7 +32,7 @@ class FrameView(QWidget):
     Scaled by nearest neighbour, by a whole factor when it is at least as large as the picture (crisp pixels).
     """
 
-    def __init__(self, minimum: QSize = QSize(120, 80), parent: QWidget | None = None) -> None:
+    def __init__(self, minimum: QSize = MINIMUM_VIEW_SIZE, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._array: np.ndarray | None = None
         self._image: QImage | None = None

@@ -45,7 +45,8 @@ class MessageBar(QFrame):
         self.action_button.clicked.connect(self._on_action_button_clicked)
         self.hide()
 
-    def show_message(self, text: str, level: str = "info", action: tuple[str, Callable[[], None]] | None = None) -> None:
+    def show_message(self, text: str, level: str = "info",
+                     action: tuple[str, Callable[[], None]] | None = None) -> None:
         """Show ``text``; ``action`` is an optional (button text, callback) pair, e.g. ("Lower the rate", ...)."""
         self.level = level
         self.label.setText(text)

@@ -17,7 +17,8 @@ class RecentModelsMenu(QMenu):
     """Lists ``settings.recent_models()`` each time it opens; choosing one calls ``open_model(path)``, which
     returns whether it opened. A file that no longer exists is taken off the list when chosen."""
 
-    def __init__(self, settings: AppSettings, open_model: Callable[[Path], bool], parent: QWidget | None = None) -> None:
+    def __init__(self, settings: AppSettings, open_model: Callable[[Path], bool],
+                 parent: QWidget | None = None) -> None:
         super().__init__("Open &Recent", parent)
         self.settings = settings
         self.open_model = open_model
