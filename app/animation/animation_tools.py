@@ -1,9 +1,9 @@
 """The window's animation features, wired in one place: the Animate view, File menu exports (animation, latent
 replay, plots), the comparison model, drag recording and the snapshots of the latent space forming.
 
-The main window makes one AnimationTools and calls its hooks (install, views, attach_explorer, show_model,
-add_snapshot, run_finished, shutdown). The session's model is read only when the training controller says it is
-free (when_model_free); files are written on AnimationExporter's thread. Making frames is core's job.
+AnimationTools takes the views and menus it works on; the window calls its hooks (attach_explorer, show_model,
+add_snapshot, shutdown). The session's model is read only when the training controller says it is free
+(when_model_free); files are written on AnimationExporter's thread. Making frames is core's job.
 """
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QSplitter,
     QStackedWidget,
-    QToolBar,
     QWidget,
 )
 
@@ -34,13 +33,20 @@ from app.animation.drag_recorder import DragRecorder, Recording
 from app.animation.latent_replay import LatentReplay
 from app.plots.plot_export import ask_plot_path, export_plot
 from app.widgets.icons import film_icon, record_icon
-from app.window.actions import make_action
+from app.window.actions import WindowActions, WindowMenus, make_action
 from core.animation.recipe import model_title
 from core.training.checkpoint import CheckpointError, load_checkpoint
 from core.training.history_csv import write_history_csv
 
 if TYPE_CHECKING:
-    from app.window.main_window import MainWindow
+    from PySide6.QtWidgets import QStatusBar
+
+    from app.explorer.latent_explorer import LatentExplorer
+    from app.plots.loss_plot import LossPlot
+    from app.window.message_bar import MessageBar
+    from app.workspace.app_settings import AppSettings
+    from app.workspace.session import Session
+    from app.workspace.training_controller import TrainingController
     from app.workspace.training_worker import ModelSnapshot
 
 REPLAY_SIDE = 480  # pixels, square
@@ -49,20 +55,40 @@ REPLAY_HOLD_S = 1.0  # the last snapshot stays this long before the GIF loops
 
 
 class AnimationTools(QObject):
-    """Everything animation in the window: `panel`, `recorder`, `replay`, `exporter` and the actions."""
+    """Everything animation in the window: `panel`, `recorder`, `replay`, `exporter`, `stack` and the actions.
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
-        self.panel = AnimationPanel(window.session.dataset.class_names)
+    parent: the widget that holds the actions (their shortcuts work in its window) and that dialogs open over.
+    session, controller: the model to animate, read when the controller says it is free. explorer: the scatter the
+    Animate view draws its path on, picks ends from and records drags in. loss_plot: for File > Export Plot.
+    training_view: the view that Animate replaces (`stack` shows one or the other). actions, menus: the window's;
+    the animation commands join the menus and toolbar, and take Esc from Stop while picking or recording.
+    message_bar, status_bar: where it reports. settings: the folder files were last written to."""
+
+    def __init__(self, parent: QWidget, *, session: Session, controller: TrainingController,
+                 explorer: LatentExplorer, loss_plot: LossPlot, training_view: QWidget, actions: WindowActions,
+                 menus: WindowMenus, message_bar: MessageBar, status_bar: QStatusBar, settings: AppSettings) -> None:
+        super().__init__(parent)
+        self._parent = parent
+        self._session = session
+        self._controller = controller
+        self._loss_plot = loss_plot
+        self._stop_action = actions.stop
+        self._message_bar = message_bar
+        self._status_bar = status_bar
+        self._settings = settings
+        self.panel = AnimationPanel(session.dataset.class_names)
         self.recorder = DragRecorder(parent=self)
         self.replay = LatentReplay()
-        self.exporter = AnimationExporter(window)
+        self.exporter = AnimationExporter(parent)
         self.last_recording: Recording | None = None
-        self.stack: QStackedWidget | None = None
+        # Not tabs: a tab bar would make the window taller than 800 pixels; the stack is as tall as its pages.
+        self.stack = QStackedWidget()
+        self.stack.addWidget(training_view)
+        self.stack.addWidget(self.panel)
         self._split_before: tuple[list[int], list[int]] | None = None   # the view's split before and after _fit_split
-        self._explorer = None
+        self._explorer: LatentExplorer | None = None     # set at once by attach_explorer
         self._build_actions()
+        self._install(menus, actions)
         self.panel.path_changed.connect(self._on_panel_path_changed)
         # Queued: it comes from a layout request being handled, and fitting handles the pending ones.
         self.panel.size_hint_changed.connect(self._on_panel_size_hint_changed, Qt.ConnectionType.QueuedConnection)
@@ -75,9 +101,11 @@ class AnimationTools(QObject):
         self.exporter.succeeded.connect(self._on_exporter_succeeded)
         self.exporter.cancelled.connect(self._on_exporter_cancelled)
         self.exporter.failed.connect(self._on_exporter_failed)
+        controller.run_finished.connect(self._on_controller_run_finished)
+        self.attach_explorer(explorer)
 
     def _build_actions(self) -> None:
-        action = partial(make_action, self.window)
+        action = partial(make_action, self._parent)
         self.export_animation_action = action("&Export Animation…", self.export_animation, "Ctrl+E",
                                               "Write the Animate tab's interpolation as a GIF, an MP4 or PNG frames.")
         self.export_replay_action = action("Export Latent &Replay…", self.export_replay, None,
@@ -91,21 +119,21 @@ class AnimationTools(QObject):
                                              "Animate a saved model beside the current one.")
         self.keep_comparison_action = action("&Keep Model for Comparison", self.keep_for_comparison, None,
                                              "Keep the current model beside the next one you train.")
-        ink = self.window.palette().color(QPalette.ColorRole.WindowText)
-        self.animate_action = QAction(film_icon(ink), "Animate", self.window)
+        ink = self._parent.palette().color(QPalette.ColorRole.WindowText)
+        self.animate_action = QAction(film_icon(ink), "Animate", self._parent)
         self.animate_action.setCheckable(True)
         self.animate_action.setShortcut(QKeySequence("Ctrl+Shift+A"))
         self.animate_action.setToolTip("Show the interpolation animation under the latent plot, instead of the loss "
                                        "plot (Ctrl+Shift+A).")
         self.animate_action.toggled.connect(self._on_animate_action_toggled)
-        self.window.addAction(self.animate_action)
-        self.record_action = QAction(record_icon(), "Record", self.window)
+        self._parent.addAction(self.animate_action)
+        self.record_action = QAction(record_icon(), "Record", self._parent)
         self.record_action.setCheckable(True)
         self.record_action.setShortcut(QKeySequence("Ctrl+Shift+R"))
         self.record_action.setToolTip("Record the images decoded while you drag in the latent plot (Ctrl+Shift+R; "
                                        "Esc stops).")
         self.record_action.toggled.connect(self._on_record_action_toggled)
-        self.window.addAction(self.record_action)
+        self._parent.addAction(self.record_action)
         # Esc ends what the mouse is doing (picking ends on the plot, then recording a drag) before it stops the run.
         self.cancel_picking_action = action("Cancel Picking", partial(self.panel.picker.pick_button.setChecked, False))
         self.stop_recording_action = action("Stop Recording", partial(self.record_action.setChecked, False))
@@ -120,63 +148,51 @@ class AnimationTools(QObject):
         elif self.record_action.isChecked():
             holder = self.stop_recording_action
         else:
-            holder = self.window.stop_action
+            holder = self._stop_action
         escape = QKeySequence(QKeySequence.StandardKey.Cancel)
-        for candidate in (self.cancel_picking_action, self.stop_recording_action, self.window.stop_action):
+        for candidate in (self.cancel_picking_action, self.stop_recording_action, self._stop_action):
             candidate.setShortcut(escape if candidate is holder else QKeySequence())
 
-    # ---- hooks for the window -------------------------------------------------------------------------------
-    def install(self, file_menu: QMenu, before: QAction, view_menu: QMenu, toolbar: QToolBar) -> None:
-        """Add the File menu entries above `before`, Animate to the View menu, Animate and Record to `toolbar`."""
-        file_menu.insertActions(before, [self.export_animation_action, self.export_replay_action])
-        plots = QMenu("Export &Plot", file_menu)
+    def _install(self, menus: WindowMenus, actions: WindowActions) -> None:
+        """The exports and the comparison model in the File menu above the datasets, Animate in the View menu, and
+        Animate and Record in the toolbar, before Draw."""
+        before = actions.open_npz
+        menus.file.insertActions(before, [self.export_animation_action, self.export_replay_action])
+        plots = QMenu("Export &Plot", menus.file)
         plots.addActions([self.export_loss_action, self.export_scatter_action])
-        file_menu.insertMenu(before, plots)
-        file_menu.insertSeparator(before)
-        file_menu.insertActions(before, [self.open_comparison_action, self.keep_comparison_action])
-        file_menu.insertSeparator(before)
-        toolbar.addSeparator()
-        toolbar.addActions([self.animate_action, self.record_action])
-        view_menu.addAction(self.animate_action)
+        menus.file.insertMenu(before, plots)
+        menus.file.insertSeparator(before)
+        menus.file.insertActions(before, [self.open_comparison_action, self.keep_comparison_action])
+        menus.file.insertSeparator(before)
+        menus.toolbar.insertSeparator(actions.draw)
+        menus.toolbar.insertActions(actions.draw, [self.animate_action, self.record_action])
+        menus.view.insertAction(actions.draw, self.animate_action)
 
-    def views(self, training_view: QWidget) -> QStackedWidget:
-        """`training_view` (the loss plot and the image strips) or the Animate panel, as the Animate action says.
-
-        Not tabs: a tab bar would make the window taller than 800 pixels; the stack is as tall as its pages."""
-        stack = QStackedWidget()
-        stack.addWidget(training_view)
-        stack.addWidget(self.panel)
-        self.stack = stack
-        return stack
-
-    def attach_explorer(self, explorer) -> None:
-        """Draw the preview's path on `explorer`, pick ends with its clicks and record its decodes."""
+    # ---- hooks for the window -------------------------------------------------------------------------------
+    def attach_explorer(self, explorer: LatentExplorer) -> None:
+        """Draw the preview's path on `explorer`, pick ends with its clicks and record its decodes (it replaces the
+        explorer attached before, if any)."""
         if self._explorer is not None:
             try:
                 self._explorer.point_clicked.disconnect(self.panel.pick_point)
             except (RuntimeError, TypeError):  # already deleted (the window replaced it), or not connected
                 pass
-        self._explorer = explorer if hasattr(explorer, "point_clicked") else None
-        if self._explorer is not None:
-            explorer.point_clicked.connect(self.panel.pick_point)
-            self.recorder.watch(explorer)
-            self._on_panel_path_changed(self.panel.path() if self.panel.isVisible() else None)
+        self._explorer = explorer
+        explorer.point_clicked.connect(self.panel.pick_point)
+        self.recorder.watch(explorer)
+        self._on_panel_path_changed(self.panel.path() if self.panel.isVisible() else None)
 
     def show_model(self) -> None:
         """The session has a new model, dataset or history: start a new replay and animate the model as it is."""
-        session = self.window.session
-        dataset = session.dataset
+        dataset = self._session.dataset
         self.replay.clear()
         self.panel.set_test_set(dataset.test_images, dataset.test_labels, dataset.class_names)
-        self.window.controller.when_model_free(self._give_model)
+        self._controller.when_model_free(self._give_model)
 
     def add_snapshot(self, snapshot: ModelSnapshot, labels: np.ndarray) -> None:
         """Keep the scatter of this snapshot for the replay; labels (n,) are the classes of its codes."""
         self.replay.add(snapshot.step, snapshot.codes, labels)
         self.export_replay_action.setEnabled(len(self.replay) > 1)
-
-    def run_finished(self) -> None:
-        self.window.controller.when_model_free(self._give_model)
 
     def shutdown(self) -> None:
         """Stop recording and any export (waiting for its thread), before the window closes."""
@@ -188,7 +204,7 @@ class AnimationTools(QObject):
     def export_animation(self, path: str | Path | None = None) -> bool:
         """Write the Animate tab's animation to `path` (asking when None); False if nothing was started."""
         if not self.panel.models() or min(self.panel.ends()) < 0:
-            self.window.message_bar.show_message("There is no animation to export yet: train or open a model.")
+            self._message_bar.show_message("There is no animation to export yet: train or open a model.")
             return False
         start, end = self.panel.ends()
         labels = self.panel.picker.end_combos[0].currentText(), self.panel.picker.end_combos[1].currentText()
@@ -200,13 +216,13 @@ class AnimationTools(QObject):
     def export_replay(self, path: str | Path | None = None) -> bool:
         """Write the latent replay: one frame per kept snapshot at REPLAY_FPS, the last held REPLAY_HOLD_S."""
         if len(self.replay) < 2:
-            self.window.message_bar.show_message("Train the model a little first: the replay shows the latent space "
-                                                 "forming, from snapshots taken during training.")
+            self._message_bar.show_message("Train the model a little first: the replay shows the latent space "
+                                           "forming, from snapshots taken during training.")
             return False
         path = self._path_or_ask(path, "Export Latent Replay", "latent_replay.gif")
         if path is None:
             return False
-        make = self.replay.frame_maker(self.window.session.dataset.class_names, REPLAY_SIDE,
+        make = self.replay.frame_maker(self._session.dataset.class_names, REPLAY_SIDE,
                                        round(REPLAY_HOLD_S * REPLAY_FPS))
         return self._export(ExportJob(Path(path), make, REPLAY_FPS, "latent replay"))
 
@@ -219,9 +235,9 @@ class AnimationTools(QObject):
         if path is None:
             return False
         if recording is self.last_recording:
-            self.window.message_bar.hide()  # the bar offering this export has done its job
+            self._message_bar.hide()  # the bar offering this export has done its job
         spec = self.panel.spec()
-        title = model_title(self.window.session.model)
+        title = model_title(self._session.model)
         # The recording is private and never changes: its frames may be made on the export thread.
         job = ExportJob(Path(path), partial(recording.frames, spec.fps, spec.scale, title), spec.fps, "recording")
         return self._export(job)
@@ -230,14 +246,12 @@ class AnimationTools(QObject):
     def export_loss_plot(self, path: str | Path | None = None) -> Path | None:
         """The loss plot as PNG or SVG, or, for a .csv path, the whole loss history as a table (while a run goes on,
         up to its last step)."""
-        return self._export_plot(self.window.loss_plot.plot_item, "Export Loss Plot", "loss.png", path,
-                                 table=lambda csv_path: write_history_csv(self.window.session.history, csv_path))
+        return self._export_plot(self._loss_plot.plot_item, "Export Loss Plot", "loss.png", path,
+                                 table=lambda csv_path: write_history_csv(self._session.history, csv_path))
 
     @Slot()
     def export_scatter(self, path: str | Path | None = None) -> Path | None:
         """The latent scatter as PNG or SVG, or, for a .csv path, the codes it shows (every point, with its class)."""
-        if self._explorer is None:
-            return None
         return self._export_plot(self._explorer.scatter.plot_item, "Export Latent Scatter", "latent_scatter.png", path,
                                  table=self._explorer.write_codes)
 
@@ -245,8 +259,8 @@ class AnimationTools(QObject):
     def open_comparison(self, path: str | Path | None = None) -> bool:
         """Load a checkpoint as the comparison model, drawn left of the current one in the Animate tab."""
         if path is None:
-            path, _ = QFileDialog.getOpenFileName(self.window, "Open Comparison Model",
-                                                  self.window.app_settings.last_folder(),
+            path, _ = QFileDialog.getOpenFileName(self._parent, "Open Comparison Model",
+                                                  self._settings.last_folder(),
                                                   "Latent Lab checkpoints (*.npz);;All files (*)")
             if not path:
                 return False
@@ -254,36 +268,35 @@ class AnimationTools(QObject):
         try:
             model = load_checkpoint(path).model
         except CheckpointError as error:
-            self.window.message_bar.show_message(f"Could not open the comparison model. {error}.", "error")
+            self._message_bar.show_message(f"Could not open the comparison model. {error}.", "error")
             return False
-        if model.config.input_dim != self.window.session.model_config.input_dim:
-            self.window.message_bar.show_message(f"{path.name} takes {model.config.input_dim}-pixel images; the "
-                                                 f"current model takes {self.window.session.model_config.input_dim}.",
-                                                 "error")
+        if model.config.input_dim != self._session.model_config.input_dim:
+            self._message_bar.show_message(f"{path.name} takes {model.config.input_dim}-pixel images; the "
+                                           f"current model takes {self._session.model_config.input_dim}.", "error")
             return False
         self.panel.set_comparison_model(model, path.stem)
         self._show_panel()
-        self.window.statusBar().showMessage(f"Comparing with {path.name} ({model_title(model)}).", 5000)
+        self._status_bar.showMessage(f"Comparing with {path.name} ({model_title(model)}).", 5000)
         return True
 
     @Slot()
     def keep_for_comparison(self) -> None:
         """Keep a copy of the current model as the comparison model (e.g. keep an AE, then train a VAE)."""
-        self.window.controller.when_model_free(self._keep_model)
+        self._controller.when_model_free(self._keep_model)
 
     # ---- helpers --------------------------------------------------------------------------------------------
     def _give_model(self) -> None:
-        session = self.window.session
+        session = self._session
         name = session.path.stem if session.path is not None else "current"
         self.panel.set_model(session.model, name, session.history.steps)
 
     def _keep_model(self) -> None:
-        session = self.window.session
+        session = self._session
         name = session.path.stem if session.path is not None else f"step {session.history.steps:,}"
         self.panel.set_comparison_model(session.model, name)
         self._show_panel()
-        self.window.statusBar().showMessage(f"Kept {model_title(session.model)} for comparison: change the model "
-                                            "and train it to see both side by side.", 8000)
+        self._status_bar.showMessage(f"Kept {model_title(session.model)} for comparison: change the model and "
+                                     "train it to see both side by side.", 8000)
 
     def _show_panel(self) -> None:
         self.animate_action.setChecked(True)
@@ -291,15 +304,15 @@ class AnimationTools(QObject):
     def _path_or_ask(self, path: str | Path | None, title: str, name: str) -> Path | None:
         if path is not None:
             return Path(path)
-        folder = Path(self.window.app_settings.last_folder() or Path.home())
-        path = ask_animation_path(self.window, title, folder / name)
+        folder = Path(self._settings.last_folder() or Path.home())
+        path = ask_animation_path(self._parent, title, folder / name)
         if path is not None:
-            self.window.app_settings.set_last_folder(str(path.parent))
+            self._settings.set_last_folder(str(path.parent))
         return path
 
     def _export(self, job: ExportJob) -> bool:
         if not self.exporter.export(job):
-            self.window.statusBar().showMessage("An export is already running.", 4000)
+            self._status_bar.showMessage("An export is already running.", 4000)
             return False
         return True
 
@@ -307,43 +320,45 @@ class AnimationTools(QObject):
                      table: Callable[[Path], Path] | None = None) -> Path | None:
         """Save ``item`` at ``path`` (asked for when None); ``table(path)`` writes a .csv path instead, if given."""
         if path is None:
-            folder = Path(self.window.app_settings.last_folder() or Path.home())
-            path = ask_plot_path(self.window, title, folder / name, table=table is not None)
+            folder = Path(self._settings.last_folder() or Path.home())
+            path = ask_plot_path(self._parent, title, folder / name, table=table is not None)
             if path is None:
                 return None
-            self.window.app_settings.set_last_folder(str(path.parent))
+            self._settings.set_last_folder(str(path.parent))
         path = Path(path)
         try:
             written = table(path) if table is not None and path.suffix.lower() == ".csv" else export_plot(item, path)
         except (OSError, ValueError) as error:
-            self.window.message_bar.show_message(f"Could not save {path.name}: {error}", "error")
+            self._message_bar.show_message(f"Could not save {path.name}: {error}", "error")
             return None
-        self.window.statusBar().showMessage(f"Saved {written}", 5000)
+        self._status_bar.showMessage(f"Saved {written}", 5000)
         return written
 
     # ---- slots ----------------------------------------------------------------------------------------------
     @Slot(object)
     def _on_panel_path_changed(self, path: np.ndarray | None) -> None:
-        if self._explorer is not None:
-            self._explorer.set_path(path, self.panel.player.frame_index() if path is not None else None,
-                                    self.panel.picker.end_classes())
+        self._explorer.set_path(path, self.panel.player.frame_index() if path is not None else None,
+                                self.panel.picker.end_classes())
 
     @Slot(int)
     def _on_panel_frame_shown(self, index: int) -> None:
-        if self._explorer is not None and index >= 0:
+        if index >= 0:
             self._explorer.set_path_marker(index)
 
     @Slot()
     def _on_panel_model_requested(self) -> None:
-        self.window.controller.when_model_free(self._give_model)
+        self._controller.when_model_free(self._give_model)
+
+    @Slot()
+    def _on_controller_run_finished(self) -> None:
+        self._controller.when_model_free(self._give_model)
 
     @Slot(bool)
     def _on_animate_action_toggled(self, on: bool) -> None:
-        if self.stack is not None:
-            self.stack.setCurrentIndex(1 if on else 0)
-            self._fit_split(on)
-        if on and self.panel.model_step() != self.window.session.history.steps:
-            self.window.controller.when_model_free(self._give_model)  # the weights have trained since
+        self.stack.setCurrentIndex(1 if on else 0)
+        self._fit_split(on)
+        if on and self.panel.model_step() != self._session.history.steps:
+            self._controller.when_model_free(self._give_model)  # the weights have trained since
 
     def _fit_split(self, animate: bool) -> None:
         """Give the Animate panel the height its controls and strip ask for, from the explorer above it, and give
@@ -372,39 +387,39 @@ class AnimationTools(QObject):
 
     @Slot()
     def _on_panel_size_hint_changed(self) -> None:
-        if self.animate_action.isChecked() and self.stack is not None:
+        if self.animate_action.isChecked():
             self._fit_split(True)
 
     @Slot(bool)
     def _on_record_action_toggled(self, on: bool) -> None:
         if on:
             self.recorder.start()
-            self.window.statusBar().showMessage("Recording: press and drag in the latent plot, then press Esc or "
-                                                "Record to stop.")
+            self._status_bar.showMessage("Recording: press and drag in the latent plot, then press Esc or Record to "
+                                         "stop.")
             return
         recording = self.recorder.stop()
         if recording is None:
-            self.window.statusBar().showMessage("Nothing was recorded: drag in the latent plot while recording.", 5000)
+            self._status_bar.showMessage("Nothing was recorded: drag in the latent plot while recording.", 5000)
             return
         self.last_recording = recording
         fps = self.panel.spec().fps
-        self.window.statusBar().clearMessage()
-        self.window.message_bar.show_message(
+        self._status_bar.clearMessage()
+        self._message_bar.show_message(
             f"Recorded {recording.duration:.1f} s of dragging: {recording.frame_count(fps)} frames at {fps:g} fps.",
             "info", ("Export…", self.export_recording))
 
     @Slot(int)
     def _on_recorder_captured(self, count: int) -> None:
-        self.window.statusBar().showMessage(f"Recording: {count} images.")
+        self._status_bar.showMessage(f"Recording: {count} images.")
 
     @Slot(str)
     def _on_exporter_succeeded(self, path: str) -> None:
-        self.window.statusBar().showMessage(f"Wrote {path}", 8000)
+        self._status_bar.showMessage(f"Wrote {path}", 8000)
 
     @Slot()
     def _on_exporter_cancelled(self) -> None:
-        self.window.statusBar().showMessage("Export cancelled; nothing was written.", 5000)
+        self._status_bar.showMessage("Export cancelled; nothing was written.", 5000)
 
     @Slot(str)
     def _on_exporter_failed(self, message: str) -> None:
-        self.window.message_bar.show_message(message, "error")
+        self._message_bar.show_message(message, "error")

@@ -295,6 +295,11 @@ class LatentExplorer(QWidget):
         self._plane_chooser.set_choice(DIMENSIONS, (i, j))
         self._on_plane_chooser_mode_changed()
 
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        """One name per label, as given."""
+        return tuple(self._class_names)
+
     def fit_view(self) -> None:
         """Frame all points, and the prior's 2 sigma circle when it is shown."""
         self.scatter.fit()

@@ -1,8 +1,11 @@
-"""The main window's layout: the settings panel beside the explorer (and drawing column), with the loss plot and
-image strips below it; the window's style sheet, and saving and restoring its geometry and splitter sizes.
+"""The window's layout: the settings panel beside the explorer (and drawing column), with the loss plot and image
+strips below it; the window's style sheet, and saving and restoring the splitters' sizes.
+
+WindowLayout arranges the views it is given and returns the central widget; it does not make the views.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -17,7 +20,7 @@ from PySide6.QtWidgets import (
 
 if TYPE_CHECKING:
     from app.explorer.drawing_pad import DrawingPad
-    from app.window.main_window import MainWindow
+    from app.workspace.app_settings import AppSettings
 
 STYLE_SHEET = """
 QLabel#panelTitle { font-weight: 600; }
@@ -46,87 +49,95 @@ def make_drawing_column(pad: DrawingPad) -> QWidget:
     return column
 
 
-def build_layout(window: MainWindow) -> None:
-    """The panel in a scroll area on the left; the message bar, explorer, loss plot and strips on the right."""
-    scroll = QScrollArea()
-    scroll.setWidget(window.panel)
-    scroll.setWidgetResizable(True)
-    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-    scroll.setMinimumWidth(window.panel.sizeHint().width() + 12)
-
-    strips = QWidget()
-    strips_layout = QVBoxLayout(strips)
-    strips_layout.setContentsMargins(0, 0, 0, 0)
-    strips_layout.setSpacing(4)
-    strips_layout.addWidget(window.reconstruction_strip)
-    strips_layout.addWidget(window.sample_strip)
-    strips_layout.addStretch(1)
-    # The explorer on top takes the most room; the loss plot and the strips share the row below it.
-    window.bottom_splitter = QSplitter(Qt.Orientation.Horizontal)
-    window.bottom_splitter.setObjectName("bottomSplitter")
-    window.bottom_splitter.addWidget(window.loss_plot)
-    window.bottom_splitter.addWidget(strips)
-    window.bottom_splitter.setStretchFactor(0, 3)
-    window.bottom_splitter.setStretchFactor(1, 2)
-    window.view_splitter = QSplitter(Qt.Orientation.Vertical)
-    window.view_splitter.setObjectName("viewSplitter")
-    explorer_row = QWidget()
-    window.explorer_row_layout = QHBoxLayout(explorer_row)
-    window.explorer_row_layout.setContentsMargins(0, 0, 0, 0)
-    window.explorer_row_layout.setSpacing(0)
-    window.explorer_row_layout.addWidget(window.explorer, 1)
-    window.explorer_row_layout.addWidget(window.drawing_column)
-    window.view_splitter.addWidget(explorer_row)
-    # The Animate view takes the place of the loss plot and strips while it is on.
-    lower = window.animation.views(window.bottom_splitter) if window.animation is not None else window.bottom_splitter
-    window.view_splitter.addWidget(lower)
-    window.view_splitter.setStretchFactor(0, 3)
-    window.view_splitter.setStretchFactor(1, 2)
-    window.view_splitter.setCollapsible(0, False)
-
-    central = QWidget()
-    central_layout = QVBoxLayout(central)
-    central_layout.setContentsMargins(4, 4, 4, 4)
-    central_layout.addWidget(window.message_bar)
-    central_layout.addWidget(window.view_splitter, 1)
-    window.main_splitter = QSplitter(Qt.Orientation.Horizontal)
-    window.main_splitter.setObjectName("mainSplitter")
-    window.main_splitter.addWidget(scroll)
-    window.main_splitter.addWidget(central)
-    window.main_splitter.setStretchFactor(1, 1)
-    window.main_splitter.setCollapsible(1, False)
-    window.setCentralWidget(window.main_splitter)
-    window.statusBar().addPermanentWidget(window.run_status)
-    if window.animation is not None:
-        window.animation.attach_explorer(window.explorer)
-    window.setStyleSheet(STYLE_SHEET)
+def make_training_view(loss_plot: QWidget, strips: Sequence[QWidget]) -> QSplitter:
+    """The loss plot beside the image strips (stacked): what shows under the explorer while training."""
+    column = QWidget()
+    column_layout = QVBoxLayout(column)
+    column_layout.setContentsMargins(0, 0, 0, 0)
+    column_layout.setSpacing(4)
+    for strip in strips:
+        column_layout.addWidget(strip)
+    column_layout.addStretch(1)
+    splitter = QSplitter(Qt.Orientation.Horizontal)
+    splitter.setObjectName("bottomSplitter")
+    splitter.addWidget(loss_plot)
+    splitter.addWidget(column)
+    splitter.setStretchFactor(0, 3)
+    splitter.setStretchFactor(1, 2)
+    return splitter
 
 
-def restore_geometry(window: MainWindow) -> None:
-    """The window's size and splitters as they were saved, or the defaults."""
-    settings = window.app_settings
-    geometry = settings.bytes("window/geometry")
-    if geometry is None or not window.restoreGeometry(geometry):
-        window.resize(1280, 800)
-    for splitter in (window.main_splitter, window.view_splitter, window.bottom_splitter):
-        state = settings.bytes(f"window/{splitter.objectName()}")
-        if state is None or not splitter.restoreState(state):
-            default_splitter_sizes(window, splitter)
+class WindowLayout:
+    """The panel in a scroll area on the left; the message bar, the explorer (with the drawing column beside it)
+    and ``lower`` on the right. ``lower`` shows ``training_view`` (from make_training_view), maybe in a stack with
+    other views. `central` is the window's central widget; `main_splitter`, `view_splitter` and `bottom_splitter`
+    (``training_view``) are the splitters whose sizes `save` and `restore` keep."""
 
+    def __init__(self, panel: QWidget, message_bar: QWidget, explorer: QWidget, drawing_column: QWidget,
+                 training_view: QSplitter, lower: QWidget) -> None:
+        scroll = QScrollArea()
+        scroll.setWidget(panel)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setMinimumWidth(panel.sizeHint().width() + 12)
+        self._panel = panel
 
-def default_splitter_sizes(window: MainWindow, splitter: QSplitter) -> None:
-    if splitter is window.main_splitter:
-        splitter.setSizes([window.panel.sizeHint().width() + 12, 1000])
-    elif splitter is window.view_splitter:
-        splitter.setSizes([545, 180])      # the explorer takes the largest place
-    else:
-        splitter.setSizes([560, 420])
+        # The explorer on top takes the most room; the loss plot and the strips share the row below it.
+        self.bottom_splitter = training_view
+        self.view_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.view_splitter.setObjectName("viewSplitter")
+        explorer_row = QWidget()
+        self._explorer_row_layout = QHBoxLayout(explorer_row)
+        self._explorer_row_layout.setContentsMargins(0, 0, 0, 0)
+        self._explorer_row_layout.setSpacing(0)
+        self._explorer_row_layout.addWidget(explorer, 1)
+        self._explorer_row_layout.addWidget(drawing_column)
+        self.view_splitter.addWidget(explorer_row)
+        self.view_splitter.addWidget(lower)
+        self.view_splitter.setStretchFactor(0, 3)
+        self.view_splitter.setStretchFactor(1, 2)
+        self.view_splitter.setCollapsible(0, False)
 
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(4, 4, 4, 4)
+        right_layout.addWidget(message_bar)
+        right_layout.addWidget(self.view_splitter, 1)
+        self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.main_splitter.setObjectName("mainSplitter")
+        self.main_splitter.addWidget(scroll)
+        self.main_splitter.addWidget(right)
+        self.main_splitter.setStretchFactor(1, 1)
+        self.main_splitter.setCollapsible(1, False)
 
-def save_geometry(window: MainWindow) -> None:
-    """Remember the window's geometry and splitters in its settings (the caller syncs them)."""
-    settings = window.app_settings
-    settings.set_bytes("window/geometry", window.saveGeometry())
-    for splitter in (window.main_splitter, window.view_splitter, window.bottom_splitter):
-        settings.set_bytes(f"window/{splitter.objectName()}", splitter.saveState())
+    @property
+    def central(self) -> QWidget:
+        """The window's central widget."""
+        return self.main_splitter
+
+    def replace_explorer(self, old: QWidget, new: QWidget) -> None:
+        """Put ``new`` where the explorer ``old`` is (the caller deletes ``old``)."""
+        self._explorer_row_layout.replaceWidget(old, new)
+
+    def splitters(self) -> tuple[QSplitter, QSplitter, QSplitter]:
+        return self.main_splitter, self.view_splitter, self.bottom_splitter
+
+    def restore(self, settings: AppSettings) -> None:
+        """The splitters' sizes as ``settings`` keep them, or the defaults."""
+        for splitter in self.splitters():
+            state = settings.bytes(f"window/{splitter.objectName()}")
+            if state is None or not splitter.restoreState(state):
+                splitter.setSizes(self._default_sizes(splitter))
+
+    def save(self, settings: AppSettings) -> None:
+        """Keep the splitters' sizes in ``settings`` (the caller syncs them)."""
+        for splitter in self.splitters():
+            settings.set_bytes(f"window/{splitter.objectName()}", splitter.saveState())
+
+    def _default_sizes(self, splitter: QSplitter) -> list[int]:
+        if splitter is self.main_splitter:
+            return [self._panel.sizeHint().width() + 12, 1000]
+        if splitter is self.view_splitter:
+            return [545, 180]      # the explorer takes the largest place
+        return [560, 420]

@@ -1,10 +1,11 @@
 """The main window: settings panel, latent explorer, loss plot and image strips, menus, toolbar and status bar.
 
-It builds the Workspace (settings, catalog, the training run's Session and TrainingController) and wires views and
-commands over it; the parts themselves know nothing of each other. Training runs on the controller's worker
-thread; everything here runs on the GUI thread. The actions and menus (actions), layout (layout), the display of a
-run (run_display) and the dialogs that answer the commands' questions (dialog_questions) have modules of their
-own; the model files, datasets and paths opened from outside are workspace commands that report by signals.
+It builds the Workspace (settings, catalog, the training run's Session and TrainingController) and composes views
+and commands over it; the parts themselves know nothing of each other, and each takes the views and objects it works
+on. Training runs on the controller's worker thread; everything here runs on the GUI thread. The actions and menus
+(actions), layout (layout), the display of a run (run_display), the animation tools (animation_tools) and the dialogs
+that answer the commands' questions (dialog_questions) have modules of their own; the model files, datasets and
+paths opened from outside are workspace commands that report by signals.
 """
 from __future__ import annotations
 
@@ -13,23 +14,20 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSettings, Qt, QTimer, Slot
+from PySide6.QtCore import QSettings, QTimer, Slot
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import QMainWindow, QMessageBox
 
+from app.animation.animation_tools import AnimationTools
 from app.explorer.drawing_pad import DrawingPad
+from app.explorer.latent_explorer import LatentExplorer
 from app.plots.image_strip import ImageStrip
 from app.plots.loss_plot import LossPlot
 from app.window.about import about_html
-from app.window.actions import build_actions, build_menus_and_toolbar, update_actions
+from app.window.actions import WindowActions, build_menus_and_toolbar
 from app.window.dialog_questions import DialogQuestions
 from app.window.download_dialog import DownloadDialog, Downloader
-from app.window.layout import (
-    build_layout,
-    make_drawing_column,
-    restore_geometry,
-    save_geometry,
-)
+from app.window.layout import STYLE_SHEET, WindowLayout, make_drawing_column, make_training_view
 from app.window.message_bar import MessageBar
 from app.window.run_display import RunDisplay
 from app.window.run_status import RunStatus
@@ -60,15 +58,6 @@ APP_BLAS_THREADS = 1
 CLOSE_TIMEOUT_MS = 1000
 UNTITLED = "Untitled[*] — Latent Lab"
 
-try:     # the latent explorer is developed alongside this window
-    from app.explorer.latent_explorer import LatentExplorer
-except ImportError:      # pragma: no cover - only while the explorer is missing
-    LatentExplorer = None
-try:     # so are the animation tools (Animate view, exports, recording)
-    from app.animation.animation_tools import AnimationTools
-except ImportError:      # pragma: no cover - only while they are missing
-    AnimationTools = None
-
 
 class MainWindow(QMainWindow):
     """Latent Lab's window. ``settings`` defaults to the user's QSettings and ``catalog`` to the bundled data and
@@ -93,7 +82,6 @@ class MainWindow(QMainWindow):
                           train_parts)
         self.workspace.add_run(TrainingRun(session, TrainingController(session, blas_threads, self)))
         self._build_commands(questions or DialogQuestions(self))
-        self.auto_fit = True       # frame the latent codes as they move, until the user pans or zooms
         self._explorer_labels = np.zeros(0, dtype=np.intp)
         self._explorer_images = np.zeros((0, 784), dtype=np.uint8)
         self._encoder: EncoderSnapshot | None = None     # the latest snapshot's, for the drawing pad
@@ -107,14 +95,37 @@ class MainWindow(QMainWindow):
         self.sample_strip = ImageStrip("Samples from the prior", ("z ~ N(0, I)", ""), SAMPLE_COUNT // 2)
         label_width = max(self.reconstruction_strip.grid.label_width(), self.sample_strip.grid.label_width())
         self.sample_strip.grid.min_label_width = self.reconstruction_strip.grid.min_label_width = label_width
-        self.explorer = self.make_explorer(dataset.class_names)
+        self.explorer = LatentExplorer(dataset.class_names)
         self.run_status = RunStatus(self.session.batch_sizes)
         self.drawing_pad = DrawingPad()
         self.drawing_column = make_drawing_column(self.drawing_pad)
-        self.animation = AnimationTools(self) if AnimationTools is not None else None
-        build_actions(self)
-        build_menus_and_toolbar(self)
-        build_layout(self)
+        self.window_actions = WindowActions(self, {
+            "train": self.train, "pause": self.controller.toggle_pause, "space": self.toggle_run,
+            "step": self.controller.step, "stop": self.controller.stop, "reset": self.reset,
+            "open": self.file_commands.open_checkpoint, "save": self.file_commands.save,
+            "save_as": self.file_commands.save_as, "open_npz": self.dataset_commands.open_dataset_file,
+            "open_idx": self.dataset_commands.open_dataset_folder, "download": self.download_mnist,
+            "quit": self.close, "log_scale": self.loss_plot.set_log_scale, "fit": self.fit_explorer,
+            "shortcuts": self.show_shortcuts, "about": self.show_about, "draw": self.show_drawing_pad})
+        self.window_actions.log_scale.setChecked(self.loss_plot.log_scale)
+        self.menus = build_menus_and_toolbar(self.menuBar(), self.addToolBar("Training"), self.window_actions,
+                                             self.app_settings, self.file_commands.open_checkpoint)
+        self.panel.set_dataset_actions(self.window_actions.dataset_actions())
+        training_view = make_training_view(self.loss_plot, [self.reconstruction_strip, self.sample_strip])
+        self.animation = AnimationTools(
+            self, session=self.session, controller=self.controller, explorer=self.explorer,
+            loss_plot=self.loss_plot, training_view=training_view, actions=self.window_actions, menus=self.menus,
+            message_bar=self.message_bar, status_bar=self.statusBar(), settings=self.app_settings)
+        self.window_layout = WindowLayout(self.panel, self.message_bar, self.explorer, self.drawing_column,
+                                          training_view, self.animation.stack)
+        self.setCentralWidget(self.window_layout.central)
+        self.statusBar().addPermanentWidget(self.run_status)
+        self.setStyleSheet(STYLE_SHEET)
+        self.run_display = RunDisplay(
+            self.controller, self.session, actions=self.window_actions, panel=self.panel, loss_plot=self.loss_plot,
+            run_status=self.run_status, explorer=self.explorer, message_bar=self.message_bar,
+            status_bar=self.statusBar(), show_snapshot=self.show_snapshot, mark_modified=self._mark_modified,
+            parent=self)
         self._connect()
 
         self.panel.set_configs(self.session.model_config, self.session.train_config)
@@ -122,10 +133,9 @@ class MainWindow(QMainWindow):
             self.panel.add_dataset(label, spec, enabled, tip)
         self._on_dataset_commands_dataset_changed(self.session.dataset, self.session.dataset_spec)
         self.show_model()
-        update_actions(self)
         self.setWindowTitle(UNTITLED)
         self.statusBar().showMessage("Press Train (or Space) to start training.")
-        restore_geometry(self)
+        self._restore_geometry()
         self.setAcceptDrops(True)        # a checkpoint, an .npz dataset or an IDX folder
         QTimer.singleShot(0, self._after_launch)
 
@@ -164,27 +174,14 @@ class MainWindow(QMainWindow):
         datasets.failed.connect(self._on_dataset_commands_failed)
         self.path_opener.refused.connect(self._on_path_opener_refused)
 
-    def make_explorer(self, class_names: tuple[str, ...]) -> QWidget:
-        """A latent explorer for a dataset with these class names (a placeholder where it cannot load)."""
-        if LatentExplorer is None:
-            placeholder = QLabel("The latent explorer appears here.")
-            placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            placeholder.class_names = tuple(class_names)
-            return placeholder
-        explorer = LatentExplorer(class_names)
-        explorer.class_names = tuple(class_names)
-        explorer.scatter.view_box.sigRangeChangedManually.connect(self._on_explorer_view_changed_manually)
-        return explorer
-
     def _connect(self) -> None:
-        self.run_display = RunDisplay(self, self.controller)
         panel = self.panel
         panel.dataset_selected.connect(self._on_panel_dataset_selected)
         panel.architecture_changed.connect(self._on_panel_architecture_changed)
         panel.training_changed.connect(self._on_panel_training_changed)
         panel.lr_changed.connect(self.controller.set_lr)
         panel.beta_changed.connect(self.controller.set_beta)
-        self.loss_plot.log_scale_toggled.connect(self.log_action.setChecked)
+        self.loss_plot.log_scale_toggled.connect(self.window_actions.log_scale.setChecked)
         self.drawing_pad.drawing_changed.connect(self._on_drawing_pad_drawing_changed)
         self.drawing_pad.drawing_cleared.connect(self._on_drawing_pad_drawing_cleared)
 
@@ -196,24 +193,12 @@ class MainWindow(QMainWindow):
             self.controller.start()
 
     @Slot()
-    def toggle_pause(self) -> None:
-        self.controller.toggle_pause()
-
-    @Slot()
     def toggle_run(self) -> None:
         """Space: train when idle, otherwise pause or resume."""
         if self.controller.state is RunState.IDLE:
             self.train()
         else:
             self.controller.toggle_pause()
-
-    @Slot()
-    def step(self) -> None:
-        self.controller.step()
-
-    @Slot()
-    def stop(self) -> None:
-        self.controller.stop()
 
     @Slot()
     def reset(self) -> None:
@@ -281,13 +266,7 @@ class MainWindow(QMainWindow):
         self.panel.select_dataset(spec, self.workspace.catalog.label(spec, dataset))
         self.panel.set_dataset_info(f"{len(dataset.train_images):,} training · {len(dataset.test_images):,} test "
                                     f"images")
-        if tuple(dataset.class_names) != getattr(self.explorer, "class_names", ()):
-            explorer = self.make_explorer(dataset.class_names)
-            self.explorer_row_layout.replaceWidget(self.explorer, explorer)
-            self.explorer.deleteLater()
-            self.explorer = explorer
-            if self.animation is not None:
-                self.animation.attach_explorer(explorer)
+        self.show_classes(dataset.class_names)
 
     @Slot(str)
     def _on_dataset_commands_dataset_opened(self, spec: str) -> None:
@@ -329,6 +308,16 @@ class MainWindow(QMainWindow):
         if dialog is not None:
             dialog.deleteLater()
 
+    def show_classes(self, class_names: tuple[str, ...]) -> None:
+        """Show a dataset with these classes: a new explorer, where the explorer's classes are others."""
+        if tuple(class_names) == self.explorer.class_names:
+            return
+        old, self.explorer = self.explorer, LatentExplorer(class_names)
+        self.window_layout.replace_explorer(old, self.explorer)
+        old.deleteLater()
+        self.run_display.set_explorer(self.explorer)
+        self.animation.attach_explorer(self.explorer)
+
     # ---- showing the model ------------------------------------------------------------------------------------
     def show_model(self) -> None:
         """Show the session's model and history from scratch (after start, reset, open or a new dataset)."""
@@ -342,26 +331,22 @@ class MainWindow(QMainWindow):
         self._explorer_images = test[indices]
         self._explorer_labels = session.dataset.test_labels[indices].astype(np.intp)
         self._strip_images = test[session.strip_indices()]
-        if self.animation is not None:
-            self.animation.show_model()
+        self.animation.show_model()
         self.show_snapshot(self.controller.snapshot_now())
-        self.auto_fit = True
-        self.fit_explorer()
+        self.run_display.fit_explorer()
         self.run_status.show_idle(session.history.steps, session.batches_per_epoch, session.run_config().epochs)
         self.panel.set_model_info(f"{session.model.parameters.size:,} weights")
         self.setWindowModified(session.dirty)
-        update_actions(self)
+        self.run_display.update_actions()
 
     def show_snapshot(self, snapshot: ModelSnapshot) -> None:
         """Show a snapshot of the model in the explorer, the strips, the drawing's star and the animation tools."""
-        if LatentExplorer is not None and isinstance(self.explorer, LatentExplorer):
-            self.explorer.set_data(snapshot.codes, self._explorer_labels, self._explorer_images, snapshot.log_var)
-            self.explorer.set_decoder(snapshot.decoder.decode, live=self.controller.state is not RunState.IDLE)
+        self.explorer.set_data(snapshot.codes, self._explorer_labels, self._explorer_images, snapshot.log_var)
+        self.explorer.set_decoder(snapshot.decoder.decode, live=self.controller.state is not RunState.IDLE)
         self._encoder = snapshot.encoder
         self._show_drawing(keep_probe=True)      # the star follows training
         self.reconstruction_strip.set_rows([self._strip_images, snapshot.strip_reconstructions])
-        if self.animation is not None:
-            self.animation.add_snapshot(snapshot, self._explorer_labels)
+        self.animation.add_snapshot(snapshot, self._explorer_labels)
         if snapshot.prior_samples is not None:
             half = len(snapshot.prior_samples) // 2
             self.sample_strip.set_rows([snapshot.prior_samples[:half], snapshot.prior_samples[half:]])
@@ -369,7 +354,7 @@ class MainWindow(QMainWindow):
     def _show_drawing(self, keep_probe: bool = False) -> None:
         """Encode the pad's drawing with the latest encoder snapshot and star it in the explorer (if the pad is
         shown and has ink). Before any snapshot, the session's model may encode it only while no run trains it."""
-        if not hasattr(self.explorer, "set_drawn_point") or not self.draw_action.isChecked():
+        if not self.window_actions.draw.isChecked():
             return
         image = self.drawing_pad.image()
         if not image.any():
@@ -384,14 +369,13 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def fit_explorer(self) -> None:
-        """Frame all latent codes, and keep framing them as training moves them."""
-        self.auto_fit = True
-        if hasattr(self.explorer, "fit_view"):
-            self.explorer.fit_view()
+        """Frame all latent codes, and keep framing them as training moves them (the Fit action)."""
+        self.run_display.fit_explorer()
 
-    @Slot()
-    def _on_explorer_view_changed_manually(self, *args) -> None:
-        self.auto_fit = False
+    def _mark_modified(self) -> None:
+        """The model has changed since it was saved (the title's [*])."""
+        if not self.isWindowModified():
+            self.setWindowModified(True)
 
     def _panel_train_config(self) -> TrainConfig:
         """The panel's training settings; a trained model keeps its optimizer."""
@@ -407,8 +391,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_drawing_pad_drawing_cleared(self) -> None:
-        if hasattr(self.explorer, "set_drawn_point"):
-            self.explorer.set_drawn_point(None)
+        self.explorer.set_drawn_point(None)
 
     @Slot(bool)
     def show_drawing_pad(self, shown: bool) -> None:
@@ -416,7 +399,7 @@ class MainWindow(QMainWindow):
         self.drawing_column.setVisible(shown)
         if shown:
             self._show_drawing()
-        elif hasattr(self.explorer, "set_drawn_point"):
+        else:
             self.explorer.set_drawn_point(None)
 
     # ---- slots: the panel -------------------------------------------------------------------------------------
@@ -479,8 +462,7 @@ class MainWindow(QMainWindow):
             return
         if self.download_dialog is not None:
             self.download_dialog.wait()
-        if self.animation is not None:
-            self.animation.shutdown()
+        self.animation.shutdown()
         self.workspace.close()
         self._save_settings()
         event.accept()
@@ -493,5 +475,13 @@ class MainWindow(QMainWindow):
             settings.save_configs(self.session.model_config, self.session.train_config)
         settings.set_dataset_spec(self.session.dataset_spec)
         settings.set_log_scale(self.loss_plot.log_scale)
-        save_geometry(self)
+        settings.set_bytes("window/geometry", self.saveGeometry())
+        self.window_layout.save(settings)
         settings.sync()
+
+    def _restore_geometry(self) -> None:
+        """The window's size and splitters as they were saved, or the defaults."""
+        geometry = self.app_settings.bytes("window/geometry")
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1280, 800)
+        self.window_layout.restore(self.app_settings)

@@ -1,27 +1,56 @@
 """How the window shows a training run: the controller's signals update the loss plot, the run status, the status
-and message bars, the snapshots in the explorer and strips, and which actions are enabled.
+and message bars, which actions are enabled, and the snapshots (through the window's ``show_snapshot``), and the
+explorer's framing follows the codes as they move until the user pans or zooms.
+
+It changes the views it is given and no others; what a snapshot shows is the caller's ``show_snapshot``.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Slot
 
-from app.window.actions import update_actions
+from app.window.actions import WindowActions, update_actions
 from app.workspace.training_controller import RunState, TrainingController
 from app.workspace.training_worker import ModelSnapshot
 from core.training.trainer import EpochProgress, StepProgress, warmed_up_beta
 
 if TYPE_CHECKING:
-    from app.window.main_window import MainWindow
+    from PySide6.QtWidgets import QStatusBar
+
+    from app.explorer.latent_explorer import LatentExplorer
+    from app.plots.loss_plot import LossPlot
+    from app.window.message_bar import MessageBar
+    from app.window.run_status import RunStatus
+    from app.window.settings_panel import SettingsPanel
+    from app.workspace.session import Session
 
 
 class RunDisplay(QObject):
-    """Receives the training controller's signals on the GUI thread and shows them in ``window``."""
+    """Receives ``controller``'s signals on the GUI thread and shows the run of ``session``'s model in the views.
 
-    def __init__(self, window: MainWindow, controller: TrainingController) -> None:
-        super().__init__(window)
-        self.window = window
+    show_snapshot(snapshot): shows a ModelSnapshot (the explorer's codes, the strips ...); mark_modified(): marks
+    the window's model as changed since it was saved."""
+
+    def __init__(self, controller: TrainingController, session: Session, *, actions: WindowActions,
+                 panel: SettingsPanel, loss_plot: LossPlot, run_status: RunStatus, explorer: LatentExplorer,
+                 message_bar: MessageBar, status_bar: QStatusBar, show_snapshot: Callable[[ModelSnapshot], None],
+                 mark_modified: Callable[[], None], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._controller = controller
+        self._session = session
+        self._actions = actions
+        self._panel = panel
+        self._loss_plot = loss_plot
+        self._run_status = run_status
+        self._message_bar = message_bar
+        self._status_bar = status_bar
+        self._show_snapshot = show_snapshot
+        self._mark_modified = mark_modified
+        self._auto_fit = True       # frame the latent codes as they move, until the user pans or zooms
+        self._explorer = explorer
+        explorer.scatter.view_box.sigRangeChangedManually.connect(self._on_view_box_range_changed_manually)
         controller.run_started.connect(self._on_run_started)
         controller.state_changed.connect(self._on_state_changed)
         controller.progressed.connect(self._on_progressed)
@@ -31,62 +60,77 @@ class RunDisplay(QObject):
         controller.failed.connect(self._on_failed)
         controller.run_finished.connect(self._on_run_finished)
 
+    @property
+    def auto_fit(self) -> bool:
+        """Whether the explorer's view follows the codes (until the user pans or zooms, or after Fit)."""
+        return self._auto_fit
+
+    def set_explorer(self, explorer: LatentExplorer) -> None:
+        """Frame ``explorer`` from now on (it replaced the one given before)."""
+        self._explorer = explorer
+        explorer.scatter.view_box.sigRangeChangedManually.connect(self._on_view_box_range_changed_manually)
+
+    @Slot()
+    def fit_explorer(self) -> None:
+        """Frame all latent codes, and keep framing them as training moves them."""
+        self._auto_fit = True
+        self._explorer.fit_view()
+
+    def update_actions(self) -> None:
+        """Enable the actions, and lock the panel's settings, that fit the controller's run state."""
+        update_actions(self._actions, self._panel, self._controller.state, self._session.trained)
+
+    # ---- slots: the controller --------------------------------------------------------------------------------
     @Slot()
     def _on_run_started(self) -> None:
-        window = self.window
-        session = window.session
+        session = self._session
         epochs = session.run_config().epochs
-        window.run_status.start_run(session.history.steps, epochs, session.batches_per_epoch)
-        window.loss_plot.set_expected_steps(epochs * session.batches_per_epoch)
+        self._run_status.start_run(session.history.steps, epochs, session.batches_per_epoch)
+        self._loss_plot.set_expected_steps(epochs * session.batches_per_epoch)
 
     @Slot(object)
     def _on_state_changed(self, state: RunState) -> None:
-        window = self.window
         if state is RunState.RUNNING:
-            window.run_status.resume()
-            window.statusBar().showMessage("Training…")
+            self._run_status.resume()
+            self._status_bar.showMessage("Training…")
         elif state is RunState.PAUSED:
-            window.run_status.pause()
-            window.loss_plot.flush()
-            window.statusBar().showMessage("Paused. Press Space to resume, or Step to train on one batch.")
-        update_actions(window)
+            self._run_status.pause()
+            self._loss_plot.flush()
+            self._status_bar.showMessage("Paused. Press Space to resume, or Step to train on one batch.")
+        self.update_actions()
 
     @Slot(list)
     def _on_progressed(self, records: list[StepProgress]) -> None:
-        window = self.window
-        window.loss_plot.append_steps(records)
-        window.run_status.add_steps(records)
-        if not window.isWindowModified():
-            window.setWindowModified(True)
-        if window.session.trained and window.panel.lock_label.isHidden():
-            update_actions(window)
+        self._loss_plot.append_steps(records)
+        self._run_status.add_steps(records)
+        self._mark_modified()
+        if self._session.trained and self._panel.lock_label.isHidden():
+            self.update_actions()
 
     @Slot(object)
     def _on_epoch_finished(self, record: EpochProgress) -> None:
-        window = self.window
-        window.loss_plot.add_epoch(record)
+        self._loss_plot.add_epoch(record)
         message = f"Epoch {record.epoch + 1}: test loss {record.test_loss:.2f}, training loss {record.train_loss:.2f}"
-        session = window.session
+        session = self._session
         config = session.train_config
         warmup_steps = config.kl_warmup * session.batches_per_epoch
         if session.model_config.kind == "vae" and record.step < warmup_steps:
             message += (f"; KL warm-up: beta {warmed_up_beta(config.beta, record.step, warmup_steps):.2f} of "
                         f"{config.beta:g}")
-        window.statusBar().showMessage(message, 8000)
+        self._status_bar.showMessage(message, 8000)
 
     @Slot(object)
     def _on_snapshot_ready(self, snapshot: ModelSnapshot) -> None:
-        window = self.window
-        window.show_snapshot(snapshot)
-        if window.auto_fit and self._needs_framing():
-            window.explorer.fit_view()
+        self._show_snapshot(snapshot)
+        if self._auto_fit and self._needs_framing():
+            self._explorer.fit_view()
 
     def _needs_framing(self) -> bool:
         """Whether what Fit frames (the codes, and the prior's circles) left the explorer's view or fills little of
         it. Refitting on every snapshot would redraw the plot's axes each time, the costliest part of a repaint
         while training runs."""
-        scatter = getattr(self.window.explorer, "scatter", None)
-        bounds = None if scatter is None else scatter.framed_bounds()
+        scatter = self._explorer.scatter
+        bounds = scatter.framed_bounds()
         if bounds is None:
             return False
         (x0, x1), (y0, y1) = scatter.view_box.viewRange()
@@ -99,28 +143,30 @@ class RunDisplay(QObject):
 
     @Slot(str)
     def _on_diverged(self, message: str) -> None:
-        window = self.window
-        lower = max(window.session.train_config.lr / 10, window.panel.lr_spin.minimum())
-        window.message_bar.show_message(
-            message, "warning", (f"Set the learning rate to {lower:g}", lambda: window.panel.lr_spin.setValue(lower)))
-        window.statusBar().showMessage("Training diverged; the weights were rolled back.", 8000)
+        lr_spin = self._panel.lr_spin
+        lower = max(self._session.train_config.lr / 10, lr_spin.minimum())
+        self._message_bar.show_message(
+            message, "warning", (f"Set the learning rate to {lower:g}", lambda: lr_spin.setValue(lower)))
+        self._status_bar.showMessage("Training diverged; the weights were rolled back.", 8000)
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:
-        self.window.message_bar.show_message(message, "error")
+        self._message_bar.show_message(message, "error")
 
     @Slot()
     def _on_run_finished(self) -> None:
-        window = self.window
-        window.run_status.finish_run()
-        window.loss_plot.flush()
-        session = window.session
+        self._run_status.finish_run()
+        self._loss_plot.flush()
+        session = self._session
         if session.history.epochs and session.history.epochs[-1].step == session.history.steps \
                 and session.epochs_done >= session.train_config.epochs:
             last = session.history.epochs[-1]
-            window.statusBar().showMessage(f"Finished epoch {last.epoch + 1}: test loss {last.test_loss:.2f}.")
-        elif not window.message_bar.isVisible():
-            window.statusBar().showMessage(f"Stopped at step {session.history.steps:,}.")
-        if window.animation is not None:
-            window.animation.run_finished()
-        update_actions(window)
+            self._status_bar.showMessage(f"Finished epoch {last.epoch + 1}: test loss {last.test_loss:.2f}.")
+        elif not self._message_bar.isVisible():
+            self._status_bar.showMessage(f"Stopped at step {session.history.steps:,}.")
+        self.update_actions()
+
+    # ---- slots: the explorer ----------------------------------------------------------------------------------
+    @Slot()
+    def _on_view_box_range_changed_manually(self, *args) -> None:
+        self._auto_fit = False

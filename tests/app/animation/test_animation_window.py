@@ -31,7 +31,7 @@ SPEC = InterpolationSpec(n_frames=10, fps=25, mode="lerp", hold_frames=1, ping_p
 
 def step_once(qtbot, window) -> None:
     with qtbot.waitSignal(window.controller.run_finished, timeout=20_000):
-        window.step_action.trigger()
+        window.window_actions.step.trigger()
 
 
 def export_and_wait(qtbot, window, start) -> None:
@@ -72,7 +72,7 @@ def test_the_animate_view_replaces_the_training_view_and_draws_its_path_on_the_s
     np.testing.assert_allclose(window.explorer.scatter.path(), window.explorer.plane().to_plane(path), atol=1e-9)
     assert window.explorer.scatter.path_marker() is not None
     tools.animate_action.trigger()
-    assert tools.stack.currentWidget() is window.bottom_splitter
+    assert tools.stack.currentWidget() is window.window_layout.bottom_splitter
     assert len(window.explorer.scatter.path()) == 0
 
 
@@ -130,7 +130,7 @@ def test_keeping_the_model_then_training_another_kind_animates_both(qtbot, windo
     np.testing.assert_array_equal(tools.panel.comparison_model().parameters.flat, kept)
     window.session.dirty = False
     window.panel.set_configs(replace(window.session.model_config, kind="ae"), window.session.train_config)
-    window.reset_action.trigger()
+    window.window_actions.reset.trigger()
     step_once(qtbot, window)
     assert [title for title, _ in tools.panel.models()] == ["VAE", "Autoencoder"]
     np.testing.assert_array_equal(tools.panel.model().parameters.flat, window.session.model.parameters.flat)
@@ -141,7 +141,7 @@ def test_keeping_the_model_then_training_another_kind_animates_both(qtbot, windo
 def test_training_keeps_replay_snapshots_and_exports_them_as_an_animation(qtbot, window, tmp_path):
     window.panel.epochs_spin.setValue(2)
     with qtbot.waitSignal(window.controller.run_finished, timeout=60_000):
-        window.train_action.trigger()
+        window.window_actions.train.trigger()
     replay = window.animation.replay
     assert len(replay) >= 3 and replay.steps[0] == 0 and replay.steps[-1] == window.session.history.steps
     assert window.animation.export_replay_action.isEnabled()
@@ -202,7 +202,7 @@ def test_the_loss_plot_exports_its_numbers_as_csv_chosen_in_the_file_dialog(qtbo
     from PySide6.QtWidgets import QFileDialog
 
     with qtbot.waitSignal(window.controller.run_finished, timeout=30_000):
-        window.train_action.trigger()           # a whole run: 2 epochs, so two rows carry test losses
+        window.window_actions.train.trigger()           # a whole run: 2 epochs, so two rows carry test losses
     offered = []
 
     def choose_csv(parent, title, suggested, filters):
@@ -279,9 +279,10 @@ def test_every_file_command_asks_for_its_file_when_chosen_from_the_menu_or_its_s
     for name in ("getOpenFileName", "getSaveFileName"):
         monkeypatch.setattr(QFileDialog, name, staticmethod(lambda *args: asked.append(args[1]) or ("", "")))
     tools = window.animation
-    actions = [window.open_action, window.save_as_action, window.open_npz_action, window.open_idx_action,
-               tools.export_animation_action, tools.export_replay_action, tools.export_loss_action,
-               tools.export_scatter_action, tools.open_comparison_action]
+    own = window.window_actions
+    actions = [own.open, own.save_as, own.open_npz, own.open_idx, tools.export_animation_action,
+               tools.export_replay_action, tools.export_loss_action, tools.export_scatter_action,
+               tools.open_comparison_action]
     for action in actions:
         assert action.isEnabled(), action.text()
         action.trigger()                        # as the menu and the shortcut do; the user then cancels
@@ -303,7 +304,7 @@ def test_the_animate_view_gets_the_room_its_controls_need_and_gives_it_back(qtbo
     window.show()
     qtbot.waitExposed(window)
     step_once(qtbot, window)
-    splitter = window.view_splitter
+    splitter = window.window_layout.view_splitter
     before = splitter.sizes()
     window.animation.animate_action.setChecked(True)
     scroll = window.animation.panel._scroll
@@ -324,7 +325,7 @@ def test_esc_ends_picking_ends_then_recording_then_the_run(qtbot, window):
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=5_000)          # shortcuts reach the active window only
     window.animation.animate_action.setChecked(True)
-    window.train_action.trigger()
+    window.window_actions.train.trigger()
     qtbot.waitUntil(lambda: window.session.history.steps > 0, timeout=10_000)
     picker = window.animation.panel.picker
     picker.pick_button.click()

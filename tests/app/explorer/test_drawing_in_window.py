@@ -26,8 +26,8 @@ def draw_a_one(pad) -> None:
 def open_pad(qtbot, window):
     window.show()
     qtbot.waitExposed(window)
-    window.draw_action.trigger()
-    assert window.draw_action.isChecked() and window.drawing_pad.isVisible()
+    window.window_actions.draw.trigger()
+    assert window.window_actions.draw.isChecked() and window.drawing_pad.isVisible()
     return window.drawing_pad
 
 
@@ -50,7 +50,7 @@ def test_the_star_follows_training_and_keeps_a_point_the_user_decoded(qtbot, win
     draw_a_one(pad)
     before = explorer.drawn_point()
     with qtbot.waitSignal(window.controller.run_finished, timeout=20000):
-        window.step()
+        window.window_actions.step.trigger()
     model = window.session.model
     z = model.encode(pad.image()[None])[0][0]
     assert not np.array_equal(before, z)
@@ -68,7 +68,7 @@ def test_hiding_the_pad_removes_the_star_and_showing_it_restores_it(qtbot, windo
     pad, explorer = open_pad(qtbot, window), window.explorer
     draw_a_one(pad)
     z = explorer.drawn_point()
-    window.draw_action.trigger()
+    window.window_actions.draw.trigger()
     assert not pad.isVisible() and explorer.drawn_point() is None
-    window.draw_action.trigger()
+    window.window_actions.draw.trigger()
     np.testing.assert_array_equal(explorer.drawn_point(), z)

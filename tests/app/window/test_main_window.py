@@ -32,17 +32,17 @@ from core.training.checkpoint import load_checkpoint
 def train_epochs(qtbot, window: MainWindow, epochs: int) -> None:
     window.panel.epochs_spin.setValue(epochs)
     with qtbot.waitSignal(window.controller.run_finished, timeout=60_000):
-        window.train_action.trigger()
+        window.window_actions.train.trigger()
 
 
 def test_train_emits_progress_and_the_loss_plot_gains_points(qtbot, window):
     assert window.loss_plot.step_count == 0
     with qtbot.waitSignal(window.controller.progressed, timeout=10_000):
-        window.train_action.trigger()
+        window.window_actions.train.trigger()
     assert window.controller.state is RunState.RUNNING
     qtbot.waitUntil(lambda: window.loss_plot.step_count > 0, timeout=5_000)
     with qtbot.waitSignal(window.controller.run_finished, timeout=60_000):
-        window.stop_action.trigger()
+        window.window_actions.stop.trigger()
     assert window.loss_plot.step_count == window.session.history.steps
     assert window.isWindowModified()
     assert "Step" in window.run_status.step_label.text()
@@ -62,28 +62,28 @@ def test_a_full_run_reaches_its_epochs_with_test_markers_and_strips(qtbot, windo
 
 def test_space_pauses_and_resumes(qtbot, window):
     window.panel.epochs_spin.setValue(100)
-    window.space_action.trigger()
+    window.window_actions.space.trigger()
     qtbot.waitUntil(lambda: window.session.history.steps > 0, timeout=10_000)
-    window.space_action.trigger()
-    assert window.controller.state is RunState.PAUSED and window.pause_action.text() == "&Resume"
+    window.window_actions.space.trigger()
+    assert window.controller.state is RunState.PAUSED and window.window_actions.pause.text() == "&Resume"
     qtbot.waitUntil(window.controller.control.parked.is_set, timeout=5_000)
     steps = window.session.history.steps
     qtbot.wait(200)
     assert window.session.history.steps == steps
-    window.space_action.trigger()
+    window.window_actions.space.trigger()
     assert window.controller.state is RunState.RUNNING
     qtbot.waitUntil(lambda: window.session.history.steps > steps, timeout=5_000)
 
 
 def test_step_runs_exactly_one_batch(qtbot, window):
     with qtbot.waitSignal(window.controller.run_finished, timeout=10_000):
-        window.step_action.trigger()
+        window.window_actions.step.trigger()
     assert window.session.history.steps == 1 and window.loss_plot.step_count == 1
 
 
 def test_a_learning_rate_changed_while_training_reaches_the_optimizer(qtbot, window):
     window.panel.epochs_spin.setValue(100)
-    window.train_action.trigger()
+    window.window_actions.train.trigger()
     qtbot.waitUntil(lambda: window.session.history.steps > 0, timeout=10_000)
     assert window.panel.lr_spin.isEnabled() and not window.panel.latent_spin.isEnabled()
     window.panel.lr_spin.setValue(0.0042)
@@ -107,7 +107,7 @@ def test_a_forced_nan_shows_the_message_and_restores_the_weights(qtbot, window):
 
     model.forward_backward_rows = diverging
     with qtbot.waitSignal(window.controller.run_finished, timeout=10_000):
-        window.train_action.trigger()
+        window.window_actions.train.trigger()
     assert not window.message_bar.isHidden()
     assert "learning rate" in window.message_bar.text()
     assert np.array_equal(weights(model), before["weights"])
@@ -125,7 +125,7 @@ def test_save_then_open_round_trips_the_model_and_the_curves(qtbot, window, tmp_
     saved_weights, saved_history = weights(window.session.model), window.session.history
     saved_loss = window.loss_plot.series("loss").copy()
 
-    window.reset_action.trigger()
+    window.window_actions.reset.trigger()
     assert window.loss_plot.step_count == 0 and window.panel.latent_spin.isEnabled()
     assert window.file_commands.open_checkpoint(path)
     session = window.session
@@ -141,11 +141,11 @@ def test_save_then_open_round_trips_the_model_and_the_curves(qtbot, window, tmp_
 
 def test_saving_while_training_pauses_saves_and_resumes(qtbot, window, tmp_path):
     window.panel.epochs_spin.setValue(100)
-    window.train_action.trigger()
+    window.window_actions.train.trigger()
     qtbot.waitUntil(lambda: window.session.history.steps > 2, timeout=10_000)
     path = tmp_path / "live.npz"
     window.session.path = path
-    window.save_action.trigger()
+    window.window_actions.save.trigger()
     qtbot.waitUntil(path.exists, timeout=5_000)
     assert window.controller.state is RunState.RUNNING
     steps = window.session.history.steps
@@ -153,7 +153,7 @@ def test_saving_while_training_pauses_saves_and_resumes(qtbot, window, tmp_path)
 
 
 def test_an_unreadable_checkpoint_names_the_file_and_changes_nothing(qtbot, window, tmp_path):
-    window.step_action.trigger()
+    window.window_actions.step.trigger()
     qtbot.waitUntil(lambda: window.controller.state is RunState.IDLE and window.session.history.steps == 1)
     before = weights(window.session.model)
     bad = tmp_path / "broken.npz"
@@ -185,7 +185,7 @@ def test_a_dataset_file_can_be_opened(qtbot, window, tmp_path, small_dataset):
 
 def test_closing_mid_training_stops_the_thread_and_asks_to_save(qtbot, window, questions):
     window.panel.epochs_spin.setValue(1000)
-    window.train_action.trigger()
+    window.window_actions.train.trigger()
     thread = window.controller.thread
     qtbot.waitUntil(lambda: window.session.history.steps > 2, timeout=10_000)
     questions.save = SaveAnswer.DISCARD
@@ -198,7 +198,7 @@ def test_closing_mid_training_stops_the_thread_and_asks_to_save(qtbot, window, q
 
 def test_while_the_close_question_is_open_the_run_waits_and_cancelling_trains_on(qtbot, window, questions):
     window.panel.epochs_spin.setValue(1000)
-    window.train_action.trigger()
+    window.window_actions.train.trigger()
     qtbot.waitUntil(lambda: window.session.history.steps > 2, timeout=10_000)
     seen = []
 
@@ -217,7 +217,7 @@ def test_while_the_close_question_is_open_the_run_waits_and_cancelling_trains_on
 
 
 def test_cancelling_the_close_keeps_the_window_and_the_model(qtbot, window, questions):
-    window.step_action.trigger()
+    window.window_actions.step.trigger()
     qtbot.waitUntil(lambda: window.session.history.steps == 1 and window.controller.state is RunState.IDLE)
     window.show()
     questions.save = SaveAnswer.CANCEL
@@ -238,8 +238,8 @@ def test_settings_and_geometry_persist_between_launches(qtbot, qsettings, catalo
     first.show()
     first.resize(1200, 790)
     qtbot.waitExposed(first)
-    first.main_splitter.setSizes([300, 900])
-    sizes = first.main_splitter.sizes()
+    first.window_layout.main_splitter.setSizes([300, 900])
+    sizes = first.window_layout.main_splitter.sizes()
     first.close()
 
     second = MainWindow(qsettings, blas_threads=1, catalog=catalog)
@@ -252,7 +252,7 @@ def test_settings_and_geometry_persist_between_launches(qtbot, qsettings, catalo
     assert second.app_settings.bytes("window/geometry") == first.saveGeometry()
     second.show()
     second.resize(1200, 790)
-    assert second.main_splitter.sizes() == sizes
+    assert second.window_layout.main_splitter.sizes() == sizes
     second.close()
 
 
@@ -261,30 +261,30 @@ def test_the_architecture_is_locked_after_training_until_reset(qtbot, window, qu
     panel.latent_spin.setValue(3)           # an untrained model follows the panel at once
     assert window.session.model_config.latent_dim == 3
     with qtbot.waitSignal(window.controller.run_finished, timeout=10_000):
-        window.step_action.trigger()
+        window.window_actions.step.trigger()
     assert not panel.latent_spin.isEnabled() and panel.lock_label.isVisibleTo(panel)
     assert "Reset to change the architecture" in panel.latent_spin.toolTip()
     questions.save = SaveAnswer.DISCARD
-    window.reset_action.trigger()
+    window.window_actions.reset.trigger()
     assert panel.latent_spin.isEnabled() and window.session.history.steps == 0
 
 
 def test_reset_of_a_paused_run_asks_first_and_cancelling_keeps_the_run_paused(qtbot, window, questions):
     window.panel.epochs_spin.setValue(1000)
-    window.train_action.trigger()
+    window.window_actions.train.trigger()
     qtbot.waitUntil(lambda: window.session.history.steps > 2, timeout=10_000)
-    window.pause_action.trigger()
+    window.window_actions.pause.trigger()
     qtbot.waitUntil(lambda: window.controller.control.parked.is_set())
     steps = window.session.history.steps
     questions.save = SaveAnswer.CANCEL
-    window.reset_action.trigger()
+    window.window_actions.reset.trigger()
     assert questions.asked == ["ask_to_save"]
     assert window.controller.state is RunState.PAUSED and window.session.history.steps == steps
-    window.pause_action.trigger()                                   # resumes the same run
+    window.window_actions.pause.trigger()                                   # resumes the same run
     qtbot.waitUntil(lambda: window.session.history.steps > steps + 2, timeout=10_000)
     questions.save = SaveAnswer.DISCARD
-    window.pause_action.trigger()
-    window.reset_action.trigger()
+    window.window_actions.pause.trigger()
+    window.window_actions.reset.trigger()
     assert window.controller.state is RunState.IDLE and window.session.history.steps == 0
 
 
@@ -312,7 +312,7 @@ def test_f1_lists_every_shortcut_of_the_window_under_its_menu(qtbot, window):
     assert ("Ctrl+Shift+R", "Record") in groups["Toolbar"]                  # in no menu, still listed
     assert "Shift+drag or middle-drag" in text
     dialog.close()
-    window.shortcuts_action.trigger()                                      # the same window comes back
+    window.window_actions.shortcuts.trigger()                                      # the same window comes back
     assert window.shortcuts_dialog is dialog and dialog.isVisible()
 
 
@@ -334,7 +334,7 @@ def test_the_kl_warmup_reaches_the_run_and_is_for_the_vae_only_and_fixed_while_i
     panel.warmup_spin.setValue(2)
     assert window.session.train_config.kl_warmup == 2
     panel.epochs_spin.setValue(100)
-    window.train_action.trigger()
+    window.window_actions.train.trigger()
     qtbot.waitUntil(lambda: window.session.history.steps > 0, timeout=10_000)
     assert window.controller.worker.trainer.config.kl_warmup == 2
     assert not panel.warmup_spin.isEnabled() and panel.beta_spin.isEnabled()
@@ -343,9 +343,9 @@ def test_the_kl_warmup_reaches_the_run_and_is_for_the_vae_only_and_fixed_while_i
     qtbot.waitUntil(lambda: len(history.epochs) > 0, timeout=20_000)
     qtbot.waitUntil(lambda: "KL warm-up: beta 0.50 of 1" in window.statusBar().currentMessage())  # 1 of 2 epochs
     with qtbot.waitSignal(window.controller.run_finished, timeout=10_000):
-        window.stop_action.trigger()
+        window.window_actions.stop.trigger()
     assert panel.warmup_spin.isEnabled()
-    window.reset_action.trigger()
+    window.window_actions.reset.trigger()
     panel.kind_combo.setCurrentIndex(panel.kind_combo.findData("ae"))
     assert not panel.warmup_spin.isEnabled() and not panel.beta_spin.isEnabled()
 
@@ -356,8 +356,8 @@ def test_every_setting_has_a_tooltip(window):
                 panel.activation_combo, panel.reconstruction_combo, panel.optimizer_combo, panel.lr_spin,
                 panel.beta_spin, panel.warmup_spin, panel.batch_spin, panel.epochs_spin, panel.seed_spin]
     assert all(control.toolTip().strip().endswith((".", ".)")) for control in controls)
-    for action in (window.train_action, window.pause_action, window.step_action, window.stop_action,
-                   window.reset_action):
+    actions = window.window_actions
+    for action in (actions.train, actions.pause, actions.step, actions.stop, actions.reset):
         assert action.toolTip()
 
 
@@ -469,11 +469,11 @@ def test_no_training_thread_or_process_is_left_after_the_window_closes(qtbot, wi
     processes = []
     for _ in range(3):          # runs do not leave helper threads behind, and share one helper process
         with qtbot.waitSignal(window.controller.run_finished, timeout=10_000):
-            window.step_action.trigger()
+            window.window_actions.step.trigger()
         processes.append(helper_processes())
     assert len(processes[0]) == window.session.parts - 1 and processes[1] == processes[2] == processes[0]
     window.panel.epochs_spin.setValue(1000)
-    window.train_action.trigger()
+    window.window_actions.train.trigger()
     thread = window.controller.thread
     qtbot.waitUntil(lambda: window.session.history.steps > 5, timeout=10_000)
     window.close()
@@ -485,12 +485,12 @@ def test_no_training_thread_or_process_is_left_after_the_window_closes(qtbot, wi
 
 
 def test_opening_a_model_while_training_stops_the_run_and_offers_to_save_first(qtbot, window, questions, tmp_path):
-    window.step_action.trigger()
+    window.window_actions.step.trigger()
     qtbot.waitUntil(lambda: window.controller.state is RunState.IDLE and window.session.history.steps == 1)
     other = tmp_path / "other.npz"
     window.session.save(other)
     window.panel.epochs_spin.setValue(1000)
-    window.train_action.trigger()
+    window.window_actions.train.trigger()
     qtbot.waitUntil(lambda: window.session.history.steps > 3, timeout=10_000)
     current = tmp_path / "current.npz"
     window.session.path = current
@@ -518,7 +518,7 @@ def test_about_names_the_version_and_credits_the_bundled_data(window, monkeypatc
 
     shown = []
     monkeypatch.setattr(QMessageBox, "about", staticmethod(lambda parent, title, text: shown.append(text)))
-    window.about_action.trigger()
+    window.window_actions.about.trigger()
     assert app_version() in shown[0] and "LeCun" in shown[0] and "CC BY-SA 3.0" in shown[0]
 
 
@@ -553,7 +553,7 @@ def test_the_window_fits_1280_pixels_with_every_panel_shown(qtbot, window):
     qtbot.waitUntil(lambda: window.session.model_config.latent_dim == 3)
     chooser = window.explorer._plane_chooser
     chooser._mode_combo.setCurrentText(DIMENSIONS)
-    window.draw_action.trigger()                           # the drawing pad's column
+    window.window_actions.draw.trigger()                           # the drawing pad's column
     window.animation.animate_action.setChecked(True)
     qtbot.wait(50)
     assert window.minimumSizeHint().width() <= 1280
@@ -578,5 +578,5 @@ def test_the_loss_plot_names_nats_only_for_the_cross_entropy(window):
 def test_every_toolbar_command_shows_an_icon_beside_its_name(window):
     commands = [action for action in window.findChild(QToolBar, "trainingToolBar").actions()
                 if action.text() and not action.isSeparator()]
-    assert window.draw_action in commands
+    assert window.window_actions.draw in commands
     assert [action.text() for action in commands if action.icon().isNull()] == []

@@ -22,14 +22,14 @@ from app.workspace.training_controller import RunState
 def saved_model(qtbot, window, path) -> np.ndarray:
     """Train one step, save the model to ``path``, and return its weights."""
     steps = window.session.history.steps
-    window.step_action.trigger()
+    window.window_actions.step.trigger()
     qtbot.waitUntil(lambda: window.controller.state is RunState.IDLE and window.session.history.steps > steps)
     assert window.file_commands.write_checkpoint(path)
     return weights(window.session.model)
 
 
 def recent_entries(window) -> list[str]:
-    menu = window.recent_menu
+    menu = window.menus.recent
     menu.aboutToShow.emit()                   # as when the user opens it
     return [action.text() for action in menu.actions() if not action.isSeparator()]
 
@@ -41,13 +41,13 @@ def test_saved_and_opened_models_are_listed_latest_first_and_open_from_the_menu(
     entries = recent_entries(window)
     assert entries[0].startswith("&1  second.npz") and entries[1].startswith("&2  first.npz")
 
-    window.reset_action.trigger()
-    window.recent_menu.actions()[1].trigger()               # "first.npz"
+    window.window_actions.reset.trigger()
+    window.menus.recent.actions()[1].trigger()               # "first.npz"
     assert window.windowTitle().startswith("first.npz")
     assert np.array_equal(weights(window.session.model), first)
     assert recent_entries(window)[0].startswith("&1  first.npz")
 
-    window.recent_menu.actions()[-1].trigger()              # Clear Menu
+    window.menus.recent.actions()[-1].trigger()              # Clear Menu
     assert recent_entries(window) == ["No recent models", "&Clear Menu"]
 
 
@@ -56,7 +56,7 @@ def test_a_recent_model_that_has_gone_says_so_and_leaves_the_menu(qtbot, window,
     saved_model(qtbot, window, path)
     path.unlink()
     recent_entries(window)
-    window.recent_menu.actions()[0].trigger()
+    window.menus.recent.actions()[0].trigger()
     assert str(path) in window.message_bar.text() and "no such file" in window.message_bar.text()
     assert recent_entries(window) == ["No recent models", "&Clear Menu"]
 
@@ -92,7 +92,7 @@ def drop(window, path) -> bool:
 def test_a_checkpoint_dropped_on_the_window_opens_as_the_model(qtbot, window, tmp_path):
     path = tmp_path / "dropped.npz"
     saved = saved_model(qtbot, window, path)
-    window.reset_action.trigger()
+    window.window_actions.reset.trigger()
     assert window.windowTitle().startswith("Untitled")       # the new model has no file yet
     assert drop(window, path)
     qtbot.waitUntil(lambda: window.windowTitle().startswith("dropped.npz"))
@@ -113,7 +113,7 @@ def test_a_dataset_dropped_while_training_waits_for_the_run_to_end(qtbot, window
     np.savez(path, train_images=small_dataset.train_images, train_labels=small_dataset.train_labels,
              test_images=small_dataset.test_images, test_labels=small_dataset.test_labels)
     window.panel.epochs_spin.setValue(100)
-    window.train_action.trigger()
+    window.window_actions.train.trigger()
     qtbot.waitUntil(lambda: window.session.history.steps > 0, timeout=10_000)
     assert drop(window, path)
     qtbot.waitUntil(lambda: "Stop training" in window.message_bar.text())

@@ -18,7 +18,7 @@ from core.training.checkpoint import load_checkpoint
 
 def step_once(qtbot, window) -> None:
     with qtbot.waitSignal(window.controller.run_finished, timeout=20_000):
-        window.step_action.trigger()
+        window.window_actions.step.trigger()
 
 
 def kept(window) -> Recovery:
@@ -110,7 +110,7 @@ def test_a_running_instances_file_is_not_offered(qtbot, qsettings, catalog):
 
 def test_closing_mid_training_without_saving_leaves_no_file(qtbot, window, questions):
     window.panel.epochs_spin.setValue(1000)
-    window.train_action.trigger()
+    window.window_actions.train.trigger()
     qtbot.waitUntil(lambda: window.session.history.steps > 2, timeout=10_000)
     questions.save = SaveAnswer.DISCARD
     assert window.close()
@@ -144,9 +144,9 @@ def test_a_file_older_than_the_process_now_holding_its_id_is_offered(qtbot, qset
 
 def test_a_pause_keeps_what_was_trained_up_to_it(qtbot, window):
     window.panel.epochs_spin.setValue(1000)
-    window.train_action.trigger()
+    window.window_actions.train.trigger()
     qtbot.waitUntil(lambda: window.session.history.steps > 2, timeout=10_000)
-    window.pause_action.trigger()
+    window.window_actions.pause.trigger()
     recovery = kept(window)
     qtbot.waitUntil(lambda: window.controller.control.parked.is_set() and recovery.path.exists()
                     and recovery._writer is None, timeout=10_000)
