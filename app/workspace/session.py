@@ -7,6 +7,7 @@ by itself, and it does not know where datasets come from (the window loads them 
 from __future__ import annotations
 
 import math
+import subprocess
 from dataclasses import replace
 from pathlib import Path
 
@@ -130,6 +131,12 @@ class Session:
             self.close()
             self._train_step = ParallelTrainingStep(self.model, self.optimizer, self.parts)
         return self._train_step
+
+    @property
+    def helper_processes(self) -> tuple[subprocess.Popen, ...]:
+        """The processes training the other parts of each batch (none before the first step, after ``close``, or
+        with one part)."""
+        return tuple(helper.process for helper in self._train_step.helpers) if self._train_step else ()
 
     def close(self) -> None:
         """End the training helper processes, if any (no run may be going on); a later run starts them again."""

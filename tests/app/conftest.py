@@ -103,12 +103,14 @@ def questions() -> ScriptedQuestions:
 
 
 @pytest.fixture
-def window(qtbot, qsettings, catalog, questions):
-    """The main window on the bundled digits with a small model, answering ``questions``; closed without questions
-    afterwards."""
+def window(qtbot, qsettings, catalog, questions, request):
+    """The main window on the bundled digits with a small model, answering ``questions``, training in one process
+    (a test about the helper processes asks for two with ``@pytest.mark.parametrize("window", [2],
+    indirect=True)``); closed without questions afterwards."""
     from app.window.main_window import MainWindow
 
-    win = MainWindow(qsettings, blas_threads=1, catalog=catalog, questions=questions)
+    parts = getattr(request, "param", 1)
+    win = MainWindow(qsettings, blas_threads=1, catalog=catalog, questions=questions, train_parts=parts)
     qtbot.addWidget(win)
     win.resize(1280, 800)
     yield win

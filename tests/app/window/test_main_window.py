@@ -226,7 +226,7 @@ def test_cancelling_the_close_keeps_the_window_and_the_model(qtbot, window, ques
 
 
 def test_settings_and_geometry_persist_between_launches(qtbot, qsettings, catalog, questions):
-    first = MainWindow(qsettings, blas_threads=1, catalog=catalog, questions=questions)
+    first = MainWindow(qsettings, blas_threads=1, catalog=catalog, questions=questions, train_parts=1)
     qtbot.addWidget(first)
     first.panel.latent_spin.setValue(3)
     first.panel.hidden_edit.setText("40, 20")
@@ -242,7 +242,7 @@ def test_settings_and_geometry_persist_between_launches(qtbot, qsettings, catalo
     sizes = first.window_layout.main_splitter.sizes()
     first.close()
 
-    second = MainWindow(qsettings, blas_threads=1, catalog=catalog)
+    second = MainWindow(qsettings, blas_threads=1, catalog=catalog, train_parts=1)
     qtbot.addWidget(second)
     assert second.session.model_config.latent_dim == 3 and second.session.model_config.hidden == (40, 20)
     assert second.panel.lr_spin.value() == pytest.approx(0.002) and second.panel.seed_spin.value() == 7
@@ -443,7 +443,8 @@ def test_choosing_mnist_downloads_it_with_a_progress_dialog_then_trains_on_it(qt
         progress(100, 100)
         return cache_dir / "mnist"
 
-    window = MainWindow(qsettings, blas_threads=1, catalog=catalog, questions=questions, download=fake_download)
+    window = MainWindow(qsettings, blas_threads=1, catalog=catalog, questions=questions, download=fake_download,
+                        train_parts=1)
     qtbot.addWidget(window)
     window.panel.dataset_combo.setCurrentIndex(window.panel.dataset_combo.findData("mnist"))
     assert window.download_dialog is not None
@@ -454,6 +455,7 @@ def test_choosing_mnist_downloads_it_with_a_progress_dialog_then_trains_on_it(qt
     qtbot.waitUntil(lambda: window.download_dialog is None, timeout=5_000)
 
 
+@pytest.mark.parametrize("window", [2], indirect=True)
 def test_no_training_thread_or_process_is_left_after_the_window_closes(qtbot, window):
     import gc
     import threading
@@ -463,7 +465,7 @@ def test_no_training_thread_or_process_is_left_after_the_window_closes(qtbot, wi
         return sum(t.name.startswith("latent-lab") for t in threading.enumerate())
 
     def helper_processes() -> list:
-        return [helper.process for helper in window.session._train_step.helpers]
+        return list(window.session.helper_processes)
 
     before = helpers()          # other tests' sessions may still hold theirs
     processes = []
@@ -471,7 +473,7 @@ def test_no_training_thread_or_process_is_left_after_the_window_closes(qtbot, wi
         with qtbot.waitSignal(window.controller.run_finished, timeout=10_000):
             window.window_actions.step.trigger()
         processes.append(helper_processes())
-    assert len(processes[0]) == window.session.parts - 1 and processes[1] == processes[2] == processes[0]
+    assert len(processes[0]) == 1 and processes[1] == processes[2] == processes[0]
     window.panel.epochs_spin.setValue(1000)
     window.window_actions.train.trigger()
     thread = window.controller.thread

@@ -133,7 +133,7 @@ def test_a_file_given_at_launch_opens_once_the_window_is_up(qtbot, window, qsett
 
     path = tmp_path / "given.npz"
     saved = saved_model(qtbot, window, path)
-    launched = MainWindow(qsettings, blas_threads=1, catalog=catalog, open_file=path)
+    launched = MainWindow(qsettings, blas_threads=1, catalog=catalog, open_file=path, train_parts=1)
     qtbot.addWidget(launched)
     qtbot.waitUntil(lambda: launched.windowTitle().startswith("given.npz"))
     assert np.array_equal(weights(launched.session.model), saved)

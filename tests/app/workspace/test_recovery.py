@@ -42,7 +42,7 @@ def launch(qtbot, qsettings, catalog, answer: bool, message: str = "") -> tuple[
     bar before the offer, as the app's report of a crash is), and the questions it asks (each offer with the
     model's description)."""
     questions = ScriptedQuestions(save=SaveAnswer.DISCARD, restore=answer)
-    window = MainWindow(qsettings, blas_threads=1, catalog=catalog, questions=questions)
+    window = MainWindow(qsettings, blas_threads=1, catalog=catalog, questions=questions, train_parts=1)
     qtbot.addWidget(window)
     if message:
         window.message_bar.show_message(message, "error")

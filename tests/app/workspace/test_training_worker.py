@@ -153,7 +153,7 @@ def test_a_helper_process_that_dies_mid_run_is_reported_and_the_next_run_trains(
     controller.start()
     qtbot.waitUntil(lambda: session.history.steps >= 3, timeout=HELPER_TIMEOUT_MS)
     with qtbot.waitSignal(controller.run_finished, timeout=HELPER_TIMEOUT_MS):
-        session._train_step.helpers[0].process.kill()
+        session.helper_processes[0].kill()
     assert len(messages) == 1
     assert messages[0].startswith("The training helper process ended (stopped by SIGKILL). Training stopped;")
     assert np.isfinite(session.model.parameters.flat).all()
@@ -212,12 +212,12 @@ def test_training_runs_nicer_than_the_gui_thread(qtbot, controller, session):
     with qtbot.waitSignal(controller.run_finished, timeout=20_000):
         controller.start()
     gui = os.getpriority(os.PRIO_PROCESS, 0)
-    helpers = session._train_step.helpers
+    helpers = session.helper_processes
     assert len(niceness) == 1 and len(helpers) == 1
-    niceness[helpers[0].process.pid] = os.getpriority(os.PRIO_PROCESS, helpers[0].process.pid)
+    niceness[helpers[0].pid] = os.getpriority(os.PRIO_PROCESS, helpers[0].pid)
     assert list(niceness.values()) == [min(19, gui + TRAINING_NICENESS)] * 2
     session.close()
-    assert helpers[0].process.wait(5) is not None          # the helper process has ended
+    assert helpers[0].wait(5) is not None          # the helper process has ended
 
 
 def test_pause_stops_the_steps_and_resume_continues(qtbot, controller, session):
