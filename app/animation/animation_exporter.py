@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QProgressDialog, QWidget
 
+from app.workspace.worker_thread import WorkerThread
 from core.animation.recipe import write_animation
 from core.animation.writers import ExportCancelled, mp4_available
 
@@ -38,7 +39,7 @@ class ExportJob:
 
 
 class ExportWorker(QObject):
-    """Makes and writes one job's frames in `run`; move it to a QThread. The GUI calls `cancel()` directly."""
+    """Makes and writes one job's frames in `run`, on a WorkerThread. The GUI calls `cancel()` directly."""
 
     progressed = Signal(int, int)  # frames written, total
     succeeded = Signal(str)  # the path written
@@ -48,7 +49,6 @@ class ExportWorker(QObject):
 
     def __init__(self, job: ExportJob) -> None:
         super().__init__()
-        self._home_thread = QThread.currentThread()      # where it goes back to be deleted (see ``run``)
         self.job = job
         self.cancel_event = threading.Event()
         self._last_progress = 0.0
@@ -76,8 +76,6 @@ class ExportWorker(QObject):
         else:
             self.succeeded.emit(str(job.path))
         finally:
-            # Deleted on the GUI thread, not here (see TrainingWorker.run: deleting it here can deadlock on the GIL).
-            self.moveToThread(self._home_thread)
             self.finished.emit()
 
     def _report(self, done: int, total: int) -> None:
@@ -102,7 +100,7 @@ class AnimationExporter(QObject):
     def __init__(self, parent_widget: QWidget | None = None) -> None:
         super().__init__(parent_widget)
         self._parent_widget = parent_widget
-        self.thread: QThread | None = None
+        self.thread: WorkerThread | None = None
         self.worker: ExportWorker | None = None
         self.progress_dialog: QProgressDialog | None = None
 
@@ -115,19 +113,12 @@ class AnimationExporter(QObject):
         if self.busy:
             return False
         worker = ExportWorker(job)
-        thread = QThread()
-        thread.setObjectName("export")
-        worker.moveToThread(thread)
+        thread = WorkerThread(worker, "export", worker.cancel, self._on_thread_finished)
         # Bound methods of objects in the GUI thread: Qt queues these calls into the GUI thread.
-        thread.started.connect(worker.run)
         worker.progressed.connect(self._on_worker_progressed)
         worker.succeeded.connect(self._on_worker_succeeded)
         worker.cancelled.connect(self._on_worker_cancelled)
         worker.failed.connect(self._on_worker_failed)
-        worker.finished.connect(thread.quit)
-        worker.finished.connect(worker.deleteLater)
-        thread.finished.connect(self._on_thread_finished)
-        thread.finished.connect(thread.deleteLater)
         self.thread, self.worker = thread, worker
         self.progress_dialog = self._make_dialog(job)
         self.started.emit(str(job.path))
@@ -142,9 +133,7 @@ class AnimationExporter(QObject):
     def wait(self) -> None:
         """Cancel any export and wait for its thread to end (on window close)."""
         if self.thread is not None:
-            self.cancel()
-            self.thread.quit()
-            self.thread.wait()
+            self.thread.stop()
             self._on_thread_finished()
 
     def _make_dialog(self, job: ExportJob) -> QProgressDialog:
@@ -165,9 +154,10 @@ class AnimationExporter(QObject):
         if dialog is None:
             return
         dialog.setMaximum(total)
-        dialog.setValue(done)
         finishing = done == total and self.worker is not None and self.worker.job.path.suffix.lower() == ".gif"
         dialog.setLabelText("Finishing the file…" if finishing else f"Writing frame {done:,} of {total:,}…")
+        # Last: a modal dialog's setValue processes events, and the export may end and close the dialog in there.
+        dialog.setValue(done)
 
     @Slot(str)
     def _on_worker_succeeded(self, path: str) -> None:

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.workspace.worker_thread import WorkerThread
 from core.data.download import DownloadCancelled, download_mnist
 
 REPORT_INTERVAL = 0.05   # seconds between progress signals
@@ -27,7 +28,7 @@ Downloader = Callable[..., Path]   # download_mnist(cache_dir, progress=..., can
 
 
 class DownloadWorker(QObject):
-    """Calls ``download(cache_dir, progress=..., cancel=...)`` on its thread; the GUI sets ``cancel`` directly."""
+    """Calls ``download(cache_dir, progress=..., cancel=...)`` on a WorkerThread; the GUI sets ``cancel`` directly."""
 
     progressed = Signal(object, object)   # bytes done, bytes total (Python ints: files may exceed 2**31)
     succeeded = Signal(str)              # the folder holding the files
@@ -44,6 +45,7 @@ class DownloadWorker(QObject):
 
     @Slot()
     def run(self) -> None:
+        """Download; always ends with ``finished``, after exactly one of the outcome signals."""
         try:
             folder = self.download(self.cache_dir, progress=self._report, cancel=self.cancel)
             self.succeeded.emit(str(folder))
@@ -63,7 +65,8 @@ class DownloadWorker(QObject):
 
 class DownloadDialog(QDialog):
     """Shows the download's progress; ``downloaded(folder)`` on success. Cancel (or Esc, or closing the dialog)
-    stops the download; the dialog closes once the worker thread has ended, and a failure is shown in place."""
+    stops the download. Once the worker thread has ended (``thread`` is None again), the dialog closes, or shows a
+    failure in place."""
 
     downloaded = Signal(str)
 
@@ -88,26 +91,26 @@ class DownloadDialog(QDialog):
         layout.addWidget(self.buttons)
         self.setMinimumWidth(420)
 
-        self.worker = DownloadWorker(cache_dir, download)
-        self.thread = QThread()
-        self.worker.moveToThread(self.thread)
-        self.thread.started.connect(self.worker.run)
-        self.worker.progressed.connect(self._on_worker_progressed)
-        self.worker.succeeded.connect(self._on_worker_succeeded)
-        self.worker.failed.connect(self._on_worker_failed)
-        self.worker.cancelled.connect(self._on_worker_cancelled)
-        # Direct: quit from the worker thread itself, so the slots below may wait for the thread to end.
-        self.worker.finished.connect(self.thread.quit, Qt.ConnectionType.DirectConnection)
-        self._failed = False
+        self.cache_dir = cache_dir
+        self.download = download
+        self.worker: DownloadWorker | None = None
+        self.thread: WorkerThread | None = None        # while the download runs
+        self._folder: str | None = None              # the outcome, acted on once the thread has ended
+        self._failure: str | None = None
 
     def start(self) -> None:
         """Show the dialog (window-modal, not blocking) and start downloading."""
+        self.worker = DownloadWorker(self.cache_dir, self.download)
+        self.thread = WorkerThread(self.worker, "download", self.worker.cancel.set, self._on_thread_finished)
+        self.worker.progressed.connect(self._on_worker_progressed)
+        self.worker.succeeded.connect(self._on_worker_succeeded)
+        self.worker.failed.connect(self._on_worker_failed)
         self.open()
         self.thread.start()
 
     def reject(self) -> None:
-        """Cancel: ask the worker to stop; the dialog closes when it has (or at once if it already ended)."""
-        if self.thread.isRunning():
+        """Cancel: ask the worker to stop; the dialog closes when its thread has ended (at once if it had)."""
+        if self.thread is not None:
             self.worker.cancel.set()
             self.label.setText("Cancelling…")
             self.buttons.setEnabled(False)
@@ -116,9 +119,8 @@ class DownloadDialog(QDialog):
 
     def wait(self) -> None:
         """Cancel and wait for the worker thread to end (used when the window closes)."""
-        self.worker.cancel.set()
-        self.thread.quit()
-        self.thread.wait()
+        if self.thread is not None:
+            self.thread.stop()
 
     @Slot(object, object)
     def _on_worker_progressed(self, done: int, total: int) -> None:
@@ -128,14 +130,26 @@ class DownloadDialog(QDialog):
 
     @Slot(str)
     def _on_worker_succeeded(self, folder: str) -> None:
-        self.thread.wait()
-        self.downloaded.emit(folder)
-        self.accept()
+        self._folder = folder
 
     @Slot(str)
     def _on_worker_failed(self, message: str) -> None:
-        self.thread.wait()
-        self._failed = True
+        self._failure = message
+
+    @Slot()
+    def _on_thread_finished(self) -> None:
+        """Queued after the worker's outcome (none when it was cancelled)."""
+        self.thread.wait()         # finished is emitted just before the thread ends; let it end before letting go
+        self.thread = self.worker = None
+        if self._folder is not None:
+            self.downloaded.emit(self._folder)
+            self.accept()
+        elif self._failure is not None:
+            self._show_failure(self._failure)
+        else:
+            super().reject()     # cancelled
+
+    def _show_failure(self, message: str) -> None:
         self.label.setText("The download failed. Check the internet connection and try again; the bundled digits "
                            "need no download.")
         self.details.setPlainText(message)
@@ -144,8 +158,3 @@ class DownloadDialog(QDialog):
         self.buttons.setStandardButtons(QDialogButtonBox.StandardButton.Close)
         self.buttons.setEnabled(True)
         self.adjustSize()                       # room for the longer text: a shown dialog does not grow by itself
-
-    @Slot()
-    def _on_worker_cancelled(self) -> None:
-        self.thread.wait()
-        super().reject()

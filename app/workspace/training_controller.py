@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import Enum
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal, Slot
 
 from app.workspace.session import Session
 from app.workspace.training_worker import (
@@ -18,6 +18,7 @@ from app.workspace.training_worker import (
     TrainingWorker,
     take_snapshot,
 )
+from app.workspace.worker_thread import WorkerThread
 from core.data.datasets import images_to_float
 from core.training.trainer import EpochProgress, StepProgress
 
@@ -49,7 +50,7 @@ class TrainingController(QObject):
         self.session = session
         self.blas_threads = blas_threads
         self.state = RunState.IDLE
-        self.thread: QThread | None = None
+        self.thread: WorkerThread | None = None
         self.worker: TrainingWorker | None = None
         self.control: ParkingControl | None = None   # the run's control, usable after the worker is deleted
         self._when_parked: list[Callable[[], None]] = []
@@ -63,11 +64,8 @@ class TrainingController(QObject):
         worker = TrainingWorker(self.session.make_trainer(), self.snapshot_inputs(), max_steps=max_steps,
                                 blas_threads=self.blas_threads, snapshot_threads=self.session.parts,
                                 make_recovery=self.session.checkpoint_copy)
-        thread = QThread()
-        thread.setObjectName("training")
-        worker.moveToThread(thread)
+        thread = WorkerThread(worker, "training", worker.control.request_stop, self._on_thread_finished)
         # Bound methods of objects living in this (GUI) thread: Qt queues each call into this thread.
-        thread.started.connect(worker.run)
         worker.progressed.connect(self._on_worker_progressed)
         worker.epoch_finished.connect(self._on_worker_epoch_finished)
         worker.snapshot_ready.connect(self._on_worker_snapshot_ready)
@@ -75,10 +73,6 @@ class TrainingController(QObject):
         worker.paused.connect(self._on_worker_paused)
         worker.diverged.connect(self._on_worker_diverged)
         worker.failed.connect(self._on_worker_failed)
-        worker.finished.connect(thread.quit)
-        worker.finished.connect(worker.deleteLater)
-        thread.finished.connect(self._on_thread_finished)
-        thread.finished.connect(thread.deleteLater)
         self.worker, self.thread, self.control = worker, thread, worker.control
         self.run_started.emit()
         self._set_state(RunState.RUNNING)
@@ -148,10 +142,8 @@ class TrainingController(QObject):
         thread = self.thread
         if thread is None:
             return True
-        self.stop()
-        thread.quit()
-        if not thread.wait(timeout_ms):
-            thread.wait()      # a very large model may finish its step late; never leave a thread behind
+        if not thread.stop(timeout_ms):
+            thread.stop()      # a very large model may finish its step late; never leave a thread behind
         # What the run sent before it ended (its last progress, snapshot and copy to keep) arrives now, not after.
         QCoreApplication.sendPostedEvents(self, QEvent.Type.MetaCall)
         self._on_thread_finished()

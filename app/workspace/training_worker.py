@@ -21,7 +21,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 from threadpoolctl import threadpool_limits
 
 from core.nn.models import AutoEncoder, DecoderSnapshot, EncoderSnapshot
@@ -139,7 +139,7 @@ class TrainingWorker(QObject):
     is process-wide). snapshot_threads: threads that compute each snapshot (the training threads are idle then).
     make_recovery: returns a copy of the model to keep against a crash; called after an epoch once
     ``recovery_interval`` seconds have passed since the last, when the run pauses and when it ends.
-    Move the worker to a QThread and connect ``thread.started`` to ``run``.
+    Run it on an app.workspace.worker_thread.WorkerThread, or call ``run`` directly.
     """
 
     progressed = Signal(list)          # list[StepProgress], oldest first
@@ -157,7 +157,6 @@ class TrainingWorker(QObject):
                  make_recovery: Callable[[], object] | None = None,
                  recovery_interval: float = RECOVERY_INTERVAL) -> None:
         super().__init__()
-        self._home_thread = QThread.currentThread()      # where it goes back to be deleted (see ``run``)
         self.trainer = trainer
         self.inputs = inputs
         self.max_steps = max_steps
@@ -207,10 +206,6 @@ class TrainingWorker(QObject):
             self.failed.emit(f"Training stopped by an unexpected error: {type(error).__name__}: {error}")
         finally:
             self._team = None
-            # Back to the GUI thread before ``finished`` (connected to deleteLater): a Python QObject destroyed on
-            # this thread takes the GIL while Qt holds a connection lock, and deadlocks against a GUI thread that
-            # holds the GIL and wants that lock (seen: the GUI thread setting an axis label, a test hung).
-            self.moveToThread(self._home_thread)
             self.finished.emit()
 
     def _train(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtWidgets import QDialog
 
 from app.window.download_dialog import DownloadDialog
@@ -38,7 +38,7 @@ def test_a_finished_download_reports_its_folder(qtbot, tmp_path):
     with qtbot.waitSignal(dialog.downloaded, timeout=5_000) as blocker:
         dialog.start()
     assert blocker.args == [str(tmp_path / "mnist")]
-    qtbot.waitUntil(lambda: not dialog.thread.isRunning())
+    assert dialog.thread is None            # let go once it had ended
     assert dialog.result() == QDialog.DialogCode.Accepted
 
 
@@ -46,10 +46,13 @@ def test_cancel_stops_the_download_and_closes_the_dialog(qtbot, tmp_path):
     dialog = DownloadDialog(tmp_path, download=slow_download)
     qtbot.addWidget(dialog)
     dialog.start()
+    deleted = []
+    dialog.thread.destroyed.connect(lambda: deleted.append(True), Qt.ConnectionType.DirectConnection)
     qtbot.waitUntil(lambda: dialog.progress_bar.maximum() == 1000, timeout=5_000)
     with qtbot.waitSignal(dialog.finished, timeout=5_000):
         dialog.reject()                     # the Cancel button
-    assert not dialog.thread.isRunning() and dialog.result() == QDialog.DialogCode.Rejected
+    assert dialog.thread is None and dialog.result() == QDialog.DialogCode.Rejected
+    qtbot.waitUntil(lambda: deleted == [True], timeout=1_000)      # the thread had ended: it is deleted
 
 
 def test_a_failed_download_says_why_in_the_dialog(qtbot, tmp_path):
@@ -58,7 +61,7 @@ def test_a_failed_download_says_why_in_the_dialog(qtbot, tmp_path):
     dialog.start()
     qtbot.waitUntil(lambda: dialog.label.text().startswith("The download failed"), timeout=5_000)
     assert "no route to host" in dialog.details.toPlainText() and dialog.details.isVisible()
-    assert not dialog.thread.isRunning()
+    assert dialog.thread is None
     dialog.reject()                          # Close
     assert dialog.result() == QDialog.DialogCode.Rejected
 
