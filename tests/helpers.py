@@ -1,10 +1,13 @@
-"""Builders the tests of several packages share: tiny datasets, trainers and saved models."""
+"""Builders the tests of several packages share: tiny datasets, trainers, small models and saved ones, and the
+user's answers to the app's questions scripted in advance."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
+from app.workspace.questions import SaveAnswer
 from core.data.datasets import load_npz
 from core.nn.config import ModelConfig
 from core.nn.models import build_model
@@ -15,6 +18,8 @@ from core.training.trainer import Trainer
 
 ROOT = Path(__file__).resolve().parent.parent
 RESOURCES = ROOT / "resources"
+SMALL_MODEL = ModelConfig(kind="vae", hidden=(32, 16))         # the window tests' model and training
+SMALL_TRAINING = TrainConfig(epochs=2, batch_size=64)
 
 
 SMALL_TRAINER_MODEL = dict(input_dim=64, hidden=(32, 16), latent_dim=2)
@@ -48,3 +53,48 @@ def save_small_model(path: Path, kind: str, latent_dim: int, seed: int, input_di
     for _ in range(steps):
         trainer.step()
     save_checkpoint(path, Checkpoint(model, optimizer, config, "mnist5k", trainer.history))
+
+
+def weights(model) -> np.ndarray:
+    """A copy of a model's parameters, to compare before and after."""
+    return model.parameters.flat.copy()
+
+
+class ScriptedQuestions:
+    """The Questions of app/workspace/questions.py answered as scripted, without a dialog; ``asked`` lists the
+    questions in the order they came (their method names; ask_to_restore's with its description).
+
+    save: the answer to "Save the model?", or a function called for it when asked. restore: the answer to "Restore
+    the unsaved model?". paths: the file each file question answers, by method name; None (the default) as when
+    the user cancels the dialog."""
+
+    def __init__(self, save: SaveAnswer | Callable[[], SaveAnswer] = SaveAnswer.DISCARD, restore: bool = False,
+                 paths: dict[str, Path] | None = None) -> None:
+        self.save = save
+        self.restore = restore
+        self.paths = dict(paths or {})
+        self.asked: list[str] = []
+
+    def ask_to_save(self) -> SaveAnswer:
+        self.asked.append("ask_to_save")
+        return self.save() if callable(self.save) else self.save
+
+    def ask_to_restore(self, description: str) -> bool:
+        self.asked.append(f"ask_to_restore: {description}")
+        return self.restore
+
+    def _path(self, question: str) -> Path | None:
+        self.asked.append(question)
+        return self.paths.get(question)
+
+    def ask_model_to_open(self, folder: str) -> Path | None:
+        return self._path("ask_model_to_open")
+
+    def ask_model_to_save(self, suggested: Path) -> Path | None:
+        return self._path("ask_model_to_save")
+
+    def ask_dataset_file_to_open(self, folder: str) -> Path | None:
+        return self._path("ask_dataset_file_to_open")
+
+    def ask_dataset_folder_to_open(self, folder: str) -> Path | None:
+        return self._path("ask_dataset_folder_to_open")

@@ -134,7 +134,7 @@ class AnimationPanel(QWidget):
         grid.addWidget(self.strip, 1, 0, 1, 3)
         grid.setRowStretch(1, 1)
         # Scrolls when the window gives the panel little room: it must not set the window's minimum size.
-        scroll = self._scroll = _FittingScrollArea()
+        scroll = self.scroll_area = _FittingScrollArea()
         scroll.setWidget(controls)
         scroll.hint_changed.connect(self.size_hint_changed)
         scroll.setWidgetResizable(True)

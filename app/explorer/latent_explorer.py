@@ -117,7 +117,7 @@ class LatentExplorer(QWidget):
         self._decoded_caption.setFixedWidth(DECODED_SIDE)  # a new text each drag move must not relayout
         self._plane_label = QLabel()
         self._plane_label.setWordWrap(True)     # a plane's long description must not widen the window
-        self._count_label = QLabel()
+        self.count_label = QLabel()
         self._build_toolbar()
         self._build_layout()
         self.hover_card = HoverCard(self)
@@ -133,7 +133,7 @@ class LatentExplorer(QWidget):
     # -- layout -----------------------------------------------------------------------------------------------
 
     def _build_toolbar(self) -> None:
-        self._plane_chooser = PlaneChooser()
+        self.plane_chooser = PlaneChooser()
         self._fit_button = QToolButton(text="Fit")     # not a QPushButton: the style makes those 80 px wide at least
         self._fit_button.setToolTip("Frame all points, and the prior's circles when shown")
         self._fit_button.setMinimumWidth(48)
@@ -145,27 +145,27 @@ class LatentExplorer(QWidget):
         self._opacity_slider.setValue(round(MANIFOLD_OPACITY * 100))
         self._opacity_slider.setFixedWidth(72)
         self._opacity_slider.setToolTip("Manifold opacity")
-        self._prior_check = QCheckBox("Prior")
-        self._prior_check.setChecked(True)
-        self._prior_check.setToolTip("1 and 2 sigma circles of the N(0, I) prior (VAE only)")
+        self.prior_check = QCheckBox("Prior")
+        self.prior_check.setChecked(True)
+        self.prior_check.setToolTip("1 and 2 sigma circles of the N(0, I) prior (VAE only)")
         self.scatter.manifold.setOpacity(MANIFOLD_OPACITY)
 
-        self._plane_chooser.mode_changed.connect(self._on_plane_chooser_mode_changed)
-        self._plane_chooser.dimensions_changed.connect(self._on_plane_chooser_dimensions_changed)
+        self.plane_chooser.mode_changed.connect(self._on_plane_chooser_mode_changed)
+        self.plane_chooser.dimensions_changed.connect(self._on_plane_chooser_dimensions_changed)
         self._fit_button.clicked.connect(self.fit_view)
         self._manifold_check.toggled.connect(self._on_manifold_check_toggled)
         self._opacity_slider.valueChanged.connect(self._on_opacity_slider_changed)
-        self._prior_check.toggled.connect(self._update_prior)
+        self.prior_check.toggled.connect(self._update_prior)
 
     def _build_layout(self) -> None:
         toolbar = QHBoxLayout()
         toolbar.setContentsMargins(0, 0, 0, 0)
-        toolbar.addWidget(self._plane_chooser)
+        toolbar.addWidget(self.plane_chooser)
         toolbar.addStretch(1)
         for widget in (self._manifold_check, self._opacity_slider):
             toolbar.addWidget(widget)
         toolbar.addSpacing(12)
-        for widget in (self._prior_check, self._fit_button):
+        for widget in (self.prior_check, self._fit_button):
             toolbar.addWidget(widget)
 
         hint = QLabel("Drag: decode · Shift+drag: pan · Wheel: zoom · Ctrl+click: pin")
@@ -173,7 +173,7 @@ class LatentExplorer(QWidget):
         status = QHBoxLayout()
         status.setContentsMargins(0, 0, 0, 0)
         status.addWidget(self._plane_label, 1)     # all the room there is, before it wraps
-        status.addWidget(self._count_label)
+        status.addWidget(self.count_label)
 
         left = QVBoxLayout()
         left.setContentsMargins(0, 0, 0, 0)
@@ -233,13 +233,13 @@ class LatentExplorer(QWidget):
             self._probe = self._drawn = self._decoded = None
             self._decoded_panel.set_image(None)
             self.scatter.set_crosshair(None)
-            self._plane_chooser.set_choice(PRINCIPAL, (0, 1))
-            self._plane_chooser.set_latent_dim(codes.shape[1])
+            self.plane_chooser.set_choice(PRINCIPAL, (0, 1))
+            self.plane_chooser.set_latent_dim(codes.shape[1])
         self._codes, self._labels, self._images = codes, labels, images
         self._log_var = log_var
         self._update_plane(fit=new_space)
         shown, total = len(self._shown), len(codes)
-        self._count_label.setText(
+        self.count_label.setText(
             f"{total:,} points" if shown == total else f"Showing a stratified sample of {shown:,} of {total:,} points"
         )
 
@@ -287,12 +287,12 @@ class LatentExplorer(QWidget):
 
     def show_principal_plane(self) -> None:
         """Plot the plane of the codes' first two principal components (latent size above 2)."""
-        self._plane_chooser.set_choice(PRINCIPAL)
+        self.plane_chooser.set_choice(PRINCIPAL)
         self._on_plane_chooser_mode_changed()
 
     def show_dimensions(self, i: int, j: int) -> None:
         """Plot latent dimensions i and j (0-based, different), the others held at the anchor's values."""
-        self._plane_chooser.set_choice(DIMENSIONS, (i, j))
+        self.plane_chooser.set_choice(DIMENSIONS, (i, j))
         self._on_plane_chooser_mode_changed()
 
     @property
@@ -337,13 +337,13 @@ class LatentExplorer(QWidget):
         if d <= 2:
             self._plane = LatentPlane.identity(d)
             description = "Latent space (z1 × z2)" if d == 2 else "Latent code z1 by class"
-        elif self._plane_chooser.mode() == PRINCIPAL:
+        elif self.plane_chooser.mode() == PRINCIPAL:
             like = previous if previous is not None and previous.names[0] == "PC1" else None
             self._plane = LatentPlane.principal(self._codes, like=like)
             description = "Plane of the first two principal components, through the mean code"
         else:
             anchor, anchor_name = self._anchor()
-            i, j = self._plane_chooser.dimensions()
+            i, j = self.plane_chooser.dimensions()
             self._plane = LatentPlane.axes(d, i, j, anchor)
             description = f"Plane z{i + 1} × z{j + 1}, other dimensions held at {anchor_name}"
         self._plane_label.setText(description)
@@ -424,8 +424,8 @@ class LatentExplorer(QWidget):
         self._decoded_caption.setToolTip("z = (" + ", ".join(f"{value:+.3f}" for value in self._probe) + ")")
 
     def _update_prior(self) -> None:
-        self._prior_check.setEnabled(self._log_var is not None)  # an AE has no prior
-        shown = self._plane is not None and self._log_var is not None and self._prior_check.isChecked()
+        self.prior_check.setEnabled(self._log_var is not None)  # an AE has no prior
+        shown = self._plane is not None and self._log_var is not None and self.prior_check.isChecked()
         self.scatter.set_prior(self._plane.prior_center() if shown else None, line=self._latent_dim() == 1)
 
     def _show_posterior(self, index: int) -> None:
@@ -492,7 +492,7 @@ class LatentExplorer(QWidget):
             self._pins.remove(index)
         else:
             self._pins.append(index)
-            if self._plane_chooser.mode() == DIMENSIONS:
+            if self.plane_chooser.mode() == DIMENSIONS:
                 self._anchor_index = index
         self._update_plane()
 
@@ -510,7 +510,7 @@ class LatentExplorer(QWidget):
 
     def _on_plane_chooser_mode_changed(self) -> None:
         """The "two dimensions" plane holds the other dimensions at the last pinned point, if any."""
-        if self._plane_chooser.mode() == DIMENSIONS and self._pins:
+        if self.plane_chooser.mode() == DIMENSIONS and self._pins:
             self._anchor_index = self._pins[-1]
         self._update_plane(fit=True)
 

@@ -24,24 +24,24 @@ class PlaneChooser(QWidget):
         super().__init__(parent)
         self._latent_dim = 0
         self._dimensions = (0, 1)
-        self._mode_combo = QComboBox()
-        self._mode_combo.addItems([PRINCIPAL, DIMENSIONS])
-        self._mode_combo.setToolTip("Which plane through latent space the plot shows: that of the codes' first "
+        self.mode_combo = QComboBox()
+        self.mode_combo.addItems([PRINCIPAL, DIMENSIONS])
+        self.mode_combo.setToolTip("Which plane through latent space the plot shows: that of the codes' first "
                                     "two principal components, or two chosen latent dimensions")
         self._axis_combos = (QComboBox(), QComboBox())
         self._axis_combos[0].setToolTip("Horizontal axis: latent dimension")
         self._axis_combos[1].setToolTip("Vertical axis: latent dimension")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        for widget in (self._mode_combo, *self._axis_combos):
+        for widget in (self.mode_combo, *self._axis_combos):
             layout.addWidget(widget)
-        self._mode_combo.currentTextChanged.connect(self._on_mode_combo_changed)
+        self.mode_combo.currentTextChanged.connect(self._on_mode_combo_changed)
         self._axis_combos[0].currentIndexChanged.connect(self._on_x_combo_changed)
         self._axis_combos[1].currentIndexChanged.connect(self._on_y_combo_changed)
         self._update_controls()
 
     def mode(self) -> str:
-        return self._mode_combo.currentText()
+        return self.mode_combo.currentText()
 
     def dimensions(self) -> tuple[int, int]:
         return self._dimensions
@@ -55,14 +55,14 @@ class PlaneChooser(QWidget):
         """Show this mode (and these dimensions, when given) without emitting ``changed``."""
         if dimensions is not None:
             self._dimensions = dimensions
-        self._mode_combo.blockSignals(True)
-        self._mode_combo.setCurrentText(mode)
-        self._mode_combo.blockSignals(False)
+        self.mode_combo.blockSignals(True)
+        self.mode_combo.setCurrentText(mode)
+        self.mode_combo.blockSignals(False)
         self._update_controls()
 
     def _update_controls(self) -> None:
         d = self._latent_dim
-        self._mode_combo.setVisible(d > 2)
+        self.mode_combo.setVisible(d > 2)
         for combo, value in zip(self._axis_combos, self._dimensions):
             combo.blockSignals(True)
             combo.clear()

@@ -30,6 +30,11 @@ class ImageGrid(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.setMinimumHeight(len(self.row_labels) * 20)
 
+    @property
+    def image(self) -> QImage | None:
+        """The picture the rows are packed into (None until rows are set, or after they are cleared)."""
+        return self._image
+
     def label_width(self) -> int:
         widths = [self.fontMetrics().horizontalAdvance(label) + LABEL_PADDING for label in self.row_labels if label]
         return max([self.min_label_width, *widths])

@@ -28,6 +28,11 @@ class Recovery:
         self._writer: threading.Thread | None = None
         self._generation = 0         # counts discards: a write begun before the latest discard is not kept
 
+    @property
+    def writing(self) -> bool:
+        """Whether a copy is being written (on its own thread) or waits to be."""
+        return self._writer is not None
+
     def keep(self, checkpoint: Checkpoint) -> None:
         """Write ``checkpoint`` (of private copies: the model may train on meanwhile) to this instance's file, on a
         background thread; a newer checkpoint replaces one that is still waiting."""

@@ -2,10 +2,6 @@
 user's answers to the window's questions, scripted in advance."""
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-
-import numpy as np
 import pytest
 from PySide6.QtCore import QSettings
 
@@ -13,13 +9,8 @@ from app.gui_gc import GuiThreadGarbageCollector
 from app.workspace.app_settings import AppSettings
 from app.workspace.datasets import DatasetCatalog
 from app.workspace.paths import BUNDLED_DATASET
-from app.workspace.questions import SaveAnswer
 from core.data.datasets import Dataset, load_npz
-from core.nn.config import ModelConfig
-from core.training.config import TrainConfig
-
-SMALL_MODEL = ModelConfig(kind="vae", hidden=(32, 16))
-SMALL_TRAINING = TrainConfig(epochs=2, batch_size=64)
+from tests.helpers import SMALL_MODEL, SMALL_TRAINING, ScriptedQuestions
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -56,46 +47,6 @@ def catalog(tmp_path) -> DatasetCatalog:
     return DatasetCatalog(cache_dir=tmp_path / "cache")
 
 
-class ScriptedQuestions:
-    """The Questions of app/workspace/questions.py answered as scripted, without a dialog; ``asked`` lists the
-    questions in the order they came (their method names; ask_to_restore's with its description).
-
-    save: the answer to "Save the model?", or a function called for it when asked. restore: the answer to "Restore
-    the unsaved model?". paths: the file each file question answers, by method name; None (the default) as when
-    the user cancels the dialog."""
-
-    def __init__(self, save: SaveAnswer | Callable[[], SaveAnswer] = SaveAnswer.DISCARD, restore: bool = False,
-                 paths: dict[str, Path] | None = None) -> None:
-        self.save = save
-        self.restore = restore
-        self.paths = dict(paths or {})
-        self.asked: list[str] = []
-
-    def ask_to_save(self) -> SaveAnswer:
-        self.asked.append("ask_to_save")
-        return self.save() if callable(self.save) else self.save
-
-    def ask_to_restore(self, description: str) -> bool:
-        self.asked.append(f"ask_to_restore: {description}")
-        return self.restore
-
-    def _path(self, question: str) -> Path | None:
-        self.asked.append(question)
-        return self.paths.get(question)
-
-    def ask_model_to_open(self, folder: str) -> Path | None:
-        return self._path("ask_model_to_open")
-
-    def ask_model_to_save(self, suggested: Path) -> Path | None:
-        return self._path("ask_model_to_save")
-
-    def ask_dataset_file_to_open(self, folder: str) -> Path | None:
-        return self._path("ask_dataset_file_to_open")
-
-    def ask_dataset_folder_to_open(self, folder: str) -> Path | None:
-        return self._path("ask_dataset_folder_to_open")
-
-
 @pytest.fixture
 def questions() -> ScriptedQuestions:
     """The window fixture's answers: Discard (pytest-qt closes the window before our teardown), no file, no restore."""
@@ -117,7 +68,3 @@ def window(qtbot, qsettings, catalog, questions, request):
     win.controller.shutdown()
     win.session.dirty = False
     win.close()
-
-
-def weights(model) -> np.ndarray:
-    return model.parameters.flat.copy()

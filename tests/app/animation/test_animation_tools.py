@@ -7,7 +7,6 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from conftest import SMALL_MODEL, SMALL_TRAINING
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter
@@ -20,6 +19,7 @@ from app.window.message_bar import MessageBar
 from app.workspace.app_settings import AppSettings
 from app.workspace.session import Session
 from app.workspace.training_controller import TrainingController
+from tests.helpers import SMALL_MODEL, SMALL_TRAINING
 
 
 def show_codes(explorer: LatentExplorer, session: Session, controller: TrainingController) -> None:

@@ -307,7 +307,7 @@ def test_the_animate_view_gets_the_room_its_controls_need_and_gives_it_back(qtbo
     splitter = window.window_layout.view_splitter
     before = splitter.sizes()
     window.animation.animate_action.setChecked(True)
-    scroll = window.animation.panel._scroll
+    scroll = window.animation.panel.scroll_area
     qtbot.waitUntil(lambda: scroll.viewport().height() >= scroll.widget().minimumSizeHint().height())
     assert scroll.viewport().width() >= scroll.widget().minimumSizeHint().width()   # nothing to scroll to
     window.animation.panel.picker.pick_button.click()          # a hint line appears under the picker

@@ -203,12 +203,12 @@ def test_fit_frames_a_vaes_codes_with_the_prior_circles_they_are_drawn_toward(ex
     (x0, x1), (y0, y1) = explorer.scatter.view_box.viewRange()
     assert x0 <= -2 and x1 >= 2 and y0 <= -2 and y1 >= 2
     assert max(x1 - x0, y1 - y0) < 8                                    # and not much more
-    explorer._prior_check.setChecked(False)   # without the circles, Fit frames the points alone
+    explorer.prior_check.setChecked(False)   # without the circles, Fit frames the points alone
     explorer.fit_view()
     (x0, x1), (y0, y1) = explorer.scatter.view_box.viewRange()
     assert min(x1 - x0, y1 - y0) < 1
     show(explorer, huddled, labels, images)   # an AE has no prior: the points alone
-    explorer._prior_check.setChecked(True)
+    explorer.prior_check.setChecked(True)
     explorer.fit_view()
     (x0, x1), (y0, y1) = explorer.scatter.view_box.viewRange()
     assert min(x1 - x0, y1 - y0) < 1
@@ -357,7 +357,7 @@ def test_more_points_than_the_maximum_are_subsampled_and_say_so(qtbot):
     codes = rng.normal(size=(2000, 2))
     labels = rng.integers(0, 10, 2000)
     explorer.set_data(codes, labels, np.zeros((2000, 784), np.uint8))
-    assert "500 of 2,000" in explorer._count_label.text()
+    assert "500 of 2,000" in explorer.count_label.text()
 
 
 def test_decoder_may_come_first_and_a_new_latent_size_starts_afresh(explorer, qtbot):

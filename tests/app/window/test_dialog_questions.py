@@ -7,11 +7,11 @@ import inspect
 from pathlib import Path
 
 import pytest
-from conftest import ScriptedQuestions
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from app.window.dialog_questions import DialogQuestions
 from app.workspace.questions import Questions, SaveAnswer
+from tests.helpers import ScriptedQuestions
 
 BUTTON = QMessageBox.StandardButton
 

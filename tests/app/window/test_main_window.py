@@ -8,7 +8,6 @@ import time
 
 import numpy as np
 import pytest
-from conftest import weights
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
@@ -27,6 +26,7 @@ from app.workspace.questions import SaveAnswer
 from app.workspace.training_controller import RunState
 from core.nn.models import LossTerms
 from core.training.checkpoint import load_checkpoint
+from tests.helpers import weights
 
 
 def train_epochs(qtbot, window: MainWindow, epochs: int) -> None:
@@ -55,8 +55,8 @@ def test_a_full_run_reaches_its_epochs_with_test_markers_and_strips(qtbot, windo
     # Drawn when the run ends, not at the next timed redraw: every step and the test marker.
     assert window.loss_plot.test_curve.xData.tolist() == [session.history.steps]
     assert window.loss_plot.curves["raw"].xData[-1] == session.history.steps
-    assert window.reconstruction_strip.grid._image is not None
-    assert window.sample_strip.grid._image is not None
+    assert window.reconstruction_strip.grid.image is not None
+    assert window.sample_strip.grid.image is not None
     assert window.run_status.progress_bar.value() == 1000
 
 
@@ -553,8 +553,8 @@ def test_the_window_fits_1280_pixels_with_every_panel_shown(qtbot, window):
     qtbot.waitExposed(window)
     window.panel.latent_spin.setValue(3)                   # a plane chooser with two axis boxes in the toolbar
     qtbot.waitUntil(lambda: window.session.model_config.latent_dim == 3)
-    chooser = window.explorer._plane_chooser
-    chooser._mode_combo.setCurrentText(DIMENSIONS)
+    chooser = window.explorer.plane_chooser
+    chooser.mode_combo.setCurrentText(DIMENSIONS)
     window.window_actions.draw.trigger()                           # the drawing pad's column
     window.animation.animate_action.setChecked(True)
     qtbot.wait(50)

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import weights
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import QApplication
 import main
 from app.workspace.app_settings import MAX_RECENT_MODELS, AppSettings
 from app.workspace.training_controller import RunState
+from tests.helpers import weights
 
 
 def saved_model(qtbot, window, path) -> np.ndarray:

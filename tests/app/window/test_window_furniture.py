@@ -7,7 +7,6 @@ import ast
 from pathlib import Path
 
 import pytest
-from conftest import SMALL_MODEL, SMALL_TRAINING
 from PySide6.QtWidgets import QLabel, QMainWindow, QStatusBar, QWidget
 
 import app
@@ -22,6 +21,7 @@ from app.window.settings_panel import SettingsPanel
 from app.workspace.app_settings import AppSettings
 from app.workspace.session import Session
 from app.workspace.training_controller import RunState, TrainingController
+from tests.helpers import SMALL_MODEL, SMALL_TRAINING
 
 
 def recording_slots() -> tuple[dict, list]:

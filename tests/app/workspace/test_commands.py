@@ -8,7 +8,6 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from conftest import SMALL_MODEL, SMALL_TRAINING, ScriptedQuestions, weights
 
 from app.workspace.app_settings import AppSettings
 from app.workspace.dataset_commands import DatasetCommands
@@ -20,6 +19,7 @@ from app.workspace.session import Session
 from app.workspace.training_controller import RunState, TrainingController
 from app.workspace.workspace import TrainingRun, Workspace
 from core.nn.config import ModelConfig
+from tests.helpers import SMALL_MODEL, SMALL_TRAINING, ScriptedQuestions, weights
 
 
 @pytest.fixture

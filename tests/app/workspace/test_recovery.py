@@ -8,12 +8,12 @@ import sys
 import time
 
 import numpy as np
-from conftest import ScriptedQuestions, weights
 
 from app.window.main_window import MainWindow
 from app.workspace.questions import SaveAnswer
 from app.workspace.recovery import Recovery
 from core.training.checkpoint import load_checkpoint
+from tests.helpers import ScriptedQuestions, weights
 
 
 def step_once(qtbot, window) -> None:
@@ -55,7 +55,7 @@ def test_a_trained_model_is_kept_until_it_is_saved(qtbot, window, tmp_path):
     assert recovery.folder.parent == tmp_path          # beside the test's settings, never in the user's folders
     step_once(qtbot, window)
     qtbot.waitUntil(recovery.path.exists)
-    qtbot.waitUntil(lambda: recovery._writer is None)
+    qtbot.waitUntil(lambda: not recovery.writing)
     checkpoint = load_checkpoint(recovery.path)
     assert checkpoint.history.steps == 1
     np.testing.assert_array_equal(weights(checkpoint.model), weights(window.session.model))
@@ -117,7 +117,7 @@ def test_closing_mid_training_without_saving_leaves_no_file(qtbot, window, quest
     assert questions.asked == ["ask_to_save"]
     qtbot.wait(300)                             # anything the run sent before it ended has arrived by now
     recovery = kept(window)
-    qtbot.waitUntil(lambda: recovery._writer is None)
+    qtbot.waitUntil(lambda: not recovery.writing)
     assert not any(recovery.folder.glob("*.npz"))
 
 
@@ -149,5 +149,5 @@ def test_a_pause_keeps_what_was_trained_up_to_it(qtbot, window):
     window.window_actions.pause.trigger()
     recovery = kept(window)
     qtbot.waitUntil(lambda: window.controller.control.parked.is_set() and recovery.path.exists()
-                    and recovery._writer is None, timeout=10_000)
+                    and not recovery.writing, timeout=10_000)
     assert load_checkpoint(recovery.path).history.steps == window.session.history.steps

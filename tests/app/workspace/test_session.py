@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import SMALL_MODEL, SMALL_TRAINING, weights
 
 from app.workspace.session import Session
 from core.training.checkpoint import CheckpointError
 from core.training.config import TrainConfig
+from tests.helpers import SMALL_MODEL, SMALL_TRAINING, weights
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import time
 
 import numpy as np
 import pytest
-from conftest import SMALL_MODEL, SMALL_TRAINING, weights
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Slot
 
 from app.workspace.session import Session
@@ -23,6 +22,7 @@ from app.workspace.training_worker import (
 )
 from core.nn.models import LossTerms
 from core.training.trainer import EpochProgress, StepProgress
+from tests.helpers import SMALL_MODEL, SMALL_TRAINING, weights
 
 
 @pytest.fixture
