@@ -3,9 +3,10 @@
 It builds the Workspace (settings, catalog, the training run's Session and TrainingController) and composes views
 and commands over it; the parts themselves know nothing of each other, and each takes the views and objects it works
 on. Training runs on the controller's worker thread; everything here runs on the GUI thread. The actions and menus
-(actions), layout (layout), the display of a run (run_display), the animation tools (animation_tools) and the dialogs
-that answer the commands' questions (dialog_questions) have modules of their own; the model files, datasets and
-paths opened from outside are workspace commands that report by signals.
+(actions), the training keys whatever has focus (training_keys), layout (layout), the display of a run (run_display),
+the animation tools (animation_tools) and the dialogs that answer the commands' questions (dialog_questions) have
+modules of their own; the model files, datasets and paths opened from outside are workspace commands that report by
+signals.
 """
 from __future__ import annotations
 
@@ -14,9 +15,9 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSettings, QTimer, Slot
+from PySide6.QtCore import QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QMainWindow, QMessageBox
+from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
 
 from app.animation.animation_tools import AnimationTools
 from app.explorer.drawing_pad import DrawingPad
@@ -33,6 +34,7 @@ from app.window.run_display import RunDisplay
 from app.window.run_status import RunStatus
 from app.window.settings_panel import SettingsPanel
 from app.window.shortcuts_dialog import ShortcutsDialog
+from app.window.training_keys import TrainingKeys
 from app.workspace.app_settings import AppSettings
 from app.workspace.dataset_commands import DatasetCommands
 from app.workspace.datasets import DatasetCatalog
@@ -108,6 +110,8 @@ class MainWindow(QMainWindow):
             "quit": self.close, "log_scale": self.loss_plot.set_log_scale, "fit": self.fit_explorer,
             "shortcuts": self.show_shortcuts, "about": self.show_about, "draw": self.show_drawing_pad})
         self.window_actions.log_scale.setChecked(self.loss_plot.log_scale)
+        actions = self.window_actions
+        self.training_keys = TrainingKeys(self, [actions.space, actions.stop, actions.step, actions.reset])
         self.menus = build_menus_and_toolbar(self.menuBar(), self.addToolBar("Training"), self.window_actions,
                                              self.app_settings, self.file_commands.open_checkpoint)
         self.panel.set_dataset_actions(self.window_actions.dataset_actions())
@@ -184,6 +188,7 @@ class MainWindow(QMainWindow):
         self.loss_plot.log_scale_toggled.connect(self.window_actions.log_scale.setChecked)
         self.drawing_pad.drawing_changed.connect(self._on_drawing_pad_drawing_changed)
         self.drawing_pad.drawing_cleared.connect(self._on_drawing_pad_drawing_cleared)
+        self.controller.run_started.connect(self._on_controller_run_started)
 
     # ---- training commands ------------------------------------------------------------------------------------
     @Slot()
@@ -199,6 +204,14 @@ class MainWindow(QMainWindow):
             self.train()
         else:
             self.controller.toggle_pause()
+
+    @Slot()
+    def _on_controller_run_started(self) -> None:
+        """Move the focus off the settings before the run locks them: Qt would hand it from a locked field to the
+        next one, the learning rate, with its text selected for the next key to replace."""
+        focus = QApplication.focusWidget()
+        if focus is not None and self.panel.isAncestorOf(focus):
+            self.explorer.scatter.setFocus(Qt.FocusReason.OtherFocusReason)
 
     @Slot()
     def reset(self) -> None:
