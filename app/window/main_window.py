@@ -189,6 +189,7 @@ class MainWindow(QMainWindow):
         self.drawing_pad.drawing_changed.connect(self._on_drawing_pad_drawing_changed)
         self.drawing_pad.drawing_cleared.connect(self._on_drawing_pad_drawing_cleared)
         self.controller.run_started.connect(self._on_controller_run_started)
+        self.controller.run_finished.connect(self._on_controller_run_finished)
 
     # ---- training commands ------------------------------------------------------------------------------------
     @Slot()
@@ -212,6 +213,11 @@ class MainWindow(QMainWindow):
         focus = QApplication.focusWidget()
         if focus is not None and self.panel.isAncestorOf(focus):
             self.explorer.scatter.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._show_epochs()         # a run on a model that had all its epochs raised the total
+
+    @Slot()
+    def _on_controller_run_finished(self) -> None:
+        self._show_epochs()
 
     @Slot()
     def reset(self) -> None:
@@ -347,7 +353,8 @@ class MainWindow(QMainWindow):
         self.animation.show_model()
         self.show_snapshot(self.controller.snapshot_now())
         self.run_display.fit_explorer()
-        self.run_status.show_idle(session.history.steps, session.batches_per_epoch, session.run_config().epochs)
+        self._show_epochs()
+        self.run_status.show_idle(session.history.steps, session.batches_per_epoch, session.train_config.epochs)
         self.panel.set_model_info(f"{session.model.parameters.size:,} weights")
         self.setWindowModified(session.dirty)
         self.run_display.update_actions()
@@ -384,6 +391,15 @@ class MainWindow(QMainWindow):
     def fit_explorer(self) -> None:
         """Frame all latent codes, and keep framing them as training moves them (the Fit action)."""
         self.run_display.fit_explorer()
+
+    def _show_epochs(self) -> None:
+        """Epochs is the total the model trains to (as on the command line), never fewer than it has trained (a
+        checkpoint of an older version may say fewer): the field, the status bar and a saved model agree."""
+        session = self.session
+        done = session.epochs_done
+        if session.train_config.epochs < done:
+            session.set_train_config(replace(session.train_config, epochs=done))
+        self.panel.show_epochs(session.train_config.epochs, done)
 
     def _mark_modified(self) -> None:
         """The model has changed since it was saved (the title's [*])."""
@@ -438,8 +454,9 @@ class MainWindow(QMainWindow):
     @Slot()
     def _on_panel_training_changed(self) -> None:
         self.session.set_train_config(self._panel_train_config())
+        self._show_epochs()             # a larger batch makes fewer, longer epochs: more of them may be done
         self.run_status.show_idle(self.session.history.steps, self.session.batches_per_epoch,
-                                  self.session.run_config().epochs)
+                                  self.session.train_config.epochs)
 
     # ---- help, closing, persistence ---------------------------------------------------------------------------
     @Slot()

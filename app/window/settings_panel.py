@@ -169,8 +169,8 @@ class SettingsPanel(QWidget):
         self.batch_spin.setToolTip("Images per optimisation step.")
         self.epochs_spin = QSpinBox()
         self.epochs_spin.setRange(1, 100_000)
-        self.epochs_spin.setToolTip("Train until the model has seen the training set this many times; a model "
-                                    "that already has trains this many more.")
+        self.epochs_spin.setToolTip("Train until the model has seen the training set this many times in all. "
+                                    "Train on a model that has trained them all adds as many again to the total.")
         self.seed_spin = QSpinBox()
         self.seed_spin.setRange(0, 2**31 - 1)
         self.seed_spin.setToolTip("Seeds the initial weights, the order of the images and the VAE's noise, so a "
@@ -280,6 +280,13 @@ class SettingsPanel(QWidget):
         for widget in widgets:
             widget.blockSignals(False)
         self._update_beta_enabled()
+
+    def show_epochs(self, total: int, done: int) -> None:
+        """Show the total of epochs, which cannot be set below the ``done`` the model has trained (no signals)."""
+        self.epochs_spin.blockSignals(True)
+        self.epochs_spin.setMinimum(max(done, 1))
+        self.epochs_spin.setValue(total)
+        self.epochs_spin.blockSignals(False)
 
     # ---- datasets ---------------------------------------------------------------------------------------------
     def set_dataset_actions(self, actions: list[QAction]) -> None:

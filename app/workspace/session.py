@@ -111,16 +111,19 @@ class Session:
         return self.history.steps // self.batches_per_epoch
 
     def run_config(self) -> TrainConfig:
-        """The configuration of the next run: train until ``epochs`` epochs in all, or ``epochs`` more when the
-        model already has them."""
+        """The configuration of the next run. ``epochs`` is a total, as the command line's ``--epochs`` is: the run
+        trains until the model has trained that many epochs in all, or, when it has them already, ``epochs`` more
+        (the total then becomes ``epochs_done + epochs``)."""
         config = self.train_config
         done = self.epochs_done
         return config if done < config.epochs else replace(config, epochs=done + config.epochs)
 
     def make_trainer(self) -> Trainer:
-        """A Trainer for the next run; it appends to this session's history."""
+        """A Trainer for the next run; it appends to this session's history. The run's total of epochs becomes the
+        session's (what the window shows and a checkpoint saves)."""
+        self.train_config = self.run_config()
         return Trainer(self.model, self.optimizer, self.dataset.train_images, self.dataset.test_images,
-                       self.run_config(), self.history, train_step=self._step_for_current_model())
+                       self.train_config, self.history, train_step=self._step_for_current_model())
 
     def _step_for_current_model(self) -> ParallelTrainingStep:
         """The training step of the current model and optimizer on ``parts`` processes. It is kept from run to

@@ -1,4 +1,5 @@
-"""The session (no Qt): runs extend past finished epochs, batch sizes, dirty tracking, checkpoints round trip."""
+"""The session (no Qt): epochs are a total, raised when a run starts past it, batch sizes, dirty tracking,
+checkpoints round trip."""
 from __future__ import annotations
 
 import numpy as np
@@ -15,12 +16,18 @@ def session(small_dataset) -> Session:
     return Session(small_dataset, "small", SMALL_MODEL, SMALL_TRAINING)
 
 
-def test_a_run_trains_to_the_epochs_then_that_many_more(session):
+def test_epochs_is_a_total_raised_by_as_many_when_a_run_starts_on_a_model_that_has_them(session, tmp_path):
     assert session.run_config().epochs == 2
     trainer = session.make_trainer()
     for _ in trainer.run():
         pass
-    assert session.epochs_done == 2 and session.run_config().epochs == 4
+    assert session.epochs_done == 2 and session.train_config.epochs == 2
+    assert session.run_config().epochs == 4 and session.train_config.epochs == 2     # asking changes nothing
+    trainer = session.make_trainer()
+    assert trainer.config.epochs == session.train_config.epochs == 4                   # a run raises the total
+    trainer.step()
+    session.save(tmp_path / "m.npz")
+    assert Session.read_checkpoint(tmp_path / "m.npz").train_config.epochs == 4      # saved: the total
 
 
 def test_batch_sizes_count_the_short_last_batch_of_each_epoch(small_dataset):
