@@ -60,7 +60,7 @@ def percentiles(ms: np.ndarray) -> str:
 def measure(app: QApplication, explorer: LatentExplorer, decode) -> tuple[np.ndarray, np.ndarray]:
     viewport = explorer.scatter.viewport()
     view_box = explorer.scatter.view_box
-    panel = explorer._decoded_panel
+    panel = explorer.decoded_panel
     painted = []
     original_paint = panel.paintEvent
 

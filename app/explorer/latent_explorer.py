@@ -6,6 +6,7 @@ Public API (the main window feeds it; it never trains, encodes or reads model we
     explorer.set_data(codes, labels, images, log_var)       # about once a second; keeps pan/zoom
     explorer.set_decoder(decode)                            # decode(z (k, d)) -> (k, 784) float in [0, 1]; None: off
     explorer.set_drawn_point(z, keep_probe)                 # star + reconstruction of the drawing pad's code
+    explorer.set_manifold_ready(ready)                      # the tiled decoded images: only once they mean something
     explorer.show_principal_plane() / show_dimensions(i, j) # which plane of a latent space larger than 2
     explorer.fit_view()
     explorer.point_decoded                                  # Signal(np.ndarray (d,)): the latent vector just decoded
@@ -56,6 +57,10 @@ MAX_POINTS = 10_000
 DECODED_SIDE = 280
 DECODED_MIN_SIDE = 168  # the decoded image shrinks to 6x (from 10x) in a short window, e.g. on a 1366x768 screen
 MANIFOLD_OPACITY = 0.35
+DECODED_PLACEHOLDER = "The image the decoder makes of a point of the latent space shows here."
+MANIFOLD_TIP = "Tile decoded images under the points"
+MANIFOLD_WAITING_TIP = "Tiles decoded images under the points once the model has trained its first epoch (an " \
+                       "untrained decoder draws noise)"
 JITTER = 0.3  # half-height of a class row when the latent space is 1-D
 
 
@@ -79,7 +84,7 @@ class LatentExplorer(QWidget):
 
     class_names: one name per label. max_points: above this many test points a stratified subset is plotted.
     The parts are public attributes for embedding and tests: `scatter` (LatentScatter), `legend`,
-    `hover_card`, `pinned_strip`.
+    `hover_card`, `pinned_strip`, `manifold_check`, `decoded_panel`.
     """
 
     point_decoded = Signal(object)  # np.ndarray (latent_dim,)
@@ -112,7 +117,8 @@ class LatentExplorer(QWidget):
         self.scatter = LatentScatter(len(self._class_names))
         self.legend = ClassLegend(self._class_names, columns=5)
         self.pinned_strip = PinnedStrip()
-        self._decoded_panel = ImagePanel(side=DECODED_SIDE, minimum_height=DECODED_MIN_SIDE)
+        self.decoded_panel = ImagePanel(side=DECODED_SIDE, minimum_height=DECODED_MIN_SIDE,
+                                         placeholder=DECODED_PLACEHOLDER)
         self._decoded_caption = QLabel("Press or drag in the plot to decode a point")
         self._decoded_caption.setFixedWidth(DECODED_SIDE)  # a new text each drag move must not relayout
         self._plane_label = QLabel()
@@ -137,9 +143,10 @@ class LatentExplorer(QWidget):
         self._fit_button = QToolButton(text="Fit")     # not a QPushButton: the style makes those 80 px wide at least
         self._fit_button.setToolTip("Frame all points, and the prior's circles when shown")
         self._fit_button.setMinimumWidth(48)
-        self._manifold_check = QCheckBox("Manifold")
-        self._manifold_check.setChecked(True)
-        self._manifold_check.setToolTip("Tile decoded images under the points")
+        self.manifold_check = QCheckBox("Manifold")
+        self.manifold_check.setChecked(True)
+        self.manifold_check.setToolTip(MANIFOLD_TIP)
+        self._manifold_ready = True
         self._opacity_slider = QSlider(Qt.Orientation.Horizontal)
         self._opacity_slider.setRange(0, 100)
         self._opacity_slider.setValue(round(MANIFOLD_OPACITY * 100))
@@ -153,7 +160,7 @@ class LatentExplorer(QWidget):
         self.plane_chooser.mode_changed.connect(self._on_plane_chooser_mode_changed)
         self.plane_chooser.dimensions_changed.connect(self._on_plane_chooser_dimensions_changed)
         self._fit_button.clicked.connect(self.fit_view)
-        self._manifold_check.toggled.connect(self._on_manifold_check_toggled)
+        self.manifold_check.toggled.connect(self._on_manifold_check_toggled)
         self._opacity_slider.valueChanged.connect(self._on_opacity_slider_changed)
         self.prior_check.toggled.connect(self._update_prior)
 
@@ -162,7 +169,7 @@ class LatentExplorer(QWidget):
         toolbar.setContentsMargins(0, 0, 0, 0)
         toolbar.addWidget(self.plane_chooser)
         toolbar.addStretch(1)
-        for widget in (self._manifold_check, self._opacity_slider):
+        for widget in (self.manifold_check, self._opacity_slider):
             toolbar.addWidget(widget)
         toolbar.addSpacing(12)
         for widget in (self.prior_check, self._fit_button):
@@ -186,7 +193,7 @@ class LatentExplorer(QWidget):
         right = QVBoxLayout()
         right.setContentsMargins(0, 0, 0, 0)
         right.addWidget(_heading("Decoded"))
-        right.addWidget(self._decoded_panel)
+        right.addWidget(self.decoded_panel)
         right.addWidget(self._decoded_caption)
         right.addSpacing(8)
         right.addWidget(self.pinned_strip)
@@ -231,7 +238,7 @@ class LatentExplorer(QWidget):
         if new_space:
             self._plane = None
             self._probe = self._drawn = self._decoded = None
-            self._decoded_panel.set_image(None)
+            self.decoded_panel.set_image(None)
             self.scatter.set_crosshair(None)
             self.plane_chooser.set_choice(PRINCIPAL, (0, 1))
             self.plane_chooser.set_latent_dim(codes.shape[1])
@@ -255,6 +262,20 @@ class LatentExplorer(QWidget):
             self._decode_probe()
         if self._codes is not None:
             self._update_cards()
+
+    def set_manifold_ready(self, ready: bool) -> None:
+        """Show the manifold layer (when its box is checked) only when ``ready``: the caller says whether the model
+        has trained its first epoch, before which its decoded images are noise. Until then the box is greyed and
+        says so."""
+        self._manifold_ready = ready
+        self.manifold_check.setEnabled(ready)
+        self.manifold_check.setToolTip(MANIFOLD_TIP if ready else MANIFOLD_WAITING_TIP)
+        self._on_manifold_check_toggled(self.manifold_check.isChecked())
+
+    @property
+    def manifold_shown(self) -> bool:
+        """Whether the manifold layer is drawn under the points."""
+        return self.scatter.manifold.isVisible()
 
     def set_drawn_point(self, z: np.ndarray | None, keep_probe: bool = False) -> None:
         """Mark the drawing pad's code z (d,) with a star and show its reconstruction; None removes the star.
@@ -461,7 +482,7 @@ class LatentExplorer(QWidget):
 
     def _decode_probe(self) -> None:
         self._decoded = np.asarray(self._decode(self._probe[None]))[0]
-        self._decoded_panel.set_image(self._decoded)
+        self.decoded_panel.set_image(self._decoded)
         self.point_decoded.emit(self._probe.copy())
 
     # -- handlers ---------------------------------------------------------------------------------------------
@@ -518,8 +539,10 @@ class LatentExplorer(QWidget):
         self._update_plane(fit=True)
 
     def _on_manifold_check_toggled(self, checked: bool) -> None:
-        self.scatter.manifold.setVisible(checked)
-        self._opacity_slider.setEnabled(checked)
+        shown = checked and self._manifold_ready
+        if shown != self.scatter.manifold.isVisible():
+            self.scatter.manifold.setVisible(shown)
+        self._opacity_slider.setEnabled(shown)
 
     def _on_opacity_slider_changed(self, value: int) -> None:
         self.scatter.manifold.setOpacity(value / 100.0)

@@ -25,13 +25,15 @@ class ImagePanel(QWidget):
     """Shows `image` (784,) float in [0, 1] or uint8 in a `side`-pixel square, with whole-pixel scaling.
 
     Given a smaller `minimum_height`, the panel gives up height down to it when its window is short; the image is
-    drawn at the largest integer multiple of 28 that fits, centred. With no image it shows an empty frame.
+    drawn at the largest integer multiple of 28 that fits, centred. With no image it shows an empty frame, with
+    ``placeholder`` in it (what it will show) when given.
     """
 
     def __init__(self, image: np.ndarray | None = None, side: int = 280, parent: QWidget | None = None,
-                 minimum_height: int | None = None) -> None:
+                 minimum_height: int | None = None, placeholder: str = "") -> None:
         super().__init__(parent)
         self._side = side
+        self.placeholder = placeholder
         self._image: np.ndarray | None = None
         self._qimage: QImage | None = None
         self.setMinimumSize(side, minimum_height or side)
@@ -62,6 +64,11 @@ class ImagePanel(QWidget):
         target = QRect((self.width() - side) // 2, (self.height() - side) // 2, side, side)
         if self._qimage is None:
             painter.fillRect(target, self.palette().color(QPalette.ColorRole.AlternateBase))
+            if self.placeholder:
+                painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+                margin = max(side // 10, 4)
+                painter.drawText(target.adjusted(margin, margin, -margin, -margin),
+                                 Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.placeholder)
         else:
             # No SmoothPixmapTransform: drawImage then scales by nearest neighbour.
             painter.drawImage(target, self._qimage)

@@ -363,6 +363,8 @@ class MainWindow(QMainWindow):
         """Show a snapshot of the model in the explorer, the strips, the drawing's star and the animation tools."""
         self.explorer.set_data(snapshot.codes, self._explorer_labels, self._explorer_images, snapshot.log_var)
         self.explorer.set_decoder(snapshot.decoder.decode, live=self.controller.state is not RunState.IDLE)
+        # An untrained decoder draws noise, which the manifold would tile behind the points: it waits for an epoch.
+        self.explorer.set_manifold_ready(snapshot.step >= self.session.batches_per_epoch)
         self._encoder = snapshot.encoder
         self._show_drawing(keep_probe=True)      # the star follows training
         self.reconstruction_strip.set_rows([self._strip_images, snapshot.strip_reconstructions])

@@ -377,3 +377,32 @@ def test_decoder_may_come_first_and_a_new_latent_size_starts_afresh(explorer, qt
     pixel = viewport_pos(explorer, 0.5, 0.5)
     QTest.mouseClick(explorer.scatter.viewport(), LEFT, NONE, pixel)
     np.testing.assert_array_equal(explorer.decoded_image(), expected_image(explorer, decode8, pixel))
+
+
+def test_the_decoded_panel_says_what_it_will_show_until_a_point_is_decoded(explorer, qtbot):
+    panel = explorer.decoded_panel
+    assert "decoder" in panel.placeholder
+    empty = panel.grab().toImage()
+    codes, labels, images = grid_data()
+    show(explorer, codes, labels, images)
+    centre = QPointF(panel.width() / 2, panel.height() / 2)
+    colours = {empty.pixelColor(x, y).name() for x in range(20, panel.width() - 20, 3)
+               for y in range(int(centre.y()) - 20, int(centre.y()) + 20, 3)}
+    assert len(colours) > 1                     # the text, not an empty box
+    explorer.set_drawn_point(np.array([0.0, 0.0]))
+    assert panel.image() is not None
+
+
+def test_the_manifold_waits_until_it_is_ready_and_its_box_says_why(explorer, qtbot):
+    codes, labels, images = grid_data()
+    show(explorer, codes, labels, images)
+    assert explorer.manifold_shown
+    explorer.set_manifold_ready(False)
+    assert not explorer.manifold_shown and not explorer.manifold_check.isEnabled()
+    assert "noise" in explorer.manifold_check.toolTip() and explorer.manifold_check.isChecked()
+    explorer.set_manifold_ready(True)
+    assert explorer.manifold_shown and explorer.manifold_check.isEnabled()
+    qtbot.waitUntil(lambda: explorer.scatter.manifold.image is not None, timeout=2000)
+    explorer.manifold_check.setChecked(False)
+    explorer.set_manifold_ready(True)
+    assert not explorer.manifold_shown          # the user's choice stands
