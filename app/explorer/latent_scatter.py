@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QGraphicsItem
 from app.explorer.class_scatter_item import ClassScatterItem
 from app.explorer.manifold_layer import ManifoldLayer
 from app.widgets.palette import class_color, is_dark
+from app.widgets.plain_axis import PlainAxis
 
 HOVER_RADIUS_PX = 7.0
 PATH_MARKER_COLOR = "#ffd400"
@@ -98,7 +99,7 @@ class LatentScatter(pg.PlotWidget):
 
     def __init__(self, class_count: int, parent=None) -> None:
         view_box = ProbeViewBox()
-        super().__init__(parent, viewBox=view_box)
+        super().__init__(parent, viewBox=view_box, axisItems={"left": PlainAxis("left"), "bottom": PlainAxis("bottom")})
         self.view_box = view_box
         self._axis_names: tuple | None = None
         self.plot_item = self.getPlotItem()

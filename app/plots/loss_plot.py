@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.widgets.plain_axis import PlainAxis
 from core.training.trainer import EpochProgress, History, StepProgress
 
 EMA_ALPHA = 0.1           # moving-average weight of the newest step (about the last 10 steps: little lag)
@@ -79,7 +80,7 @@ class MovingAverage:
         return out
 
 
-class StepAxis(pg.AxisItem):
+class StepAxis(PlainAxis):
     """An axis of whole steps: no tick falls between two steps, however far the user zooms in."""
 
     def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, float]]:
@@ -123,7 +124,7 @@ class LossPlot(QWidget):
         header.addWidget(self.readout, 1)
         header.addWidget(self.log_check)
 
-        self.plot_widget = pg.PlotWidget(axisItems={"bottom": StepAxis("bottom")})
+        self.plot_widget = pg.PlotWidget(axisItems={"bottom": StepAxis("bottom"), "left": PlainAxis("left")})
         self.plot_item = self.plot_widget.getPlotItem()
         self.plot_item.setLabel("bottom", "step")
         self.plot_item.showGrid(x=True, y=True, alpha=0.15)
