@@ -7,6 +7,7 @@ add_snapshot, shutdown). The session's model is read only when the training cont
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -208,8 +209,7 @@ class AnimationTools(QObject):
             return False
         start, end = self.panel.ends()
         labels = self.panel.picker.end_combos[0].currentText(), self.panel.picker.end_combos[1].currentText()
-        name = f"interpolation_{labels[0]}_to_{labels[1]}.gif".replace("/", "-").replace(" ", "_")
-        path = self._path_or_ask(path, "Export Animation", name)
+        path = self._path_or_ask(path, "Export Animation", self._file_name(f"{labels[0]}-to-{labels[1]}", ".gif"))
         return path is not None and self._export(self.panel.export_job(path))
 
     @Slot()
@@ -219,7 +219,7 @@ class AnimationTools(QObject):
             self._message_bar.show_message("Train the model a little first: the replay shows the latent space "
                                            "forming, from snapshots taken during training.")
             return False
-        path = self._path_or_ask(path, "Export Latent Replay", "latent_replay.gif")
+        path = self._path_or_ask(path, "Export Latent Replay", self._file_name("latent-replay", ".gif"))
         if path is None:
             return False
         make = self.replay.frame_maker(self._session.dataset.class_names, REPLAY_SIDE,
@@ -231,7 +231,7 @@ class AnimationTools(QObject):
         recording = recording or self.last_recording
         if recording is None:
             return False
-        path = self._path_or_ask(path, "Export Recording", "recording.gif")
+        path = self._path_or_ask(path, "Export Recording", self._file_name("recording", ".gif"))
         if path is None:
             return False
         if recording is self.last_recording:
@@ -246,14 +246,14 @@ class AnimationTools(QObject):
     def export_loss_plot(self, path: str | Path | None = None) -> Path | None:
         """The loss plot as PNG or SVG, or, for a .csv path, the whole loss history as a table (while a run goes on,
         up to its last step)."""
-        return self._export_plot(self._loss_plot.plot_item, "Export Loss Plot", "loss.png", path,
+        return self._export_plot(self._loss_plot.plot_item, "Export Loss Plot", self._file_name("loss", ".png"), path,
                                  table=lambda csv_path: write_history_csv(self._session.history, csv_path))
 
     @Slot()
     def export_scatter(self, path: str | Path | None = None) -> Path | None:
         """The latent scatter as PNG or SVG, or, for a .csv path, the codes it shows (every point, with its class)."""
-        return self._export_plot(self._explorer.scatter.plot_item, "Export Latent Scatter", "latent_scatter.png", path,
-                                 table=self._explorer.write_codes)
+        return self._export_plot(self._explorer.scatter.plot_item, "Export Latent Scatter",
+                                 self._file_name("latent-scatter", ".png"), path, table=self._explorer.write_codes)
 
     @Slot()
     def open_comparison(self, path: str | Path | None = None) -> bool:
@@ -300,6 +300,12 @@ class AnimationTools(QObject):
 
     def _show_panel(self) -> None:
         self.animate_action.setChecked(True)
+
+    def _file_name(self, what: str, extension: str) -> str:
+        """The file name an export suggests: the model's name, then what it shows, e.g. "vae-z2-mnist5k-2-to-7.gif"
+        (a class name such as "T-shirt/top" becomes "t-shirt-top")."""
+        what = re.sub(r"[^a-z0-9]+", "-", what.lower()).strip("-")
+        return f"{self._session.file_stem()}-{what}{extension}"
 
     def _path_or_ask(self, path: str | Path | None, title: str, name: str) -> Path | None:
         if path is not None:

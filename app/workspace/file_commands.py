@@ -58,7 +58,9 @@ class FileCommands(QObject):
 
     @Slot()
     def save_as(self) -> bool:
-        suggested = Path(self._settings.last_folder() or Path.home()) / "model.npz"
+        session = self._session
+        folder = session.path.parent if session.path is not None else Path(self._settings.last_folder() or Path.home())
+        suggested = folder / f"{session.file_stem()}.npz"
         path = self._questions.ask_model_to_save(suggested)
         if path is None:
             return False

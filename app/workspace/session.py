@@ -7,6 +7,7 @@ by itself, and it does not know where datasets come from (the window loads them 
 from __future__ import annotations
 
 import math
+import re
 import subprocess
 from dataclasses import replace
 from pathlib import Path
@@ -25,6 +26,13 @@ from core.training.trainer import History, Trainer
 SAMPLE_COUNT = 20          # prior samples in the samples strip
 PRIOR_SEED = 1234          # the fixed draws of N(0, I) that the samples strip decodes
 MAX_EXPLORER_POINTS = 5000  # test images encoded for the latent explorer at each snapshot
+
+
+def model_file_stem(model_config: ModelConfig, dataset_spec: str) -> str:
+    """A file name (without extension) saying what a model is and what it learned: its kind, latent size and
+    dataset, e.g. "vae-z2-mnist5k", or "ae-z8-fashion"; a dataset given by path is named by its file or folder."""
+    dataset = re.sub(r"[^a-z0-9]+", "-", Path(dataset_spec).stem.lower()).strip("-") or "data"
+    return f"{model_config.kind}-z{model_config.latent_dim}-{dataset}"
 
 
 class Session:
@@ -169,6 +177,11 @@ class Session:
         """Fixed draws z ~ N(0, I): (SAMPLE_COUNT, latent_dim) float, the same for every snapshot of a model."""
         rng = np.random.default_rng(PRIOR_SEED)
         return rng.standard_normal((SAMPLE_COUNT, self.model_config.latent_dim)).astype(self.model.dtype)
+
+    def file_stem(self) -> str:
+        """The name files of this model start with: its checkpoint's (without .npz) once saved or opened, else one
+        from the model and its data, e.g. "vae-z2-mnist5k" (see ``model_file_stem``)."""
+        return self.path.stem if self.path is not None else model_file_stem(self.model_config, self.dataset_spec)
 
     # ---- files ----------------------------------------------------------------------------------------------
     def save(self, path: str | Path) -> None:

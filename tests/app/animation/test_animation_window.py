@@ -351,3 +351,26 @@ def test_esc_ends_picking_ends_then_recording_then_the_run(qtbot, window):
     with qtbot.waitSignal(window.controller.run_finished, timeout=10_000):
         qtbot.keyClick(window, Qt.Key.Key_Escape)
     assert window.controller.state is RunState.IDLE
+
+
+def test_exports_suggest_names_from_the_model_and_data(qtbot, window, tmp_path, monkeypatch):
+    import app.animation.animation_tools as tools_module
+
+    suggested = []
+    monkeypatch.setattr(tools_module, "ask_plot_path", lambda parent, title, path, table=False: suggested.append(path))
+    monkeypatch.setattr(tools_module, "ask_animation_path", lambda parent, title, path: suggested.append(path))
+    window.app_settings.set_last_folder(str(tmp_path))
+    step_once(qtbot, window)
+    step_once(qtbot, window)                                   # two snapshots: a replay to export
+    tools = window.animation
+    tools.export_loss_action.trigger()
+    tools.export_scatter_action.trigger()
+    tools.export_replay_action.trigger()
+    tools.animate_action.setChecked(True)
+    qtbot.waitUntil(lambda: min(tools.panel.ends()) >= 0, timeout=10_000)
+    tools.export_animation_action.trigger()
+    start, end = (combo.currentText() for combo in tools.panel.picker.end_combos)
+    assert [path.name for path in suggested] == [
+        "vae-z2-mnist5k-loss.png", "vae-z2-mnist5k-latent-scatter.png", "vae-z2-mnist5k-latent-replay.gif",
+        f"vae-z2-mnist5k-{start}-to-{end}.gif"]
+    assert {path.parent for path in suggested} == {tmp_path}

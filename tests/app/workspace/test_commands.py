@@ -55,6 +55,20 @@ def test_save_as_asks_where_adds_the_extension_and_reports_the_saved_file(qtbot,
     assert commands.settings.last_folder() == str(tmp_path)
 
 
+def test_save_as_suggests_a_name_from_the_model_and_data_then_the_file_it_was_saved_to(qtbot, commands, tmp_path):
+    suggested = []
+    commands.questions.ask_model_to_save = lambda path: suggested.append(path)          # as if cancelled
+    commands.settings.set_last_folder(str(tmp_path))
+    commands.session.make_trainer().step()
+    assert not commands.files.save_as()
+    assert suggested == [tmp_path / "vae-z2-mnist5k.npz"]
+    (tmp_path / "kept").mkdir()
+    assert commands.files.write_checkpoint(tmp_path / "kept" / "mine.npz")
+    commands.settings.set_last_folder(str(tmp_path))
+    assert not commands.files.save_as()
+    assert suggested[-1] == tmp_path / "kept" / "mine.npz"        # its own file, not the last folder
+
+
 def test_a_save_that_cannot_be_written_names_the_file_and_keeps_the_model_unsaved(qtbot, commands, tmp_path):
     commands.session.make_trainer().step()
     (tmp_path / "a file").write_text("not a folder")

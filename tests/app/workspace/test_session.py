@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.workspace.session import Session
+from app.workspace.session import Session, model_file_stem
+from core.nn.config import ModelConfig
 from core.training.checkpoint import CheckpointError
 from core.training.config import TrainConfig
 from tests.helpers import SMALL_MODEL, SMALL_TRAINING, weights
@@ -83,3 +84,18 @@ def test_the_optimizer_of_a_trained_model_cannot_change(session):
     session.make_trainer().step()
     with pytest.raises(ValueError):
         session.set_train_config(TrainConfig(optimizer="sgd"))
+
+
+@pytest.mark.parametrize(("kind", "latent_dim", "spec", "stem"), [
+    ("vae", 2, "mnist5k", "vae-z2-mnist5k"), ("ae", 8, "fashion", "ae-z8-fashion"),
+    ("vae", 16, "/data/My Digits.npz", "vae-z16-my-digits"), ("ae", 2, "/data/mnist-idx/", "ae-z2-mnist-idx"),
+    ("vae", 2, "", "vae-z2-data"),
+])
+def test_a_model_file_is_named_for_its_kind_latent_size_and_data(kind, latent_dim, spec, stem):
+    assert model_file_stem(ModelConfig(kind=kind, latent_dim=latent_dim), spec) == stem
+
+
+def test_a_saved_model_is_named_for_its_file(session, tmp_path):
+    assert session.file_stem() == "vae-z2-small"
+    session.save(tmp_path / "mine.npz")
+    assert session.file_stem() == "mine"
