@@ -1,6 +1,7 @@
-"""A small pad to draw a digit with the mouse: a 28x28 canvas shown at 168x168 pixels, and a Clear button.
+"""A small pad to draw a digit with the mouse: a 28x28 canvas shown at 168x168 pixels, a Clear button, and the
+image the encoder sees: the drawing sized and centred as the MNIST digits were (core/data/digit_preparation.py).
 
-It emits the drawing as a (784,) float image after every stroke segment; it does not encode it (the caller does,
+It emits that image as a (784,) float image after every stroke segment; it does not encode it (the caller does,
 then calls LatentExplorer.set_drawn_point).
 """
 
@@ -8,13 +9,19 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QImage, QPainter, QPalette
-from PySide6.QtWidgets import QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor, QImage, QPainter, QPalette
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+
+from app.widgets.image_panel import ImagePanel
+from core.data.digit_preparation import prepare_digit
 
 SIDE = 28
 SCALE = 6  # 28 * 6 = 168 screen pixels
 PEN_CORE = 1.2  # canvas pixels of full ink around the stroke centre
 PEN_EDGE = 2.4  # ink fades to zero at this distance: soft edges, like the anti-aliased strokes of MNIST
+PREVIEW_SIDE = 56  # the encoder's image, at 2x
+EMPTY_NOTE = "Draw a digit here"
+EMPTY_NOTE_COLOR = QColor(150, 150, 150)
 
 
 class DrawingCanvas(QWidget):
@@ -74,14 +81,18 @@ class DrawingCanvas(QWidget):
         image = QImage(pixels.data, SIDE, SIDE, SIDE, QImage.Format.Format_Grayscale8)
         painter = QPainter(self)
         painter.drawImage(QRect(0, 0, self.width(), self.height()), image)  # nearest neighbour
+        if not self.ink.any():
+            painter.setPen(EMPTY_NOTE_COLOR)         # the canvas is black in either theme
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, EMPTY_NOTE)
         painter.setPen(self.palette().color(QPalette.ColorRole.Mid))
         painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
 
 
 class DrawingPad(QWidget):
-    """The canvas and a Clear button. Emits `drawing_changed` with the image after each stroke segment."""
+    """The canvas, a Clear button and `preview`, the image the encoder sees. Emits `drawing_changed` with that
+    image after each stroke segment."""
 
-    drawing_changed = Signal(object)  # np.ndarray (784,) float32 in [0, 1]
+    drawing_changed = Signal(object)  # np.ndarray (784,) float32 in [0, 1]: the drawing prepared as MNIST's were
     drawing_cleared = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -90,20 +101,39 @@ class DrawingPad(QWidget):
         clear = QPushButton("Clear")
         clear.setToolTip("Erase the drawing.")
         clear.clicked.connect(self.canvas.clear)
+        self.preview = ImagePanel(side=PREVIEW_SIDE)
+        self.preview.setToolTip("What the encoder sees: the drawing scaled to fit 20x20 pixels and centred by its "
+                                "centre of mass in 28x28, as the MNIST digits were.")
+        self.preview.set_image(np.zeros(SIDE * SIDE))     # black, as the canvas: nothing to encode yet
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(clear, 0, Qt.AlignmentFlag.AlignTop)
+        row.addStretch(1)
+        row.addWidget(self.preview)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.canvas)
-        layout.addWidget(clear, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addLayout(row)
         self.canvas.stroked.connect(self._on_canvas_stroked)
-        self.canvas.cleared.connect(self.drawing_cleared)
+        self.canvas.cleared.connect(self._on_canvas_cleared)
+
+    def ink(self) -> np.ndarray:
+        """The canvas as drawn: (28, 28) float32 in [0, 1] (a copy)."""
+        return self.canvas.ink.copy()
 
     def image(self) -> np.ndarray:
-        """The drawing as (784,) float32 in [0, 1]."""
-        return self.canvas.ink.reshape(-1).copy()
+        """The drawing as the encoder sees it, prepared as the MNIST digits were: (784,) float32 in [0, 1]."""
+        return prepare_digit(self.canvas.ink).reshape(-1)
 
     def clear(self) -> None:
         """Erase the drawing (emits drawing_cleared)."""
         self.canvas.clear()
 
     def _on_canvas_stroked(self) -> None:
-        self.drawing_changed.emit(self.image())
+        image = self.image()
+        self.preview.set_image(image)
+        self.drawing_changed.emit(image)
+
+    def _on_canvas_cleared(self) -> None:
+        self.preview.set_image(np.zeros(SIDE * SIDE))
+        self.drawing_cleared.emit()

@@ -34,7 +34,8 @@ def make_drawing_column(pad: DrawingPad) -> QWidget:
     explorer, not in a dock: a dock would take its width from the loss plot too, which has none to spare."""
     title = QLabel("Draw a digit")
     title.setObjectName("panelTitle")
-    hint = QLabel("It is encoded as you draw, starred in the latent plot and decoded.")
+    hint = QLabel("Hold the left button and draw one digit, large. The small image is what the encoder sees: "
+                  "your digit sized and centred as the MNIST digits were.")
     hint.setObjectName("hint")
     hint.setWordWrap(True)
     column = QWidget()
