@@ -8,8 +8,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-RESOURCES = Path(__file__).resolve().parent / "resources"
-
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
@@ -18,6 +16,7 @@ def main(argv: list[str] | None = None) -> int:
         return run_app(sys.argv[:1], Path(argv[0]) if argv else None)
     from threadpoolctl import threadpool_limits
 
+    from app.workspace.paths import RESOURCES
     from core.cli.commands import run_cli
     # One BLAS thread: the trainer runs part of each batch on every core itself (core/parallel/training_step.py).
     with threadpool_limits(limits=1, user_api="blas"):
