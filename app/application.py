@@ -16,6 +16,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from app.gui_gc import GuiThreadGarbageCollector
+from app.installation import command_name
 from app.window.error_report import ErrorReport
 from app.workspace.paths import APP_ICON
 
@@ -23,15 +24,16 @@ ORGANIZATION = "Latent Lab"
 APPLICATION = "Latent Lab"
 
 
-def display_problem(environ: Mapping[str, str], platform: str) -> str | None:
+def display_problem(environ: Mapping[str, str], platform: str, command: str = "python main.py") -> str | None:
     """Why the window cannot open here, or None. On Linux without a display Qt aborts the process with a misleading
-    message (that a library is missing and reinstalling may help), so the app says what is wrong first."""
+    message (that a library is missing and reinstalling may help), so the app says what is wrong first. ``command``
+    starts the app (``latent-lab`` when installed)."""
     if not platform.startswith("linux") or any(environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY",
                                                                                "QT_QPA_PLATFORM")):
         return None
     return ("Latent Lab's window needs a display, and none is set (DISPLAY and WAYLAND_DISPLAY are empty).\n"
-            "  Train without the window:  python main.py train --help\n"
-            "  Or use a virtual display:  xvfb-run -a python main.py")
+            f"  Train without the window:  {command} train --help\n"
+            f"  Or use a virtual display:  xvfb-run -a {command}")
 
 
 def run_app(argv: list[str], open_file: Path | None = None) -> int:
@@ -40,7 +42,8 @@ def run_app(argv: list[str], open_file: Path | None = None) -> int:
 
     High-DPI scaling is automatic in Qt 6; the style and palette are the system's (light or dark).
     """
-    problem = None if QApplication.instance() else display_problem(os.environ, sys.platform)
+    command = command_name(argv[0] if argv else "")
+    problem = None if QApplication.instance() else display_problem(os.environ, sys.platform, command)
     if problem:
         print(problem, file=sys.stderr)
         return 2

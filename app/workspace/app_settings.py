@@ -12,6 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from app.installation import DISTRIBUTION, data_home
 from core.nn.config import ModelConfig
 from core.training.config import TrainConfig
 
@@ -30,9 +31,7 @@ class AppSettings:
         or the settings file's folder when the settings are not the user's (tests)."""
         if not self._user_store:
             return Path(self.store.fileName()).parent
-        xdg = os.environ.get("XDG_DATA_HOME", "")
-        base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share"
-        return base / "latent-lab"
+        return data_home(os.environ) / DISTRIBUTION
 
     def recovery_folder(self) -> Path:
         """Where unsaved models are kept against a crash."""
