@@ -11,17 +11,23 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from app.gui_gc import GuiThreadGarbageCollector
-from app.installation import command_name
+from app.installation import DISTRIBUTION, command_name
 from app.window.error_report import ErrorReport
+from app.workspace.app_settings import adopt_earlier_settings
 from app.workspace.paths import APP_ICON
 
-ORGANIZATION = "Latent Lab"
-APPLICATION = "Latent Lab"
+# QSettings keeps the settings under these names (on Linux ~/.config/latent-lab/latent-lab.conf), as the app's own
+# files are under ~/.local/share/latent-lab. On X11 the application name is also the window's class, which the
+# desktop entry names (app/installation.py); the display name is the one people read.
+ORGANIZATION = DISTRIBUTION
+APPLICATION = DISTRIBUTION
+DISPLAY_NAME = "Latent Lab"
+EARLIER_NAMES = ("Latent Lab", "Latent Lab")     # the organisation and application names up to version 0.1.0
 
 
 def display_problem(environ: Mapping[str, str], platform: str, command: str = "python main.py") -> str | None:
@@ -50,9 +56,10 @@ def run_app(argv: list[str], open_file: Path | None = None) -> int:
     app = QApplication.instance() or QApplication(argv)
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
-    app.setApplicationDisplayName(APPLICATION)
-    app.setDesktopFileName("latent-lab")
+    app.setApplicationDisplayName(DISPLAY_NAME)
+    app.setDesktopFileName(DISTRIBUTION)          # latent-lab.desktop: Wayland matches the window to its entry by this
     app.setWindowIcon(QIcon(str(APP_ICON)))
+    adopt_earlier_settings(QSettings(), QSettings(*EARLIER_NAMES))
     collector = GuiThreadGarbageCollector(app)   # Qt objects are freed on the GUI thread, never on a training thread
     from app.window.main_window import (
         MainWindow,  # after the names are set: the window reads QSettings

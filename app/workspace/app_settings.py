@@ -19,6 +19,18 @@ from core.training.config import TrainConfig
 MAX_RECENT_MODELS = 8
 
 
+def adopt_earlier_settings(store: QSettings, earlier: QSettings) -> bool:
+    """Copy every value of ``earlier`` into ``store`` when ``store`` is empty and ``earlier`` is not; returns whether
+    it did. Up to version 0.1.0 the settings were kept under the names "Latent Lab"/"Latent Lab" (on Linux
+    ~/.config/Latent Lab/Latent Lab.conf); now they are kept under latent-lab. The earlier file stays as it was."""
+    if store.allKeys() or not earlier.allKeys():
+        return False
+    for key in earlier.allKeys():
+        store.setValue(key, earlier.value(key))
+    store.sync()
+    return True
+
+
 class AppSettings:
     """Typed access to a QSettings store."""
 
