@@ -1,5 +1,6 @@
 """The wheel a user installs holds the whole app: every package of core/ and app/, main.py, and resources/ as the
-package latent_lab_resources (the digits, the icon, their credit)."""
+package latent_lab_resources (the digits, the icon, their credit). tools/check_wheel.sh (`make wheel-check`, run by
+CI) installs the wheel into a fresh environment and runs it from another folder."""
 from __future__ import annotations
 
 import shutil
