@@ -149,3 +149,11 @@ def test_version_and_the_desktop_entry_run_without_qt(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "[]" and "removed" in result.stdout
     assert not (tmp_path / "data" / DESKTOP_FILE).exists()
+
+
+def test_the_window_icon_renders(qapp):
+    """The icon run_app gives the window (an SVG: Qt draws it with its svg image plugin, which PySide6 brings)."""
+    from PySide6.QtGui import QIcon
+
+    pixmap = QIcon(str(APP_ICON)).pixmap(64, 64)
+    assert not pixmap.isNull() and pixmap.width() == 64
