@@ -3,6 +3,7 @@ package latent_lab_resources (the digits, the icon, their credit). tools/check_w
 CI) installs the wheel into a fresh environment and runs it from another folder."""
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -10,8 +11,6 @@ import tarfile
 import tomllib
 import zipfile
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 # What a build reads (pyproject.toml names the rest): copied, so the checkout gets no build/ or .egg-info folder.
@@ -67,15 +66,17 @@ def test_the_wheel_carries_every_package_and_the_bundled_files(tmp_path):
 
 def test_the_sdist_carries_resources(tmp_path):
     """The source archive holds resources/ as it is in the repository, so a wheel built from it has the files too.
-    Built with setuptools' own build backend (what `python -m build --sdist` calls), where this environment has a
-    recent enough setuptools."""
-    setuptools = pytest.importorskip("setuptools")
-    if int(setuptools.__version__.split(".")[0]) < 77:
-        pytest.skip(f"pyproject.toml needs setuptools>=77, this environment has {setuptools.__version__}")
+    Built as `python -m build --sdist` builds it: setuptools' build backend, from a folder of its own holding what
+    [build-system] requires (fetched by pip, as for the wheel)."""
     source = build_source(tmp_path)
+    requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]["requires"]
+    backend = tmp_path / "backend"
+    result = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--target", str(backend), *requires],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
     script = "import sys; from setuptools import build_meta; print(build_meta.build_sdist(sys.argv[1]))"
     result = subprocess.run([sys.executable, "-c", script, str(tmp_path / "dist")], cwd=source, capture_output=True,
-                            text=True, timeout=120)
+                            text=True, timeout=120, env=dict(os.environ, PYTHONPATH=str(backend)))
     assert result.returncode == 0, result.stdout + result.stderr
     archive = tmp_path / "dist" / result.stdout.split()[-1]
     names = {name.split("/", 1)[1] for name in tarfile.open(archive).getnames() if "/" in name}
