@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run lint test bench
+.PHONY: setup run lint test wheel-check bench
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -23,6 +23,10 @@ lint: setup
 
 test: setup lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+
+# The wheel, installed into a fresh environment outside the checkout and run from another folder (about a minute).
+wheel-check: setup
+	PYTHON=$(BIN)/python bash tools/check_wheel.sh
 
 bench: setup
 	$(BIN)/python bench/train_throughput.py

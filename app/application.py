@@ -11,27 +11,35 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from app.gui_gc import GuiThreadGarbageCollector
+from app.installation import DISTRIBUTION, command_name
 from app.window.error_report import ErrorReport
+from app.workspace.app_settings import adopt_earlier_settings
 from app.workspace.paths import APP_ICON
 
-ORGANIZATION = "Latent Lab"
-APPLICATION = "Latent Lab"
+# QSettings keeps the settings under these names (on Linux ~/.config/latent-lab/latent-lab.conf), as the app's own
+# files are under ~/.local/share/latent-lab. On X11 the application name is also the window's class, which the
+# desktop entry names (app/installation.py); the display name is the one people read.
+ORGANIZATION = DISTRIBUTION
+APPLICATION = DISTRIBUTION
+DISPLAY_NAME = "Latent Lab"
+EARLIER_NAMES = ("Latent Lab", "Latent Lab")     # the organisation and application names up to version 0.1.0
 
 
-def display_problem(environ: Mapping[str, str], platform: str) -> str | None:
+def display_problem(environ: Mapping[str, str], platform: str, command: str = "python main.py") -> str | None:
     """Why the window cannot open here, or None. On Linux without a display Qt aborts the process with a misleading
-    message (that a library is missing and reinstalling may help), so the app says what is wrong first."""
+    message (that a library is missing and reinstalling may help), so the app says what is wrong first. ``command``
+    starts the app (``latent-lab`` when installed)."""
     if not platform.startswith("linux") or any(environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY",
                                                                                "QT_QPA_PLATFORM")):
         return None
     return ("Latent Lab's window needs a display, and none is set (DISPLAY and WAYLAND_DISPLAY are empty).\n"
-            "  Train without the window:  python main.py train --help\n"
-            "  Or use a virtual display:  xvfb-run -a python main.py")
+            f"  Train without the window:  {command} train --help\n"
+            f"  Or use a virtual display:  xvfb-run -a {command}")
 
 
 def run_app(argv: list[str], open_file: Path | None = None) -> int:
@@ -40,16 +48,18 @@ def run_app(argv: list[str], open_file: Path | None = None) -> int:
 
     High-DPI scaling is automatic in Qt 6; the style and palette are the system's (light or dark).
     """
-    problem = None if QApplication.instance() else display_problem(os.environ, sys.platform)
+    command = command_name(argv[0] if argv else "")
+    problem = None if QApplication.instance() else display_problem(os.environ, sys.platform, command)
     if problem:
         print(problem, file=sys.stderr)
         return 2
     app = QApplication.instance() or QApplication(argv)
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
-    app.setApplicationDisplayName(APPLICATION)
-    app.setDesktopFileName("latent-lab")
+    app.setApplicationDisplayName(DISPLAY_NAME)
+    app.setDesktopFileName(DISTRIBUTION)          # latent-lab.desktop: Wayland matches the window to its entry by this
     app.setWindowIcon(QIcon(str(APP_ICON)))
+    adopt_earlier_settings(QSettings(), QSettings(*EARLIER_NAMES))
     collector = GuiThreadGarbageCollector(app)   # Qt objects are freed on the GUI thread, never on a training thread
     from app.window.main_window import (
         MainWindow,  # after the names are set: the window reads QSettings

@@ -1,20 +1,12 @@
 """The About box's text: what Latent Lab is, its version and libraries, and the credit the bundled data asks for."""
 from __future__ import annotations
 
-from importlib import metadata
-
 import numpy as np
 import pyqtgraph as pg
 import PySide6
 from PySide6.QtCore import qVersion
 
-
-def app_version() -> str:
-    """The installed package's version, or "development" when it runs from a checkout that was not installed."""
-    try:
-        return metadata.version("latent-lab")
-    except metadata.PackageNotFoundError:
-        return "development"
+from app.installation import version as app_version
 
 
 def about_html() -> str:

@@ -12,10 +12,23 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from app.installation import DISTRIBUTION, data_home
 from core.nn.config import ModelConfig
 from core.training.config import TrainConfig
 
 MAX_RECENT_MODELS = 8
+
+
+def adopt_earlier_settings(store: QSettings, earlier: QSettings) -> bool:
+    """Copy every value of ``earlier`` into ``store`` when ``store`` is empty and ``earlier`` is not; returns whether
+    it did. Up to version 0.1.0 the settings were kept under the names "Latent Lab"/"Latent Lab" (on Linux
+    ~/.config/Latent Lab/Latent Lab.conf); now they are kept under latent-lab. The earlier file stays as it was."""
+    if store.allKeys() or not earlier.allKeys():
+        return False
+    for key in earlier.allKeys():
+        store.setValue(key, earlier.value(key))
+    store.sync()
+    return True
 
 
 class AppSettings:
@@ -30,9 +43,7 @@ class AppSettings:
         or the settings file's folder when the settings are not the user's (tests)."""
         if not self._user_store:
             return Path(self.store.fileName()).parent
-        xdg = os.environ.get("XDG_DATA_HOME", "")
-        base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share"
-        return base / "latent-lab"
+        return data_home(os.environ) / DISTRIBUTION
 
     def recovery_folder(self) -> Path:
         """Where unsaved models are kept against a crash."""

@@ -48,11 +48,14 @@ PARTS = training_parts()   # the trainer splits each batch over these processes 
 DESCRIPTION = """Latent Lab: watch autoencoders and variational autoencoders learn.
 
 Run with no arguments to open the desktop app, or with one .npz file (a saved model, or a dataset) to open the app
-with it. The commands below run without a display."""
+with it. The commands below run without a display. --version prints the version; on Linux, --install-desktop-entry
+adds the app to the desktop's launcher and --uninstall-desktop-entry removes it."""
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python main.py", description=DESCRIPTION,
+    # The command as it is typed: the installed script, or main.py in a checkout.
+    prog = "latent-lab" if os.path.basename(sys.argv[0]) == "latent-lab" else "python main.py"
+    parser = argparse.ArgumentParser(prog=prog, description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     train = commands.add_parser("train", help="train an AE or a VAE and save a checkpoint",
