@@ -1,6 +1,8 @@
 """Builders the tests of several packages share: tiny datasets, trainers and saved models."""
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -48,3 +50,18 @@ def save_small_model(path: Path, kind: str, latent_dim: int, seed: int, input_di
     for _ in range(steps):
         trainer.step()
     save_checkpoint(path, Checkpoint(model, optimizer, config, "mnist5k", trainer.history))
+
+
+def disk_state(folder: Path) -> dict[str, tuple]:
+    """What a test asserts is unchanged: every entry under ``folder`` (not followed into links) with its kind, inode,
+    size, mtime and, for a file, its bytes; for a link, where it points; for a device, its number."""
+    state = {}
+    for path in sorted(Path(folder).rglob("*")):
+        info = path.lstat()
+        entry = (stat.S_IFMT(info.st_mode), info.st_ino, info.st_size, info.st_mtime_ns, info.st_rdev)
+        if stat.S_ISREG(info.st_mode):
+            entry += (path.read_bytes(),)
+        elif stat.S_ISLNK(info.st_mode):
+            entry += (os.readlink(path),)
+        state[str(path.relative_to(folder))] = entry
+    return state

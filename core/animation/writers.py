@@ -5,19 +5,16 @@ only when complete, so a cancelled or failed export leaves nothing behind. No Qt
 and the headless command line call the same functions.
 """
 
-import contextlib
 import importlib.util
 import os
-import shutil
 import threading
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import imageio.v2 as iio_v2
 import imageio.v3 as iio
 import numpy as np
 
-from core.atomic_files import atomic_file, temporary_beside
+from core.atomic_files import atomic_file, atomic_folder
 
 Progress = Callable[[int, int], None]  # (frames written, total frames)
 
@@ -67,24 +64,6 @@ def _each_frame(
             progress(done, len(frames))
 
 
-@contextlib.contextmanager
-def _atomic_folder(folder: str | os.PathLike) -> Iterator[Path]:
-    """Like atomic_file for a folder, which must not exist yet or be empty (no user files are replaced)."""
-    folder = Path(folder)
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise FileExistsError(f"{folder} exists and is not an empty folder")
-    temp_folder = temporary_beside(folder, ".partial")
-    try:
-        os.mkdir(temp_folder, 0o777)  # as in atomic_file: inside the try, and not mkdtemp's private 0700
-        yield temp_folder
-        if folder.exists():
-            folder.rmdir()  # empty, checked above; renaming onto a folder fails on Windows
-        os.replace(temp_folder, folder)
-    except BaseException:
-        shutil.rmtree(temp_folder, ignore_errors=True)
-        raise
-
-
 def write_gif(
     path: str | os.PathLike,
     frames: np.ndarray,
@@ -122,7 +101,7 @@ def write_png_frames(
     """
     frames = _checked(frames)
     digits = max(4, len(str(len(frames) - 1)))
-    with _atomic_folder(folder) as temp_folder:
+    with atomic_folder(folder) as temp_folder:
         for index, frame in enumerate(_each_frame(frames, cancel, progress)):
             iio.imwrite(temp_folder / f"frame_{index:0{digits}d}.png", frame)
 

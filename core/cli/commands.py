@@ -6,7 +6,7 @@ object per line; progress and messages go to stderr.
 from __future__ import annotations
 
 import argparse
-import errno
+import contextlib
 import json
 import os
 import signal
@@ -18,14 +18,16 @@ from typing import TextIO
 
 import numpy as np
 
-from core.atomic_files import make_parent_folder
+from core.atomic_files import make_parent_folder, resolve_output
 from core.cli.gif import add_gif_parser
 from core.cli.history import add_history_parser
+from core.cli.outputs import OutputIsInput, dataset_file, refuse_inputs
 from core.data.datasets import default_cache_dir, load_dataset
 from core.data.errors import DatasetError
 from core.nn.config import ACTIVATIONS, RECONSTRUCTIONS, ModelConfig
 from core.nn.models import build_model
 from core.nn.optim import build_optimizer
+from core.output_lock import output_lock
 from core.parallel.helper_process import HelperFailed
 from core.parallel.thread_team import training_parts
 from core.training.checkpoint import (
@@ -81,7 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--resume", type=Path, metavar="CHECKPOINT",
                        help="continue training a saved model (its architecture and data are reused) "
                             "until --epochs epochs in all")
-    train.add_argument("--out", type=Path, default=Path("model.npz"), help="checkpoint to write (default: %(default)s)")
+    train.add_argument("--out", type=Path, default=Path("model.npz"),
+                       help="checkpoint to write: a new file or a regular file, which it replaces (may be --resume's "
+                            "model, never the dataset; locked while training; default: %(default)s)")
     train.set_defaults(handler=run_train)
     add_gif_parser(commands)
     add_history_parser(commands)
@@ -99,18 +103,41 @@ def run_cli(argv: list[str], resources: Path) -> int:
 
 
 def run_train(args: argparse.Namespace, resources: Path) -> int:
-    """The ``train`` command. Exit status: 0 done, 1 error or divergence, 130 interrupted."""
+    """The ``train`` command. Exit status: 0 done, 1 error or divergence, 2 an output that is an input, 130
+    interrupted."""
     err = sys.stderr
+    try:
+        refuse_inputs(args.out, [("--dataset", dataset_file(args.dataset))])
+        resolve_output(args.out)                     # a folder or a device is refused before any data are read
+    except OutputIsInput as error:
+        print(f"error: {error}", file=err)
+        return 2
+    except OSError as error:
+        print(f"error: cannot write the model to {args.out}: {error.strerror or error}", file=err)
+        return 1
     try:
         trainer, dataset_name = _make_trainer(args, resources, DownloadReport(err))
     except (DatasetError, CheckpointError, ValueError) as error:
         print(f"error: {error}", file=err)
         return 1
-    try:
-        _check_writable(args.out)            # after the data, so that a failed command leaves no new folder
-    except OSError as error:
-        print(f"error: cannot write the model to {args.out}: {error.strerror or error}", file=err)
-        return 1
+    with contextlib.ExitStack() as held:
+        held.callback(trainer.close)                 # its helper processes, whatever happens
+        try:
+            if not args.dataset:                     # --resume's model names its dataset
+                refuse_inputs(args.out, [(f"the dataset of {args.resume}", dataset_file(dataset_name))])
+            target = _check_writable(args.out)       # after the data, so that a failed command leaves no new folder
+            held.enter_context(output_lock(target))  # until the model is saved: a second writer is refused
+        except OutputIsInput as error:
+            print(f"error: {error}", file=err)
+            return 2
+        except OSError as error:
+            print(f"error: cannot write the model to {args.out}: {error.strerror or error}", file=err)
+            return 1
+        return _train_and_save(trainer, dataset_name, args.out, err)
+
+
+def _train_and_save(trainer: Trainer, dataset_name: str, out: Path, err: TextIO) -> int:
+    """Train, then save to ``out``; the exit status."""
     if trainer.finished:
         done = trainer.epoch
         print(f"nothing to train: the model has trained {done} epoch{'' if done == 1 else 's'} already (--epochs "
@@ -142,16 +169,17 @@ def run_train(args: argparse.Namespace, resources: Path) -> int:
     if bar:
         bar.clear()
     checkpoint = Checkpoint(trainer.model, trainer.optimizer, trainer.config, dataset_name, trainer.history)
-    return status if _save(checkpoint, args.out, err) else 1
+    return status if _save(checkpoint, out, err) else 1
 
 
-def _check_writable(path: Path) -> None:
-    """Raise OSError now, before any training, if a model could not be written to ``path``."""
-    if path.is_dir():
-        raise IsADirectoryError(errno.EISDIR, "it is a folder")
-    make_parent_folder(path)
-    with tempfile.TemporaryFile(dir=path.parent):
+def _check_writable(path: Path) -> Path:
+    """Raise OSError now, before any training, if a model could not be written to ``path``; returns the file the
+    write will replace (resolve_output: where a symbolic link points)."""
+    target = resolve_output(path)
+    make_parent_folder(target)
+    with tempfile.TemporaryFile(dir=target.parent):
         pass
+    return target
 
 
 def _save(checkpoint: Checkpoint, path: Path, err: TextIO) -> bool:

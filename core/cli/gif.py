@@ -24,10 +24,12 @@ from core.animation.recipe import (
     write_animation,
 )
 from core.animation.writers import mp4_available
-from core.atomic_files import make_parent_folder
+from core.atomic_files import make_parent_folder, resolve_output
+from core.cli.outputs import OutputIsInput, dataset_file, refuse_inputs
 from core.data.datasets import Dataset, default_cache_dir, images_to_float, load_dataset
 from core.data.errors import DatasetError
 from core.nn.models import AutoEncoder
+from core.output_lock import output_lock
 from core.training.checkpoint import CheckpointError, load_checkpoint
 
 EPILOG = """examples:
@@ -69,7 +71,8 @@ def add_gif_parser(commands: argparse._SubParsersAction) -> None:
     gif.add_argument("--dataset", help="name or path of the dataset to take the test images from "
                                        "(default: the one the checkpoint was trained on)")
     gif.add_argument("--out", type=Path, default=Path("interpolation.gif"),
-                     help="a .gif, an .mp4 (needs imageio-ffmpeg), or a folder for PNG frames (default: %(default)s)")
+                     help="a .gif, an .mp4 (needs imageio-ffmpeg), or a folder for PNG frames: new, a regular file "
+                          "(replaced) or an empty folder (default: %(default)s)")
     gif.set_defaults(handler=run_gif)
 
 
@@ -77,16 +80,28 @@ class GifCommandError(Exception):
     """A problem with the command's inputs; the message is shown as-is."""
 
 
+class GifOptionError(GifCommandError):
+    """Options that cannot work together; exit status 2."""
+
+
 def run_gif(args: argparse.Namespace, resources: Path) -> int:
-    """The ``gif`` command. Exit status: 0 written, 1 error, 130 interrupted (nothing written)."""
+    """The ``gif`` command. Exit status: 0 written, 1 error, 2 bad options (--out is an input), 130 interrupted
+    (nothing written)."""
     err = sys.stderr
     line = ProgressLine(err, args.out.name) if err.isatty() else None
     try:
+        refuse_inputs(args.out, [("--checkpoint", args.checkpoint), *(("--compare", path) for path in args.compare),
+                                 ("--dataset", dataset_file(args.dataset))])
         spec, models, dataset, (i0, i1), labels = _prepare(args, resources)
         x0, x1 = images_to_float(dataset.test_images[[i0, i1]])  # (784,) each, the same two for every model
-        frames = interpolation_frames(models, x0, x1, spec)
         make_parent_folder(args.out)
-        write_animation(args.out, frames, spec.fps, progress=line.show if line else None)
+        with output_lock(resolve_output(args.out, folder=animation_format(args.out) == "png")):
+            frames = interpolation_frames(models, x0, x1, spec)
+            write_animation(args.out, frames, spec.fps, progress=line.show if line else None)
+    except (GifOptionError, OutputIsInput) as error:
+        _clear(line)
+        print(f"error: {error}", file=err)
+        return 2
     except (GifCommandError, CheckpointError, DatasetError, ValueError) as error:
         _clear(line)
         print(f"error: {error}", file=err)
@@ -117,7 +132,9 @@ def _prepare(
     """Check the options and load everything; raises GifCommandError (or the loaders' errors)."""
     spec = InterpolationSpec(n_frames=args.frames, fps=args.fps, mode=args.mode, hold_frames=args.hold,
                              ping_pong=args.ping_pong, scale=args.scale, caption=args.caption)
-    if animation_format(args.out) == "mp4" and not mp4_available():
+    kind = animation_format(args.out)
+    resolve_output(args.out, folder=kind == "png")  # a device or FIFO is refused (OutputRefused) before any work
+    if kind == "mp4" and not mp4_available():
         raise GifCommandError("MP4 export needs the imageio-ffmpeg package: pip install imageio-ffmpeg")
     paths = [*args.compare, args.checkpoint]  # in drawing order, left to right
     checkpoints = [load_checkpoint(path) for path in paths]
@@ -126,10 +143,18 @@ def _prepare(
         if checkpoint.model.config.input_dim != main_model.config.input_dim:
             raise GifCommandError(f"{path}: its model takes {checkpoint.model.config.input_dim}-pixel images, but "
                                   f"{args.checkpoint} takes {main_model.config.input_dim}; they cannot share images")
+    titles = [model_title(checkpoint.model) for checkpoint in checkpoints]
+    if len(set(titles)) < len(titles):  # two VAEs, say: name each by its file instead
+        titles = [f"{title} {path.stem}" for title, path in zip(titles, paths)]
 
     dataset_spec = args.dataset or checkpoints[-1].dataset
     if not dataset_spec:
         raise GifCommandError(f"{args.checkpoint}: the checkpoint does not name its dataset; pass --dataset")
+    if not args.dataset:
+        try:
+            refuse_inputs(args.out, [(f"the dataset of {args.checkpoint}", dataset_file(dataset_spec))])
+        except OutputIsInput as error:
+            raise GifOptionError(str(error)) from None
     dataset = load_dataset(dataset_spec, bundled_path=resources / "mnist5k.npz", cache_dir=default_cache_dir(),
                            progress=_download_progress)
     if dataset.test_images.shape[1] != main_model.config.input_dim:
@@ -143,9 +168,6 @@ def _prepare(
     except ValueError as error:
         raise GifCommandError(f"dataset {dataset_spec}: {error}") from None
 
-    titles = [model_title(checkpoint.model) for checkpoint in checkpoints]
-    if len(set(titles)) < len(titles):  # two VAEs, say: name each by its file instead
-        titles = [f"{title} {path.stem}" for title, path in zip(titles, paths)]
     models = [(title, checkpoint.model) for title, checkpoint in zip(titles, checkpoints)]
     return spec, models, dataset, pair, labels
 
