@@ -9,7 +9,6 @@ import argparse
 import contextlib
 import json
 import os
-import signal
 import sys
 import tempfile
 import time
@@ -22,6 +21,7 @@ from core.atomic_files import make_parent_folder, resolve_output
 from core.cli.gif import add_gif_parser
 from core.cli.history import add_history_parser
 from core.cli.outputs import OutputIsInput, dataset_file, refuse_inputs
+from core.cli.stop_signals import StopSignals, stop_on_signals
 from core.data.datasets import default_cache_dir, load_dataset
 from core.data.errors import DatasetError
 from core.nn.config import ACTIVATIONS, RECONSTRUCTIONS, ModelConfig
@@ -59,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     train = commands.add_parser("train", help="train an AE or a VAE and save a checkpoint",
                                 description="Train a model; prints one JSON object per epoch to stdout. "
-                                            "Ctrl+C stops and saves what was trained so far.")
+                                            "Ctrl+C or SIGTERM stops and saves what was trained so far (once "
+                                            "stopping, further signals wait for the save).")
     train.add_argument("--model", choices=("ae", "vae"), default="vae", help="autoencoder or variational autoencoder")
     train.add_argument("--dataset",
                        help="mnist5k (bundled), fashion (Debian's dataset-fashion-mnist), mnist (downloaded once), "
@@ -103,8 +104,8 @@ def run_cli(argv: list[str], resources: Path) -> int:
 
 
 def run_train(args: argparse.Namespace, resources: Path) -> int:
-    """The ``train`` command. Exit status: 0 done, 1 error or divergence, 2 an output that is an input, 130
-    interrupted."""
+    """The ``train`` command. Exit status: 0 done, 1 error or divergence, 2 an output that is an input, 130 or 143
+    stopped by SIGINT or SIGTERM (and saved)."""
     err = sys.stderr
     try:
         refuse_inputs(args.out, [("--dataset", dataset_file(args.dataset))])
@@ -120,6 +121,9 @@ def run_train(args: argparse.Namespace, resources: Path) -> int:
     except (DatasetError, CheckpointError, ValueError) as error:
         print(f"error: {error}", file=err)
         return 1
+    except KeyboardInterrupt:
+        print("\ninterrupted; nothing was trained", file=err)
+        return 130
     with contextlib.ExitStack() as held:
         held.callback(trainer.close)                 # its helper processes, whatever happens
         try:
@@ -137,7 +141,8 @@ def run_train(args: argparse.Namespace, resources: Path) -> int:
 
 
 def _train_and_save(trainer: Trainer, dataset_name: str, out: Path, err: TextIO) -> int:
-    """Train, then save to ``out``; the exit status."""
+    """Train, then save to ``out``, with SIGINT and SIGTERM stopping the training (StopSignals) from the first
+    step to the end of the save; the exit status."""
     if trainer.finished:
         done = trainer.epoch
         print(f"nothing to train: the model has trained {done} epoch{'' if done == 1 else 's'} already (--epochs "
@@ -145,31 +150,36 @@ def _train_and_save(trainer: Trainer, dataset_name: str, out: Path, err: TextIO)
     bar = ProgressBar(err) if err.isatty() else None
     status = 0
     control = TrainingControl()
-    previous_handler = signal.signal(signal.SIGINT, _stop_on_first_interrupt(control))
-    try:
-        for record in trainer.run(control):
-            if isinstance(record, StepProgress) and bar:
-                bar.show(record, trainer.config.epochs)
-            elif isinstance(record, EpochProgress):
-                if bar:
-                    bar.clear()
-                print(json.dumps(_epoch_line(record, trainer)), flush=True)
-    except TrainingDiverged as error:
-        status = 1
-        print(f"\n{error}", file=err)
-    except HelperFailed as error:
-        status = 1
-        print(f"\nerror: {error} Training stopped; its last step may be only partly applied.", file=err)
-    finally:
-        signal.signal(signal.SIGINT, previous_handler)
-        trainer.close()
-    if control.stop_requested:
-        status = 130
-        print(f"\ninterrupted after {trainer.history.steps} steps; saving", file=err)
-    if bar:
-        bar.clear()
-    checkpoint = Checkpoint(trainer.model, trainer.optimizer, trainer.config, dataset_name, trainer.history)
-    return status if _save(checkpoint, out, err) else 1
+    with stop_on_signals(control) as stops:
+        try:
+            for record in trainer.run(control):
+                if isinstance(record, StepProgress) and bar:
+                    bar.show(record, trainer.config.epochs)
+                elif isinstance(record, EpochProgress):
+                    if bar:
+                        bar.clear()
+                    print(json.dumps(_epoch_line(record, trainer)), flush=True)
+        except TrainingDiverged as error:
+            status = 1
+            print(f"\n{error}", file=err)
+        except HelperFailed as error:
+            status = 1
+            print(f"\nerror: {error} Training stopped; its last step may be only partly applied.", file=err)
+        finally:
+            trainer.close()
+        if stops.received:
+            print(f"\n{_stopped_by(stops)} after {trainer.history.steps} steps; saving", file=err)
+        if bar:
+            bar.clear()
+        checkpoint = Checkpoint(trainer.model, trainer.optimizer, trainer.config, dataset_name, trainer.history)
+        saved = _save(checkpoint, out, err)
+    if stops.received:          # a signal during the save waited for it, and ends the command as one would
+        status = stops.exit_status
+    return status if saved else 1
+
+
+def _stopped_by(stops: StopSignals) -> str:
+    return "interrupted" if stops.first.name == "SIGINT" else f"stopped by {stops.first.name}"
 
 
 def _check_writable(path: Path) -> Path:
@@ -198,15 +208,6 @@ def _save(checkpoint: Checkpoint, path: Path, err: TextIO) -> bool:
     except OSError as error:
         print(f"error: could not save it to {fallback} either: {error.strerror or error}", file=err)
     return False
-
-
-def _stop_on_first_interrupt(control: TrainingControl):
-    """A SIGINT handler: the first Ctrl+C stops training after the current step, a second one aborts."""
-    def handle(signum, frame):
-        if control.stop_requested:
-            raise KeyboardInterrupt
-        control.request_stop()
-    return handle
 
 
 class DownloadReport:
