@@ -18,6 +18,12 @@ from core.atomic_files import atomic_file, atomic_folder
 
 Progress = Callable[[int, int], None]  # (frames written, total frames)
 
+# Frame rates that every format stores, with room to spare (measured with ffmpeg 9 and pillow 13): a GIF frame lasts
+# at most 655.35 s, an MP4 at 0.00001 fps cannot be written and one at 100,000 fps comes out with a frame rate of 0.
+# So a frame lasts at most 100 s, and 1000 fps is the most (a GIF plays at most 50 fps anyway).
+MIN_FPS, MAX_FPS = 0.01, 1000.0
+GIF_LONGEST_FRAME_MS = 655_350  # a GIF frame's delay is a 16-bit count of centiseconds
+
 
 class ExportCancelled(Exception):
     """The export was cancelled through its `cancel` event; nothing was written."""
@@ -32,15 +38,41 @@ def mp4_available() -> bool:
     return importlib.util.find_spec("imageio_ffmpeg") is not None
 
 
+def check_fps(fps: float) -> None:
+    """Raise ValueError unless MIN_FPS <= fps <= MAX_FPS (which also refuses NaN and infinity)."""
+    if not MIN_FPS <= fps <= MAX_FPS:
+        raise ValueError(f"the frame rate must be between {MIN_FPS:g} and {MAX_FPS:g} frames per second, got {fps:g}")
+
+
 def gif_frame_duration_ms(fps: float) -> int:
     """The per-frame delay a GIF at `fps` gets, in milliseconds.
 
     GIF stores delays in whole centiseconds, and browsers play delays under 20 ms at 100 ms,
     so 1000 / fps is rounded to the nearest 10 ms, and is at least 20 ms (50 fps at most).
+    Raises ValueError for a rate outside MIN_FPS..MAX_FPS.
     """
-    if fps <= 0:
-        raise ValueError(f"fps must be positive, got {fps}")
+    check_fps(fps)
     return 10 * max(2, round(100 / fps))
+
+
+def check_gif_hold(fps: float, repeats: int) -> None:
+    """Raise ValueError if ``repeats`` identical frames in a row at ``fps`` last longer than one GIF frame can: the
+    GIF writer merges them into one frame (pillow does), whose delay is at most GIF_LONGEST_FRAME_MS."""
+    duration = gif_frame_duration_ms(fps)
+    if repeats * duration > GIF_LONGEST_FRAME_MS:
+        raise ValueError(f"{repeats:,} identical frames at {duration} ms each would make one GIF frame of "
+                         f"{repeats * duration / 1000:,.2f} s, and a GIF frame lasts at most "
+                         f"{GIF_LONGEST_FRAME_MS / 1000:.2f} s (at most {GIF_LONGEST_FRAME_MS // duration:,} "
+                         f"in a row at this frame rate)")
+
+
+def _longest_run(frames: np.ndarray) -> int:
+    """The most identical frames (n, ...) in a row."""
+    longest = run = 1
+    for previous, frame in zip(frames, frames[1:]):
+        run = run + 1 if np.array_equal(previous, frame) else 1
+        longest = max(longest, run)
+    return longest
 
 
 def _checked(frames: np.ndarray) -> np.ndarray:
@@ -77,10 +109,12 @@ def write_gif(
     colour frames go through pillow's per-frame 256-colour palette. Pillow merges consecutive
     identical frames (held frames) into one longer frame, which plays the same. progress is
     called after each frame is handed to pillow, which encodes them all when the file closes.
-    Raises ExportCancelled if `cancel` is set before the last frame; the file is then not written.
+    Raises ExportCancelled if `cancel` is set before the last frame; the file is then not written, and
+    ValueError before writing anything when identical frames in a row would last longer than a GIF frame can.
     """
     frames = _checked(frames)
     duration = gif_frame_duration_ms(fps)
+    check_gif_hold(fps, _longest_run(frames))
     if frames.ndim == 4 and (frames == frames[..., :1]).all():
         frames = frames[..., 0]  # 8-bit gray: pillow writes it without quantising, several times faster
     with atomic_file(path, ".gif") as temp_path, iio.imopen(temp_path, "w", plugin="pillow") as gif:
@@ -122,8 +156,7 @@ def write_mp4(
     if not mp4_available():
         raise Mp4Unavailable("MP4 export needs the imageio-ffmpeg package: pip install imageio-ffmpeg")
     frames = _checked(frames)
-    if fps <= 0:
-        raise ValueError(f"fps must be positive, got {fps}")
+    check_fps(fps)
     odd = [(0, 0), (0, frames.shape[1] % 2), (0, frames.shape[2] % 2)] + [(0, 0)] * (frames.ndim - 3)
     frames = np.pad(frames, odd, mode="edge")
     with atomic_file(path, ".mp4") as temp_path:

@@ -15,15 +15,17 @@ from typing import TextIO
 
 from core.animation.recipe import (
     MODES,
+    AnimationTooLarge,
     InterpolationSpec,
     animation_format,
+    check_animation,
     interpolation_frames,
     mean_codes,
     model_title,
     pick_pair_by_label,
     write_animation,
 )
-from core.animation.writers import mp4_available
+from core.animation.writers import check_fps, mp4_available
 from core.atomic_files import make_parent_folder, resolve_output
 from core.cli.outputs import OutputIsInput, dataset_file, refuse_inputs
 from core.data.datasets import Dataset, default_cache_dir, images_to_float, load_dataset
@@ -59,13 +61,16 @@ def add_gif_parser(commands: argparse._SubParsersAction) -> None:
     gif.add_argument("--from-rank", type=int, default=0,
                      help="0: the test image nearest its class mean, 1: the next nearest, ... (default: %(default)s)")
     gif.add_argument("--to-rank", type=int, default=0, help="the same for the last image (default: %(default)s)")
-    gif.add_argument("--frames", type=int, default=60,
+    gif.add_argument("--frames", type=_whole_number(2), default=60,
                      help="interpolation steps, both ends included (default: %(default)s)")
-    gif.add_argument("--fps", type=float, default=20, help="frames per second (default: %(default)s)")
+    gif.add_argument("--fps", type=_frame_rate, default=20,
+                     help="frames per second, 0.01 to 1000; a GIF plays at most 50 (default: %(default)s)")
     gif.add_argument("--mode", choices=MODES, default="slerp",
                      help="path through the latent space (default: %(default)s)")
-    gif.add_argument("--scale", type=int, default=8, help="pixels per image pixel (default: %(default)s)")
-    gif.add_argument("--hold", type=int, default=0, help="extra frames to pause on each end (default: %(default)s)")
+    gif.add_argument("--scale", type=_whole_number(1), default=8, help="pixels per image pixel (default: %(default)s)")
+    gif.add_argument("--hold", type=_whole_number(0), default=0,
+                     help="extra frames to pause on each end; in a GIF each end lasts at most 655 s "
+                          "(default: %(default)s)")
     gif.add_argument("--ping-pong", action="store_true", help="play back to the start, for a seamless loop")
     gif.add_argument("--no-caption", dest="caption", action="store_false", help="leave out the t=0.42 captions")
     gif.add_argument("--dataset", help="name or path of the dataset to take the test images from "
@@ -76,17 +81,43 @@ def add_gif_parser(commands: argparse._SubParsersAction) -> None:
     gif.set_defaults(handler=run_gif)
 
 
+def _whole_number(minimum: int):
+    """An argparse type: a whole number of at least ``minimum``."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+    return parse
+
+
+def _frame_rate(text: str) -> float:
+    """An argparse type: a frame rate every format can store (core.animation.writers.check_fps)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    try:
+        check_fps(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return value
+
+
 class GifCommandError(Exception):
     """A problem with the command's inputs; the message is shown as-is."""
 
 
 class GifOptionError(GifCommandError):
-    """Options that cannot work together; exit status 2."""
+    """Options that cannot work together, such as an animation too large for memory; exit status 2."""
 
 
 def run_gif(args: argparse.Namespace, resources: Path) -> int:
-    """The ``gif`` command. Exit status: 0 written, 1 error, 2 bad options (--out is an input), 130 interrupted
-    (nothing written)."""
+    """The ``gif`` command. Exit status: 0 written, 1 error, 2 bad options (--out is an input, the animation would
+    not fit in memory or in a GIF), 130 interrupted (nothing written)."""
     err = sys.stderr
     line = ProgressLine(err, args.out.name) if err.isatty() else None
     try:
@@ -146,6 +177,12 @@ def _prepare(
     titles = [model_title(checkpoint.model) for checkpoint in checkpoints]
     if len(set(titles)) < len(titles):  # two VAEs, say: name each by its file instead
         titles = [f"{title} {path.stem}" for title, path in zip(titles, paths)]
+    try:
+        check_animation(args.out, titles, spec)      # before the dataset is read or a frame drawn
+    except AnimationTooLarge as error:
+        raise GifOptionError(f"{error}: lower --frames, --hold or --scale") from None
+    except ValueError as error:
+        raise GifOptionError(f"--hold {args.hold} at --fps {args.fps:g}: {error}") from None
 
     dataset_spec = args.dataset or checkpoints[-1].dataset
     if not dataset_spec:

@@ -1,6 +1,6 @@
-"""Hostile outputs for the commands: special files, links, outputs that are inputs, a second writer. Each is refused
-at once, with a message naming the file or option and an exit status (2 for options, 1 for files), and leaves the
-disk as it was."""
+"""Hostile outputs for the commands: special files, links, outputs that are inputs, a second writer, and exports too
+large for memory or for the format. Each is refused at once, with a message naming the file or option and an exit
+status (2 for options, 1 for files), and leaves the disk as it was."""
 import os
 import shutil
 import signal
@@ -191,3 +191,42 @@ def test_a_second_writer_of_a_model_being_trained_is_refused_naming_the_first(tm
     assert first.returncode == 130 and f"saved {out}" in stderr
     assert load_checkpoint(out).history.steps >= 18
     assert sorted(os.listdir(tmp_path)) == ["m.npz", "run.npz"]          # no lock file, no temporary
+
+
+# ---- exports ------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("option, value, size", [
+    ("--frames", 100_000, "100,000 frames of 308 x 376 pixels, 34.7 GB in memory"),
+    ("--scale", 1_000, "60 frames of 38,500 x 47,000 pixels, 325.7 GB in memory"),
+    ("--hold", 1_000_000_000, "2,000,000,060 frames of 308 x 376 pixels, 694,848.0 GB in memory"),
+])
+@pytest.mark.parametrize("out", ["anim.gif", "frames"])
+def test_an_export_too_large_for_memory_is_refused_giving_its_size(tmp_path, capsys, model, option, value, size, out):
+    argv = ["gif", "--checkpoint", model, "--from-label", 2, "--to-label", 7, option, value, "--out", tmp_path / out]
+    err = refused(argv, capsys, tmp_path, status=2)
+    assert err == f"error: the animation would be {size}; the limit is 4.0 GB: lower --frames, --hold or --scale\n"
+
+
+def test_a_gif_hold_longer_than_a_gif_frame_can_last_is_refused(tmp_path, capsys, model):
+    argv = ["gif", "--checkpoint", model, *GIF, "--fps", "0.1", "--hold", "100", "--out", tmp_path / "a.gif"]
+    err = refused(argv, capsys, tmp_path, status=2)
+    assert err == ("error: --hold 100 at --fps 0.1: 101 identical frames at 10000 ms each would make one GIF frame "
+                   "of 1,010.00 s, and a GIF frame lasts at most 655.35 s (at most 65 in a row at this frame rate)\n")
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--fps", "0.001", "the frame rate must be between 0.01 and 1000 frames per second, got 0.001"),
+    ("--fps", "inf", "the frame rate must be between 0.01 and 1000 frames per second, got inf"),
+    ("--frames", "1", "must be at least 2, got 1"),
+    ("--hold", "-1", "must be at least 0, got -1"),
+    ("--scale", "0", "must be at least 1, got 0"),
+])
+def test_an_export_option_out_of_range_is_refused_before_anything_is_read(tmp_path, option, value, message):
+    started = time.monotonic()
+    result = subprocess.run([sys.executable, "main.py", "gif", "--checkpoint", str(tmp_path / "missing.npz"), *GIF,
+                             option, value, "--out", str(tmp_path / "a.gif")],
+                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert time.monotonic() - started < 30
+    assert result.returncode == 2 and result.stdout == "" and "Traceback" not in result.stderr
+    assert result.stderr.endswith(f"python main.py gif: error: argument {option}: {message}\n")
+    assert os.listdir(tmp_path) == []
