@@ -2,6 +2,8 @@
 user's answers to the app's questions scripted in advance."""
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
@@ -98,3 +100,18 @@ class ScriptedQuestions:
 
     def ask_dataset_folder_to_open(self, folder: str) -> Path | None:
         return self._path("ask_dataset_folder_to_open")
+
+
+def disk_state(folder: Path) -> dict[str, tuple]:
+    """What a test asserts is unchanged: every entry under ``folder`` (not followed into links) with its kind, inode,
+    size, mtime and, for a file, its bytes; for a link, where it points; for a device, its number."""
+    state = {}
+    for path in sorted(Path(folder).rglob("*")):
+        info = path.lstat()
+        entry = (stat.S_IFMT(info.st_mode), info.st_ino, info.st_size, info.st_mtime_ns, info.st_rdev)
+        if stat.S_ISREG(info.st_mode):
+            entry += (path.read_bytes(),)
+        elif stat.S_ISLNK(info.st_mode):
+            entry += (os.readlink(path),)
+        state[str(path.relative_to(folder))] = entry
+    return state

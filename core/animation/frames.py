@@ -5,6 +5,8 @@ bitmap font, so this needs neither Qt nor PIL. Everything is gray (R == G == B),
 store the frames exactly.
 """
 
+from collections.abc import Sequence
+
 import numpy as np
 
 IMAGE_SIDE = 28  # MNIST-like images are 28 x 28 = 784 pixels
@@ -140,6 +142,28 @@ def _draw_text(canvas: np.ndarray, text: str, top: int, center_x: int, scale: in
     canvas[top : top + mask.shape[0], left : left + mask.shape[1]][mask] = gray
 
 
+class _Layout:
+    """Where compose_frames draws: sizes in pixels of the frame, its columns (one per panel), tiles and text."""
+
+    def __init__(self, titles: Sequence[str], scale: int, captions: Sequence[str]) -> None:
+        self.text_scale = max(1, scale // 2)
+        self.tile_side = IMAGE_SIDE * scale
+        line_height = _GLYPH_HEIGHT * self.text_scale
+        self.pad, gap = 3 * scale, 2 * scale
+        self.column = max([self.tile_side] + [_text_width(text, self.text_scale) for text in [*titles, *captions]])
+        self.tile_top = self.pad + line_height + gap
+        self.caption_top = self.tile_top + self.tile_side + gap
+        self.height = (self.caption_top + line_height if captions else self.tile_top + self.tile_side) + self.pad
+        self.width = self.pad + len(titles) * (self.column + self.pad)
+
+
+def frame_shape(titles: Sequence[str], scale: int, captions: Sequence[str] = ()) -> tuple[int, int]:
+    """(H, W) of the frames compose_frames draws for panels with these titles at `scale`, with these captions
+    (the widest one counts; none: no caption row), worked out without drawing anything."""
+    layout = _Layout(titles, scale, captions)
+    return layout.height, layout.width
+
+
 def compose_frames(
     panels: list[tuple[str, np.ndarray]],
     scale: int = 4,
@@ -163,17 +187,11 @@ def compose_frames(
     if len(t_values) != n_frames:
         raise ValueError(f"got {len(t_values)} t values for {n_frames} frames")
 
-    text_scale = max(1, scale // 2)
-    tile_side = IMAGE_SIDE * scale
-    line_height = _GLYPH_HEIGHT * text_scale
-    pad, gap = 3 * scale, 2 * scale
     captions = [f"t={t:.2f}" for t in t_values] if caption else []
-    texts = [title for title, _ in panels] + captions
-    column = max([tile_side] + [_text_width(text, text_scale) for text in texts])
-    tile_top = pad + line_height + gap
-    caption_top = tile_top + tile_side + gap
-    height = (caption_top + line_height if caption else tile_top + tile_side) + pad
-    width = pad + len(panels) * (column + pad)
+    layout = _Layout([title for title, _ in panels], scale, captions)
+    text_scale, tile_side, pad = layout.text_scale, layout.tile_side, layout.pad
+    tile_top, caption_top, column = layout.tile_top, layout.caption_top, layout.column
+    height, width = layout.height, layout.width
 
     centers = [pad + i * (column + pad) + column // 2 for i in range(len(panels))]
     background = np.full((height, width), BACKGROUND, np.uint8)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from core.animation.frames import compose_frames
-from core.animation.writers import Progress, write_gif, write_mp4, write_png_frames
+from core.animation.frames import compose_frames, frame_shape
+from core.animation.writers import Progress, check_fps, check_gif_hold, write_gif, write_mp4, write_png_frames
 from core.data.datasets import images_to_float
 from core.latent.interpolate import (
     Codec,
@@ -25,6 +25,14 @@ from core.latent.interpolate import (
 )
 
 MODES = ("slerp", "lerp")
+# The most memory the finished frames of one animation may take. The GUI's largest choice (240 frames held 120 at
+# each end, ping-pong, scale 16, two panels titled "Autoencoder (z=16)" and "VAE (z=16)") needs 3.0 GB; the command
+# line could ask for terabytes.
+MAX_ANIMATION_BYTES = 4_000_000_000
+
+
+class AnimationTooLarge(ValueError):
+    """An animation whose frames would not fit in memory; refused before anything is drawn."""
 
 
 @dataclass(frozen=True)
@@ -32,7 +40,7 @@ class InterpolationSpec:
     """What an interpolation animation looks like.
 
     n_frames: decoded steps from one end to the other, both ends included (>= 2).
-    fps: playback speed. mode: "slerp" or "lerp" (see core/latent/interpolate.py).
+    fps: playback speed, from writers.MIN_FPS to MAX_FPS. mode: "slerp" or "lerp" (core/latent/interpolate.py).
     hold_frames: extra copies of each end frame, a pause at either end.
     ping_pong: play back to the start after reaching the end, so the loop has no jump.
     scale: integer upscaling of the 28 x 28 images. caption: write "t=0.42" under each panel.
@@ -49,8 +57,7 @@ class InterpolationSpec:
     def __post_init__(self) -> None:
         if self.n_frames < 2:
             raise ValueError(f"an interpolation needs at least 2 frames, got {self.n_frames}")
-        if not self.fps > 0:
-            raise ValueError(f"fps must be positive, got {self.fps}")
+        check_fps(self.fps)
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, got {self.mode!r}")
         if self.hold_frames < 0:
@@ -99,6 +106,33 @@ def pick_pair_by_label(
     return indices[0], indices[1]
 
 
+def animation_shape(titles: Sequence[str], spec: InterpolationSpec) -> tuple[int, int, int]:
+    """(frames, H, W) of the animation interpolation_frames makes for models with these titles, worked out without
+    decoding or drawing anything."""
+    return (spec.length, *frame_shape(titles, spec.scale, ["t=0.00"] if spec.caption else []))
+
+
+def check_animation(path: str | os.PathLike, titles: Sequence[str], spec: InterpolationSpec) -> None:
+    """Refuse, before anything is drawn, an animation too large for memory (AnimationTooLarge, its message giving
+    the size) or, for a GIF at `path`, holds longer than a GIF frame can last (ValueError)."""
+    check_animation_size(titles, spec)
+    if animation_format(path) == "gif":
+        check_gif_hold(spec.fps, 1 + spec.hold_frames)
+
+
+def check_animation_size(titles: Sequence[str], spec: InterpolationSpec) -> None:
+    """Raise AnimationTooLarge if the frames of this animation would take more than MAX_ANIMATION_BYTES."""
+    length, height, width = animation_shape(titles, spec)
+    size = length * height * width * 3
+    if size > MAX_ANIMATION_BYTES:
+        raise AnimationTooLarge(f"the animation would be {length:,} frames of {width:,} x {height:,} pixels, "
+                                f"{_gigabytes(size)} in memory; the limit is {_gigabytes(MAX_ANIMATION_BYTES)}")
+
+
+def _gigabytes(size: int) -> str:
+    return f"{size / 1e9:,.1f} GB"
+
+
 def interpolation_frames(
     models: Sequence[tuple[str, Codec]], x0: np.ndarray, x1: np.ndarray, spec: InterpolationSpec
 ) -> np.ndarray:
@@ -109,10 +143,12 @@ def interpolation_frames(
     from one mean code to the other (spec.mode), and decodes n_frames images; the end frames are
     exactly the decoded mean codes. Then the playback order (holds, ping-pong) is applied.
     Returns (spec.length, H, W, 3) uint8 gray RGB frames; H and W follow from spec.scale,
-    spec.caption, the titles and the number of models.
+    spec.caption, the titles and the number of models (animation_shape). Raises AnimationTooLarge first
+    when they would take more than MAX_ANIMATION_BYTES.
     """
     if not models:
         raise ValueError("need at least one model")
+    check_animation_size([title for title, _ in models], spec)
     input_dims = {np.asarray(x).shape for x in (x0, x1)} | {(model.config.input_dim,) for _, model in models}
     if len(input_dims) != 1:
         raise ValueError(f"the images and models disagree on the image size: {sorted(input_dims)}")

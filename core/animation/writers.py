@@ -5,21 +5,24 @@ only when complete, so a cancelled or failed export leaves nothing behind. No Qt
 and the headless command line call the same functions.
 """
 
-import contextlib
 import importlib.util
 import os
-import shutil
 import threading
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import imageio.v2 as iio_v2
 import imageio.v3 as iio
 import numpy as np
 
-from core.atomic_files import atomic_file, temporary_beside
+from core.atomic_files import atomic_file, atomic_folder
 
 Progress = Callable[[int, int], None]  # (frames written, total frames)
+
+# Frame rates that every format stores, with room to spare (measured with ffmpeg 9 and pillow 13): a GIF frame lasts
+# at most 655.35 s, an MP4 at 0.00001 fps cannot be written and one at 100,000 fps comes out with a frame rate of 0.
+# So a frame lasts at most 100 s, and 1000 fps is the most (a GIF plays at most 50 fps anyway).
+MIN_FPS, MAX_FPS = 0.01, 1000.0
+GIF_LONGEST_FRAME_MS = 655_350  # a GIF frame's delay is a 16-bit count of centiseconds
 
 
 class ExportCancelled(Exception):
@@ -35,15 +38,41 @@ def mp4_available() -> bool:
     return importlib.util.find_spec("imageio_ffmpeg") is not None
 
 
+def check_fps(fps: float) -> None:
+    """Raise ValueError unless MIN_FPS <= fps <= MAX_FPS (which also refuses NaN and infinity)."""
+    if not MIN_FPS <= fps <= MAX_FPS:
+        raise ValueError(f"the frame rate must be between {MIN_FPS:g} and {MAX_FPS:g} frames per second, got {fps:g}")
+
+
 def gif_frame_duration_ms(fps: float) -> int:
     """The per-frame delay a GIF at `fps` gets, in milliseconds.
 
     GIF stores delays in whole centiseconds, and browsers play delays under 20 ms at 100 ms,
     so 1000 / fps is rounded to the nearest 10 ms, and is at least 20 ms (50 fps at most).
+    Raises ValueError for a rate outside MIN_FPS..MAX_FPS.
     """
-    if fps <= 0:
-        raise ValueError(f"fps must be positive, got {fps}")
+    check_fps(fps)
     return 10 * max(2, round(100 / fps))
+
+
+def check_gif_hold(fps: float, repeats: int) -> None:
+    """Raise ValueError if ``repeats`` identical frames in a row at ``fps`` last longer than one GIF frame can: the
+    GIF writer merges them into one frame (pillow does), whose delay is at most GIF_LONGEST_FRAME_MS."""
+    duration = gif_frame_duration_ms(fps)
+    if repeats * duration > GIF_LONGEST_FRAME_MS:
+        raise ValueError(f"{repeats:,} identical frames at {duration} ms each would make one GIF frame of "
+                         f"{repeats * duration / 1000:,.2f} s, and a GIF frame lasts at most "
+                         f"{GIF_LONGEST_FRAME_MS / 1000:.2f} s (at most {GIF_LONGEST_FRAME_MS // duration:,} "
+                         f"in a row at this frame rate)")
+
+
+def _longest_run(frames: np.ndarray) -> int:
+    """The most identical frames (n, ...) in a row."""
+    longest = run = 1
+    for previous, frame in zip(frames, frames[1:]):
+        run = run + 1 if np.array_equal(previous, frame) else 1
+        longest = max(longest, run)
+    return longest
 
 
 def _checked(frames: np.ndarray) -> np.ndarray:
@@ -67,24 +96,6 @@ def _each_frame(
             progress(done, len(frames))
 
 
-@contextlib.contextmanager
-def _atomic_folder(folder: str | os.PathLike) -> Iterator[Path]:
-    """Like atomic_file for a folder, which must not exist yet or be empty (no user files are replaced)."""
-    folder = Path(folder)
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise FileExistsError(f"{folder} exists and is not an empty folder")
-    temp_folder = temporary_beside(folder, ".partial")
-    try:
-        os.mkdir(temp_folder, 0o777)  # as in atomic_file: inside the try, and not mkdtemp's private 0700
-        yield temp_folder
-        if folder.exists():
-            folder.rmdir()  # empty, checked above; renaming onto a folder fails on Windows
-        os.replace(temp_folder, folder)
-    except BaseException:
-        shutil.rmtree(temp_folder, ignore_errors=True)
-        raise
-
-
 def write_gif(
     path: str | os.PathLike,
     frames: np.ndarray,
@@ -98,10 +109,12 @@ def write_gif(
     colour frames go through pillow's per-frame 256-colour palette. Pillow merges consecutive
     identical frames (held frames) into one longer frame, which plays the same. progress is
     called after each frame is handed to pillow, which encodes them all when the file closes.
-    Raises ExportCancelled if `cancel` is set before the last frame; the file is then not written.
+    Raises ExportCancelled if `cancel` is set before the last frame; the file is then not written, and
+    ValueError before writing anything when identical frames in a row would last longer than a GIF frame can.
     """
     frames = _checked(frames)
     duration = gif_frame_duration_ms(fps)
+    check_gif_hold(fps, _longest_run(frames))
     if frames.ndim == 4 and (frames == frames[..., :1]).all():
         frames = frames[..., 0]  # 8-bit gray: pillow writes it without quantising, several times faster
     with atomic_file(path, ".gif") as temp_path, iio.imopen(temp_path, "w", plugin="pillow") as gif:
@@ -122,7 +135,7 @@ def write_png_frames(
     """
     frames = _checked(frames)
     digits = max(4, len(str(len(frames) - 1)))
-    with _atomic_folder(folder) as temp_folder:
+    with atomic_folder(folder) as temp_folder:
         for index, frame in enumerate(_each_frame(frames, cancel, progress)):
             iio.imwrite(temp_folder / f"frame_{index:0{digits}d}.png", frame)
 
@@ -143,8 +156,7 @@ def write_mp4(
     if not mp4_available():
         raise Mp4Unavailable("MP4 export needs the imageio-ffmpeg package: pip install imageio-ffmpeg")
     frames = _checked(frames)
-    if fps <= 0:
-        raise ValueError(f"fps must be positive, got {fps}")
+    check_fps(fps)
     odd = [(0, 0), (0, frames.shape[1] % 2), (0, frames.shape[2] % 2)] + [(0, 0)] * (frames.ndim - 3)
     frames = np.pad(frames, odd, mode="edge")
     with atomic_file(path, ".mp4") as temp_path:

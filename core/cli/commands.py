@@ -6,10 +6,9 @@ object per line; progress and messages go to stderr.
 from __future__ import annotations
 
 import argparse
-import errno
+import contextlib
 import json
 import os
-import signal
 import sys
 import tempfile
 import time
@@ -18,14 +17,17 @@ from typing import TextIO
 
 import numpy as np
 
-from core.atomic_files import make_parent_folder
+from core.atomic_files import make_parent_folder, resolve_output
 from core.cli.gif import add_gif_parser
 from core.cli.history import add_history_parser
+from core.cli.outputs import OutputIsInput, dataset_file, refuse_inputs
+from core.cli.stop_signals import StopSignals, stop_on_signals
 from core.data.datasets import default_cache_dir, load_dataset
 from core.data.errors import DatasetError
 from core.nn.config import ACTIVATIONS, RECONSTRUCTIONS, ModelConfig
 from core.nn.models import build_model
 from core.nn.optim import build_optimizer
+from core.output_lock import output_lock
 from core.parallel.helper_process import HelperFailed
 from core.parallel.thread_team import training_parts
 from core.training.checkpoint import (
@@ -60,7 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     train = commands.add_parser("train", help="train an AE or a VAE and save a checkpoint",
                                 description="Train a model; prints one JSON object per epoch to stdout. "
-                                            "Ctrl+C stops and saves what was trained so far.")
+                                            "Ctrl+C or SIGTERM stops and saves what was trained so far (once "
+                                            "stopping, further signals wait for the save).")
     train.add_argument("--model", choices=("ae", "vae"), default="vae", help="autoencoder or variational autoencoder")
     train.add_argument("--dataset",
                        help="mnist5k (bundled), fashion (Debian's dataset-fashion-mnist), mnist (downloaded once), "
@@ -84,7 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--resume", type=Path, metavar="CHECKPOINT",
                        help="continue training a saved model (its architecture and data are reused) "
                             "until --epochs epochs in all")
-    train.add_argument("--out", type=Path, default=Path("model.npz"), help="checkpoint to write (default: %(default)s)")
+    train.add_argument("--out", type=Path, default=Path("model.npz"),
+                       help="checkpoint to write: a new file or a regular file, which it replaces (may be --resume's "
+                            "model, never the dataset; locked while training; default: %(default)s)")
     train.set_defaults(handler=run_train)
     add_gif_parser(commands)
     add_history_parser(commands)
@@ -102,18 +107,45 @@ def run_cli(argv: list[str], resources: Path) -> int:
 
 
 def run_train(args: argparse.Namespace, resources: Path) -> int:
-    """The ``train`` command. Exit status: 0 done, 1 error or divergence, 130 interrupted."""
+    """The ``train`` command. Exit status: 0 done, 1 error or divergence, 2 an output that is an input, 130 or 143
+    stopped by SIGINT or SIGTERM (and saved)."""
     err = sys.stderr
+    try:
+        refuse_inputs(args.out, [("--dataset", dataset_file(args.dataset))])
+        resolve_output(args.out)                     # a folder or a device is refused before any data are read
+    except OutputIsInput as error:
+        print(f"error: {error}", file=err)
+        return 2
+    except OSError as error:
+        print(f"error: cannot write the model to {args.out}: {error.strerror or error}", file=err)
+        return 1
     try:
         trainer, dataset_name = _make_trainer(args, resources, DownloadReport(err))
     except (DatasetError, CheckpointError, ValueError) as error:
         print(f"error: {error}", file=err)
         return 1
-    try:
-        _check_writable(args.out)            # after the data, so that a failed command leaves no new folder
-    except OSError as error:
-        print(f"error: cannot write the model to {args.out}: {error.strerror or error}", file=err)
-        return 1
+    except KeyboardInterrupt:
+        print("\ninterrupted; nothing was trained", file=err)
+        return 130
+    with contextlib.ExitStack() as held:
+        held.callback(trainer.close)                 # its helper processes, whatever happens
+        try:
+            if not args.dataset:                     # --resume's model names its dataset
+                refuse_inputs(args.out, [(f"the dataset of {args.resume}", dataset_file(dataset_name))])
+            target = _check_writable(args.out)       # after the data, so that a failed command leaves no new folder
+            held.enter_context(output_lock(target))  # until the model is saved: a second writer is refused
+        except OutputIsInput as error:
+            print(f"error: {error}", file=err)
+            return 2
+        except OSError as error:
+            print(f"error: cannot write the model to {args.out}: {error.strerror or error}", file=err)
+            return 1
+        return _train_and_save(trainer, dataset_name, args.out, err)
+
+
+def _train_and_save(trainer: Trainer, dataset_name: str, out: Path, err: TextIO) -> int:
+    """Train, then save to ``out``, with SIGINT and SIGTERM stopping the training (StopSignals) from the first
+    step to the end of the save; the exit status."""
     if trainer.finished:
         done = trainer.epoch
         print(f"nothing to train: the model has trained {done} epoch{'' if done == 1 else 's'} already (--epochs "
@@ -121,40 +153,46 @@ def run_train(args: argparse.Namespace, resources: Path) -> int:
     bar = ProgressBar(err) if err.isatty() else None
     status = 0
     control = TrainingControl()
-    previous_handler = signal.signal(signal.SIGINT, _stop_on_first_interrupt(control))
-    try:
-        for record in trainer.run(control):
-            if isinstance(record, StepProgress) and bar:
-                bar.show(record, trainer.config.epochs)
-            elif isinstance(record, EpochProgress):
-                if bar:
-                    bar.clear()
-                print(json.dumps(_epoch_line(record, trainer)), flush=True)
-    except TrainingDiverged as error:
-        status = 1
-        print(f"\n{error}", file=err)
-    except HelperFailed as error:
-        status = 1
-        print(f"\nerror: {error} Training stopped; its last step may be only partly applied.", file=err)
-    finally:
-        signal.signal(signal.SIGINT, previous_handler)
-        trainer.close()
-    if control.stop_requested:
-        status = 130
-        print(f"\ninterrupted after {trainer.history.steps} steps; saving", file=err)
-    if bar:
-        bar.clear()
-    checkpoint = Checkpoint(trainer.model, trainer.optimizer, trainer.config, dataset_name, trainer.history)
-    return status if _save(checkpoint, args.out, err) else 1
+    with stop_on_signals(control) as stops:
+        try:
+            for record in trainer.run(control):
+                if isinstance(record, StepProgress) and bar:
+                    bar.show(record, trainer.config.epochs)
+                elif isinstance(record, EpochProgress):
+                    if bar:
+                        bar.clear()
+                    print(json.dumps(_epoch_line(record, trainer)), flush=True)
+        except TrainingDiverged as error:
+            status = 1
+            print(f"\n{error}", file=err)
+        except HelperFailed as error:
+            status = 1
+            print(f"\nerror: {error} Training stopped; its last step may be only partly applied.", file=err)
+        finally:
+            trainer.close()
+        if stops.received:
+            print(f"\n{_stopped_by(stops)} after {trainer.history.steps} steps; saving", file=err)
+        if bar:
+            bar.clear()
+        checkpoint = Checkpoint(trainer.model, trainer.optimizer, trainer.config, dataset_name, trainer.history)
+        saved = _save(checkpoint, out, err)
+    if stops.received:          # a signal during the save waited for it, and ends the command as one would
+        status = stops.exit_status
+    return status if saved else 1
 
 
-def _check_writable(path: Path) -> None:
-    """Raise OSError now, before any training, if a model could not be written to ``path``."""
-    if path.is_dir():
-        raise IsADirectoryError(errno.EISDIR, "it is a folder")
-    make_parent_folder(path)
-    with tempfile.TemporaryFile(dir=path.parent):
+def _stopped_by(stops: StopSignals) -> str:
+    return "interrupted" if stops.first.name == "SIGINT" else f"stopped by {stops.first.name}"
+
+
+def _check_writable(path: Path) -> Path:
+    """Raise OSError now, before any training, if a model could not be written to ``path``; returns the file the
+    write will replace (resolve_output: where a symbolic link points)."""
+    target = resolve_output(path)
+    make_parent_folder(target)
+    with tempfile.TemporaryFile(dir=target.parent):
         pass
+    return target
 
 
 def _save(checkpoint: Checkpoint, path: Path, err: TextIO) -> bool:
@@ -173,15 +211,6 @@ def _save(checkpoint: Checkpoint, path: Path, err: TextIO) -> bool:
     except OSError as error:
         print(f"error: could not save it to {fallback} either: {error.strerror or error}", file=err)
     return False
-
-
-def _stop_on_first_interrupt(control: TrainingControl):
-    """A SIGINT handler: the first Ctrl+C stops training after the current step, a second one aborts."""
-    def handle(signum, frame):
-        if control.stop_requested:
-            raise KeyboardInterrupt
-        control.request_stop()
-    return handle
 
 
 class DownloadReport:

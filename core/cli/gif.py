@@ -15,19 +15,23 @@ from typing import TextIO
 
 from core.animation.recipe import (
     MODES,
+    AnimationTooLarge,
     InterpolationSpec,
     animation_format,
+    check_animation,
     interpolation_frames,
     mean_codes,
     model_title,
     pick_pair_by_label,
     write_animation,
 )
-from core.animation.writers import mp4_available
-from core.atomic_files import make_parent_folder
+from core.animation.writers import check_fps, mp4_available
+from core.atomic_files import make_parent_folder, resolve_output
+from core.cli.outputs import OutputIsInput, dataset_file, refuse_inputs
 from core.data.datasets import Dataset, default_cache_dir, images_to_float, load_dataset
 from core.data.errors import DatasetError
 from core.nn.models import AutoEncoder
+from core.output_lock import output_lock
 from core.training.checkpoint import CheckpointError, load_checkpoint
 
 EPILOG = """examples:
@@ -57,36 +61,78 @@ def add_gif_parser(commands: argparse._SubParsersAction) -> None:
     gif.add_argument("--from-rank", type=int, default=0,
                      help="0: the test image nearest its class mean, 1: the next nearest, ... (default: %(default)s)")
     gif.add_argument("--to-rank", type=int, default=0, help="the same for the last image (default: %(default)s)")
-    gif.add_argument("--frames", type=int, default=60,
+    gif.add_argument("--frames", type=_whole_number(2), default=60,
                      help="interpolation steps, both ends included (default: %(default)s)")
-    gif.add_argument("--fps", type=float, default=20, help="frames per second (default: %(default)s)")
+    gif.add_argument("--fps", type=_frame_rate, default=20,
+                     help="frames per second, 0.01 to 1000; a GIF plays at most 50 (default: %(default)s)")
     gif.add_argument("--mode", choices=MODES, default="slerp",
                      help="path through the latent space (default: %(default)s)")
-    gif.add_argument("--scale", type=int, default=8, help="pixels per image pixel (default: %(default)s)")
-    gif.add_argument("--hold", type=int, default=0, help="extra frames to pause on each end (default: %(default)s)")
+    gif.add_argument("--scale", type=_whole_number(1), default=8, help="pixels per image pixel (default: %(default)s)")
+    gif.add_argument("--hold", type=_whole_number(0), default=0,
+                     help="extra frames to pause on each end; in a GIF each end lasts at most 655 s "
+                          "(default: %(default)s)")
     gif.add_argument("--ping-pong", action="store_true", help="play back to the start, for a seamless loop")
     gif.add_argument("--no-caption", dest="caption", action="store_false", help="leave out the t=0.42 captions")
     gif.add_argument("--dataset", help="name or path of the dataset to take the test images from "
                                        "(default: the one the checkpoint was trained on)")
     gif.add_argument("--out", type=Path, default=Path("interpolation.gif"),
-                     help="a .gif, an .mp4 (needs imageio-ffmpeg), or a folder for PNG frames (default: %(default)s)")
+                     help="a .gif, an .mp4 (needs imageio-ffmpeg), or a folder for PNG frames: new, a regular file "
+                          "(replaced) or an empty folder (default: %(default)s)")
     gif.set_defaults(handler=run_gif)
+
+
+def _whole_number(minimum: int):
+    """An argparse type: a whole number of at least ``minimum``."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+    return parse
+
+
+def _frame_rate(text: str) -> float:
+    """An argparse type: a frame rate every format can store (core.animation.writers.check_fps)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    try:
+        check_fps(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return value
 
 
 class GifCommandError(Exception):
     """A problem with the command's inputs; the message is shown as-is."""
 
 
+class GifOptionError(GifCommandError):
+    """Options that cannot work together, such as an animation too large for memory; exit status 2."""
+
+
 def run_gif(args: argparse.Namespace, resources: Path) -> int:
-    """The ``gif`` command. Exit status: 0 written, 1 error, 130 interrupted (nothing written)."""
+    """The ``gif`` command. Exit status: 0 written, 1 error, 2 bad options (--out is an input, the animation would
+    not fit in memory or in a GIF), 130 interrupted (nothing written)."""
     err = sys.stderr
     line = ProgressLine(err, args.out.name) if err.isatty() else None
     try:
+        refuse_inputs(args.out, [("--checkpoint", args.checkpoint), *(("--compare", path) for path in args.compare),
+                                 ("--dataset", dataset_file(args.dataset))])
         spec, models, dataset, (i0, i1), labels = _prepare(args, resources)
         x0, x1 = images_to_float(dataset.test_images[[i0, i1]])  # (784,) each, the same two for every model
-        frames = interpolation_frames(models, x0, x1, spec)
         make_parent_folder(args.out)
-        write_animation(args.out, frames, spec.fps, progress=line.show if line else None)
+        with output_lock(resolve_output(args.out, folder=animation_format(args.out) == "png")):
+            frames = interpolation_frames(models, x0, x1, spec)
+            write_animation(args.out, frames, spec.fps, progress=line.show if line else None)
+    except (GifOptionError, OutputIsInput) as error:
+        _clear(line)
+        print(f"error: {error}", file=err)
+        return 2
     except (GifCommandError, CheckpointError, DatasetError, ValueError) as error:
         _clear(line)
         print(f"error: {error}", file=err)
@@ -117,7 +163,9 @@ def _prepare(
     """Check the options and load everything; raises GifCommandError (or the loaders' errors)."""
     spec = InterpolationSpec(n_frames=args.frames, fps=args.fps, mode=args.mode, hold_frames=args.hold,
                              ping_pong=args.ping_pong, scale=args.scale, caption=args.caption)
-    if animation_format(args.out) == "mp4" and not mp4_available():
+    kind = animation_format(args.out)
+    resolve_output(args.out, folder=kind == "png")  # a device or FIFO is refused (OutputRefused) before any work
+    if kind == "mp4" and not mp4_available():
         raise GifCommandError("MP4 export needs the imageio-ffmpeg package: pip install imageio-ffmpeg")
     paths = [*args.compare, args.checkpoint]  # in drawing order, left to right
     checkpoints = [load_checkpoint(path) for path in paths]
@@ -126,10 +174,24 @@ def _prepare(
         if checkpoint.model.config.input_dim != main_model.config.input_dim:
             raise GifCommandError(f"{path}: its model takes {checkpoint.model.config.input_dim}-pixel images, but "
                                   f"{args.checkpoint} takes {main_model.config.input_dim}; they cannot share images")
+    titles = [model_title(checkpoint.model) for checkpoint in checkpoints]
+    if len(set(titles)) < len(titles):  # two VAEs, say: name each by its file instead
+        titles = [f"{title} {path.stem}" for title, path in zip(titles, paths)]
+    try:
+        check_animation(args.out, titles, spec)      # before the dataset is read or a frame drawn
+    except AnimationTooLarge as error:
+        raise GifOptionError(f"{error}: lower --frames, --hold or --scale") from None
+    except ValueError as error:
+        raise GifOptionError(f"--hold {args.hold} at --fps {args.fps:g}: {error}") from None
 
     dataset_spec = args.dataset or checkpoints[-1].dataset
     if not dataset_spec:
         raise GifCommandError(f"{args.checkpoint}: the checkpoint does not name its dataset; pass --dataset")
+    if not args.dataset:
+        try:
+            refuse_inputs(args.out, [(f"the dataset of {args.checkpoint}", dataset_file(dataset_spec))])
+        except OutputIsInput as error:
+            raise GifOptionError(str(error)) from None
     dataset = load_dataset(dataset_spec, bundled_path=resources / "mnist5k.npz", cache_dir=default_cache_dir(),
                            progress=_download_progress)
     if dataset.test_images.shape[1] != main_model.config.input_dim:
@@ -143,9 +205,6 @@ def _prepare(
     except ValueError as error:
         raise GifCommandError(f"dataset {dataset_spec}: {error}") from None
 
-    titles = [model_title(checkpoint.model) for checkpoint in checkpoints]
-    if len(set(titles)) < len(titles):  # two VAEs, say: name each by its file instead
-        titles = [f"{title} {path.stem}" for title, path in zip(titles, paths)]
     models = [(title, checkpoint.model) for title, checkpoint in zip(titles, checkpoints)]
     return spec, models, dataset, pair, labels
 

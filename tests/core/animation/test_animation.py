@@ -2,6 +2,7 @@
 
 import os
 import threading
+import time
 
 import imageio.v3 as iio
 import numpy as np
@@ -9,8 +10,12 @@ import pytest
 
 from core.animation.frames import compose_frames, to_uint8_tiles
 from core.animation.recipe import (
+    MAX_ANIMATION_BYTES,
+    AnimationTooLarge,
     InterpolationSpec,
     animation_format,
+    animation_shape,
+    check_animation,
     interpolation_frames,
     mean_codes,
     model_title,
@@ -69,7 +74,8 @@ def test_model_titles_name_the_kind_and_a_latent_size_other_than_two(models):
 def test_spec_refuses_impossible_settings_and_knows_the_animation_length():
     assert InterpolationSpec(n_frames=60, hold_frames=10).length == 80
     assert InterpolationSpec(n_frames=60, hold_frames=10, ping_pong=True).length == 138
-    for bad in ({"n_frames": 1}, {"fps": 0}, {"mode": "cubic"}, {"hold_frames": -1}, {"scale": 0}):
+    for bad in ({"n_frames": 1}, {"fps": 0}, {"fps": 0.001}, {"fps": 1e6}, {"fps": float("nan")}, {"mode": "cubic"},
+                {"hold_frames": -1}, {"scale": 0}):
         with pytest.raises(ValueError):
             InterpolationSpec(**bad)
 
@@ -178,3 +184,40 @@ def test_a_cancelled_export_leaves_no_file(tmp_path, models, pair):
             write_animation(tmp_path / out, frames, 10, cancel=cancel, progress=cancel_at_three)
         cancel.clear()
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("panels, scale, caption, hold, ping_pong", [
+    (1, 1, False, 0, False), (2, 3, True, 2, True), (1, 8, True, 1, False), (2, 5, False, 0, True)])
+def test_the_size_of_an_animation_is_known_before_drawing_it(models, pair, panels, scale, caption, hold, ping_pong):
+    spec = InterpolationSpec(n_frames=5, hold_frames=hold, ping_pong=ping_pong, scale=scale, caption=caption)
+    chosen = models[:panels]
+    assert interpolation_frames(chosen, *pair, spec).shape == (*animation_shape([t for t, _ in chosen], spec), 3)
+
+
+@pytest.mark.parametrize("too_much", [{"n_frames": 100_000}, {"scale": 1_000}, {"hold_frames": 10**9}])
+def test_an_animation_too_large_for_memory_is_refused_before_anything_is_drawn(models, pair, too_much):
+    spec = InterpolationSpec(**too_much)
+    length, height, width = animation_shape([title for title, _ in models], spec)
+    started = time.monotonic()
+    with pytest.raises(AnimationTooLarge) as raised:
+        interpolation_frames(models, *pair, spec)
+    assert time.monotonic() - started < 1
+    size = length * height * width * 3
+    assert size > MAX_ANIMATION_BYTES
+    assert str(raised.value) == (f"the animation would be {length:,} frames of {width:,} x {height:,} pixels, "
+                                 f"{size / 1e9:,.1f} GB in memory; the limit is 4.0 GB")
+
+
+def test_the_largest_animation_the_window_offers_is_allowed():
+    """The Animate view's limits (app/animation/spec_form.py): 240 frames, hold 120, scale 16, two long titles."""
+    spec = InterpolationSpec(n_frames=240, hold_frames=120, ping_pong=True, scale=16)
+    check_animation("largest.gif", ["Autoencoder (z=16)", "VAE (z=16)"], spec)
+
+
+def test_a_gif_whose_held_ends_outlast_a_gif_frame_is_refused_and_other_formats_are_not():
+    spec = InterpolationSpec(n_frames=10, fps=1, hold_frames=655)     # each end: 656 frames of 1 s, over 655.35 s
+    with pytest.raises(ValueError, match="a GIF frame lasts at most 655.35 s"):
+        check_animation("a.gif", ["VAE"], spec)
+    check_animation("a.mp4", ["VAE"], spec)
+    check_animation("frames", ["VAE"], spec)
+    check_animation("a.gif", ["VAE"], InterpolationSpec(n_frames=10, fps=1, hold_frames=654))

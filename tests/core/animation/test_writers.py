@@ -175,3 +175,26 @@ def test_exports_get_the_permissions_of_any_new_file_not_private_temporary_ones(
         os.umask(umask)
     assert (tmp_path / "a.gif").stat().st_mode & 0o777 == 0o644
     assert (tmp_path / "pngs").stat().st_mode & 0o777 == 0o755
+
+
+def test_a_gif_frame_rate_outside_what_the_formats_store_is_refused_before_writing(tmp_path, frames):
+    for fps in (0.001, 0, -1, float("inf"), float("nan"), 1e5):
+        with pytest.raises(ValueError, match="frame rate must be between 0.01 and 1000"):
+            write_gif(tmp_path / "a.gif", frames, fps)
+    assert os.listdir(tmp_path) == []
+
+
+@needs_ffmpeg
+def test_an_mp4_frame_rate_outside_what_the_formats_store_is_refused_before_writing(tmp_path, frames):
+    with pytest.raises(ValueError, match="frame rate must be between 0.01 and 1000"):
+        write_mp4(tmp_path / "a.mp4", frames, 0.001)
+    assert os.listdir(tmp_path) == []
+
+
+def test_identical_gif_frames_that_would_outlast_a_gif_frame_are_refused_before_writing(tmp_path, frames):
+    held = frames[[0] * 66 + [1]]              # 66 frames of 10 s each: one merged frame of 660 s
+    with pytest.raises(ValueError, match="66 identical frames at 10000 ms each would make one GIF frame of 660.00 s"):
+        write_gif(tmp_path / "a.gif", held, 0.1)
+    assert os.listdir(tmp_path) == []
+    write_gif(tmp_path / "a.gif", held[1:], 0.1)     # 65: 650 s, which a GIF frame holds
+    assert iio.immeta(tmp_path / "a.gif", index=0)["duration"] == 650_000

@@ -1,8 +1,13 @@
 """download_mnist against local HTTP mirrors on 127.0.0.1 serving tiny fake MNIST files; never the real ones."""
 import gzip
 import hashlib
+import logging
+import os
 import struct
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -14,6 +19,7 @@ from core.data.download import (
     CHUNK_BYTES,
     DownloadCancelled,
     DownloadError,
+    DownloadTimedOut,
     RemoteFile,
     download_mnist,
 )
@@ -48,8 +54,9 @@ class Mirrors:
     """A local HTTP server; each mirror is a path prefix with its own files and behaviour."""
 
     def __init__(self) -> None:
-        self.routes: dict[str, tuple[bytes, str]] = {}  # url path -> (body, "ok" | "drop")
-        routes = self.routes
+        self.routes: dict[str, tuple[bytes, str]] = {}  # url path -> (body, "ok" | "drop" | "slow" | "together")
+        self.together = threading.Barrier(2, timeout=TIMEOUT_S)
+        routes, together = self.routes, self.together
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's name)
@@ -60,9 +67,22 @@ class Mirrors:
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                # "drop" announces the full length, then hangs up halfway.
-                self.wfile.write(body if behaviour == "ok" else body[: len(body) // 2])
                 self.close_connection = True
+                try:
+                    if behaviour == "slow":          # a byte every 20 ms: 4 days for the images
+                        for start in range(len(body)):
+                            self.wfile.write(body[start : start + 1])
+                            self.wfile.flush()
+                            time.sleep(0.02)
+                    elif behaviour == "together":    # half, then the rest once a second download has its half too
+                        self.wfile.write(body[: len(body) // 2])
+                        self.wfile.flush()
+                        together.wait()
+                        self.wfile.write(body[len(body) // 2 :])
+                    else:                            # "drop" announces the full length, then hangs up halfway
+                        self.wfile.write(body if behaviour == "ok" else body[: len(body) // 2])
+                except (OSError, threading.BrokenBarrierError):
+                    pass                             # the client went away
 
             def log_message(self, *args: object) -> None:
                 pass
@@ -161,3 +181,60 @@ def test_damaged_cached_file_is_fetched_again(tmp_path, mirrors):
     (folder / "t10k-images-idx3-ubyte.gz").write_bytes(b"damaged")
     download(tmp_path, [base])
     assert (folder / "t10k-images-idx3-ubyte.gz").read_bytes() == FILES["t10k-images-idx3-ubyte.gz"]
+
+
+def test_a_server_sending_a_byte_at_a_time_is_stopped_at_the_deadline(tmp_path, mirrors):
+    base = mirrors.serve("slow", FILES, behaviour="slow")
+    started = time.monotonic()
+    with pytest.raises(DownloadTimedOut) as raised:
+        download(tmp_path, [base, mirrors.serve("fast", FILES)], deadline=1.0)
+    assert time.monotonic() - started < 4                # the deadline, plus at most one read's wait
+    assert str(raised.value).startswith("train-images-idx3-ubyte.gz (")
+    assert str(raised.value).endswith("the download did not finish within its deadline of 1 s")
+    assert list((tmp_path / "mnist").iterdir()) == []     # and the next mirror was not tried: the time is up
+
+
+def test_two_downloads_into_one_cache_at_once_both_end_with_the_verified_files(tmp_path, mirrors):
+    base = mirrors.serve("a", FILES)
+    mirrors.serve("a", {"train-images-idx3-ubyte.gz": FILES["train-images-idx3-ubyte.gz"]}, behaviour="together")
+    results, errors = [], []
+
+    def one_download() -> None:
+        try:
+            results.append(download(tmp_path, [base]))
+        except DatasetError as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=one_download) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == [] and results == [tmp_path / "mnist"] * 2
+    assert sorted(path.name for path in results[0].iterdir()) == sorted(FILES)
+    assert all((results[0] / name).read_bytes() == body for name, body in FILES.items())
+
+
+@pytest.mark.parametrize("damage", ["shorter", "same size"])
+def test_a_damaged_cached_file_is_deleted_and_downloaded_again_with_a_message(tmp_path, mirrors, caplog, damage):
+    base = mirrors.serve("a", FILES)
+    folder = download(tmp_path, [base])
+    name = "t10k-images-idx3-ubyte.gz"
+    body = FILES[name]
+    (folder / name).write_bytes(b"damaged" if damage == "shorter" else bytes([body[0] ^ 1]) + body[1:])
+    with caplog.at_level(logging.WARNING, logger="core.data.download"):
+        download(tmp_path, [base])
+    assert (folder / name).read_bytes() == body
+    problem = f"7 bytes instead of {len(body):,}" if damage == "shorter" else "its SHA-256 is wrong"
+    assert caplog.messages == [f"{folder / name} is damaged ({problem}): deleted, downloading it again"]
+
+
+def test_the_temporary_file_of_a_killed_download_goes_with_the_next_download(tmp_path, mirrors):
+    folder = tmp_path / "mnist"
+    folder.mkdir()
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    left = folder / f".train-labels-idx1-ubyte.gz.{ended.pid}.0123456789abcdef.partial"
+    left.write_bytes(b"half a file")
+    download(tmp_path, [mirrors.serve("a", FILES)])
+    assert sorted(os.listdir(folder)) == sorted(FILES)
