@@ -21,7 +21,7 @@ import numpy as np
 from core.atomic_files import make_parent_folder
 from core.cli.gif import add_gif_parser
 from core.cli.history import add_history_parser
-from core.data.datasets import default_cache_dir, load_dataset
+from core.data.datasets import PIXELS, default_cache_dir, load_dataset
 from core.data.errors import DatasetError
 from core.nn.config import ACTIVATIONS, RECONSTRUCTIONS, ModelConfig
 from core.nn.models import build_model
@@ -211,7 +211,7 @@ def _make_trainer(args: argparse.Namespace, resources: Path, report: DownloadRep
             report.end()
 
     if args.resume:
-        saved = load_checkpoint(args.resume)
+        saved = load_checkpoint(args.resume, input_dim=PIXELS)     # every dataset here has 28x28 images
         dataset_name = args.dataset or saved.dataset
         try:
             dataset = load(dataset_name)
