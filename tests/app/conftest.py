@@ -7,7 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QMimeData, QPoint, QSettings, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication
 
 from app.gui_gc import GuiThreadGarbageCollector
 from app.workspace.app_settings import AppSettings
@@ -121,3 +123,19 @@ def window(qtbot, qsettings, catalog, questions, request):
 
 def weights(model) -> np.ndarray:
     return model.parameters.flat.copy()
+
+
+def drop(window, path) -> bool:
+    """Drag ``path`` over the window and drop it there, as a file manager does; True if the window took it."""
+    mime = QMimeData()
+    mime.setUrls([QUrl(path) if str(path).startswith("https:") else QUrl.fromLocalFile(str(path))])
+    point = window.rect().center()
+    action = Qt.DropAction.CopyAction
+    buttons, modifiers = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    enter = QDragEnterEvent(point, action, mime, buttons, modifiers)
+    QApplication.sendEvent(window, enter)
+    if not enter.isAccepted():
+        return False
+    dropped = QDropEvent(QPoint(point).toPointF(), action, mime, buttons, modifiers)
+    QApplication.sendEvent(window, dropped)
+    return dropped.isAccepted()

@@ -202,6 +202,22 @@ def test_a_model_for_other_images_is_refused_where_the_images_are_28x28(tmp_path
     assert_refused(path, "its model takes images of 64 pixels; these datasets have 784", input_dim=784)
 
 
+def test_resuming_a_model_for_other_images_on_the_digits_says_so_without_a_traceback(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.helpers import ROOT, save_small_model
+
+    model, out = tmp_path / "wide.npz", tmp_path / "out.npz"
+    save_small_model(model, "ae", 2, seed=3, input_dim=100, steps=1)
+    before = snapshot(tmp_path)
+    done = subprocess.run([sys.executable, "main.py", "train", "--resume", str(model), "--epochs", "2", "--out",
+                           str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr == f"error: {model}: its model takes images of 100 pixels; these datasets have 784\n"
+    assert snapshot(tmp_path) == before
+
+
 # ---- arrays: shapes, dtypes and values ------------------------------------------------------------------------------
 W, M, T, LOSS = "param/encoder.0.W", "optimizer/m_sum", "optimizer/t", "history/loss"
 
