@@ -115,3 +115,23 @@ def disk_state(folder: Path) -> dict[str, tuple]:
             entry += (os.readlink(path),)
         state[str(path.relative_to(folder))] = entry
     return state
+
+
+def drop(window, path) -> bool:
+    """Drag ``path`` over the window and drop it there, as a file manager does; True if the window took it."""
+    from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl  # here: the core tests import this module without Qt
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    mime = QMimeData()
+    mime.setUrls([QUrl(path) if str(path).startswith("https:") else QUrl.fromLocalFile(str(path))])
+    point = window.rect().center()
+    action = Qt.DropAction.CopyAction
+    buttons, modifiers = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    enter = QDragEnterEvent(point, action, mime, buttons, modifiers)
+    QApplication.sendEvent(window, enter)
+    if not enter.isAccepted():
+        return False
+    dropped = QDropEvent(QPoint(point).toPointF(), action, mime, buttons, modifiers)
+    QApplication.sendEvent(window, dropped)
+    return dropped.isAccepted()

@@ -14,18 +14,19 @@ from pathlib import Path
 
 import numpy as np
 
-from core.data.datasets import Dataset
+from core.data.datasets import PIXELS, Dataset
 from core.nn.config import ModelConfig
 from core.nn.models import AutoEncoder, build_model, copy_model
 from core.nn.optim import SGD, Adam, build_optimizer
 from core.parallel.training_step import ParallelTrainingStep
-from core.training.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from core.training.checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
 from core.training.config import TrainConfig
 from core.training.trainer import History, Trainer
 
 SAMPLE_COUNT = 20          # prior samples in the samples strip
 PRIOR_SEED = 1234          # the fixed draws of N(0, I) that the samples strip decodes
 MAX_EXPLORER_POINTS = 5000  # test images encoded for the latent explorer at each snapshot
+SHOWN_INT_MAX = 2**31 - 1   # the largest number the settings' boxes can show (Qt's int)
 
 
 def model_file_stem(model_config: ModelConfig, dataset_spec: str) -> str:
@@ -204,8 +205,16 @@ class Session:
 
     @staticmethod
     def read_checkpoint(path: str | Path) -> Checkpoint:
-        """Read a checkpoint without touching the session; raises CheckpointError naming the file."""
-        return load_checkpoint(path)
+        """Read a checkpoint without touching the session; raises CheckpointError naming the file, also for a model
+        of images other than the datasets' 28x28, and for settings too large for the settings' boxes to show (the
+        command line can write them; it can go on training such a model)."""
+        checkpoint = load_checkpoint(path, input_dim=PIXELS)
+        for name in ("epochs", "seed", "kl_warmup"):
+            value = getattr(checkpoint.train_config, name)
+            if value > SHOWN_INT_MAX:
+                raise CheckpointError(f"{path}: train_config.{name} must be at most {SHOWN_INT_MAX:,} to be shown "
+                                      f"here, got {value:,}; `latent-lab train --resume` can continue this model")
+        return checkpoint
 
     def adopt(self, checkpoint: Checkpoint, path: str | Path) -> None:
         """Continue from a checkpoint read with ``read_checkpoint``: model, optimizer, settings and history."""

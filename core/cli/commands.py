@@ -22,7 +22,7 @@ from core.cli.gif import add_gif_parser
 from core.cli.history import add_history_parser
 from core.cli.outputs import OutputIsInput, dataset_file, refuse_inputs
 from core.cli.stop_signals import StopSignals, stop_on_signals
-from core.data.datasets import default_cache_dir, load_dataset
+from core.data.datasets import PIXELS, default_cache_dir, load_dataset
 from core.data.errors import DatasetError
 from core.nn.config import ACTIVATIONS, RECONSTRUCTIONS, ModelConfig
 from core.nn.models import build_model
@@ -243,7 +243,7 @@ def _make_trainer(args: argparse.Namespace, resources: Path, report: DownloadRep
             report.end()
 
     if args.resume:
-        saved = load_checkpoint(args.resume)
+        saved = load_checkpoint(args.resume, input_dim=PIXELS)     # every dataset here has 28x28 images
         dataset_name = args.dataset or saved.dataset
         try:
             dataset = load(dataset_name)

@@ -2,26 +2,31 @@
 resolver that turns a name ("mnist5k", "fashion", "mnist") or a path into a Dataset.
 
 NumPy and stdlib only. It never knows where resources/ is (callers pass bundled_path), and every
-unreadable input raises DatasetError naming the file and the problem.
+unreadable input raises DatasetError naming the file and the problem. Files are read within bounds: only regular
+files, and every size a file declares is checked, against MAX_DATASET_BYTES and against what the file can hold,
+before any data is read or decompressed (core/data/bounded_files.py, core/data/npz_reader.py).
 """
 from __future__ import annotations
 
 import gzip
+import io
 import math
 import os
 import struct
 import threading
-import zipfile
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import numpy.typing as npt
 
+from core.data.bounded_files import DEFLATE_MAX_RATIO, FileRefusedError, open_regular_file, read_into
 from core.data.download import download_mnist
 from core.data.errors import DatasetError
+from core.data.npz_reader import NotAnNpzError, NpzReader
 
 IMAGE_SIDE = 28
 PIXELS = IMAGE_SIDE * IMAGE_SIDE
@@ -35,6 +40,9 @@ OUR_NPZ_KEYS = ("train_images", "train_labels", "test_images", "test_labels")
 KERAS_NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
 IDX_IMAGES_MAGIC = 0x00000803
 IDX_LABELS_MAGIC = 0x00000801
+# The most a dataset's images and labels may take, all four arrays together: 1.3 million images (full MNIST takes
+# 55 MB, EMNIST's largest split 650 MB). A file declaring more is refused before any of it is read.
+MAX_DATASET_BYTES = 1 << 30
 
 
 @dataclass(frozen=True)
@@ -109,15 +117,14 @@ def load_dataset(
             )
         return load_idx_folder(folder, name="fashion")
     if spec == "mnist":
-        folder = Path(cache_dir) / "mnist"
-        if not _has_idx_files(folder):
-            folder = download_mnist(cache_dir, progress=progress, cancel=cancel)
+        # Every load checks the cached files' digests (about 10 ms): a damaged one is fetched again, never trusted.
+        folder = download_mnist(cache_dir, progress=progress, cancel=cancel)
         return load_idx_folder(folder, name="mnist")
     path = Path(spec).expanduser()
     if path.is_dir():
         return load_idx_folder(path)
-    if path.is_file():
-        return load_npz(path)
+    if path.exists():
+        return load_npz(path)      # which refuses anything but a regular file
     raise DatasetError(f"{spec}: not a dataset name (mnist5k, fashion, mnist), a folder or an .npz file")
 
 
@@ -128,26 +135,16 @@ def load_npz(path: Path, *, name: str | None = None) -> Dataset:
     name defaults to the file's stem; a name containing "fashion" gets the Fashion-MNIST class names.
     """
     path = Path(path)
-    if not path.is_file():
-        raise DatasetError(f"{path}: no such file")
-    if not zipfile.is_zipfile(path):
-        raise DatasetError(f"{path}: not an .npz file (not a zip archive)")
     try:
-        loaded = np.load(path, allow_pickle=False)
-        if not isinstance(loaded, np.lib.npyio.NpzFile):
-            raise DatasetError(f"{path}: not an .npz file (holds a single .npy array)")
-        with loaded as archive:
-            keys = _npz_keys(path, archive.files)
-            arrays = [archive[key] for key in keys]
-    except DatasetError:
-        raise
-    except Exception as error:  # noqa: BLE001
-        # A damaged archive fails anywhere in zipfile, zlib or NumPy's header parser (even in tokenize),
-        # with many exception types; all of them mean the same thing to the user.
-        raise DatasetError(f"{path}: damaged .npz file ({type(error).__name__}: {error})") from error
-    for key, array in zip(keys, arrays):
-        if not isinstance(array, np.ndarray):
-            raise DatasetError(f"{path}: {key} is not a NumPy array")
+        with NpzReader(path, max_inflated_bytes=MAX_DATASET_BYTES) as archive:
+            keys = _npz_keys(path, archive.names)
+            _check_npz_headers(path, keys, archive)
+            archive.check_inflation(keys)
+            arrays = [archive.read(key) for key in keys]
+    except NotAnNpzError as error:
+        raise DatasetError(f"{path}: not an .npz file ({error.problem})") from None
+    except FileRefusedError as error:
+        raise DatasetError(str(error)) from None
     train = _as_split(arrays[0], arrays[1], f"{path} ({keys[0]}, {keys[1]})")
     test = _as_split(arrays[2], arrays[3], f"{path} ({keys[2]}, {keys[3]})")
     return _dataset(name or path.stem, train, test)
@@ -162,57 +159,84 @@ def load_idx_folder(folder: Path, *, name: str | None = None) -> Dataset:
     folder = Path(folder)
     if not folder.is_dir():
         raise DatasetError(f"{folder}: no such folder")
-    train = _read_idx_split(folder, "train")
-    test = _read_idx_split(folder, "t10k")
+    train = _read_idx_split(folder, "train", MAX_DATASET_BYTES)
+    test = _read_idx_split(folder, "t10k", MAX_DATASET_BYTES - train[0].nbytes - train[1].nbytes)
     return _dataset(name or folder.name, train, test)
 
 
 def parse_idx(data: bytes, name: str) -> np.ndarray:
-    """Parses one IDX file of unsigned bytes: a big-endian header (0, 0, type code 0x08, ndim, then ndim
-    uint32 sizes) followed by exactly prod(sizes) bytes.
+    """Parses one IDX file of unsigned bytes held in ``data``, as read_idx reads one from a stream."""
+    return read_idx(io.BytesIO(data), name, len(data), exact_size=len(data))
 
-    name: the file, for error messages. Returns a uint8 array shaped by the header, e.g. (n, 28, 28)
-    for images (magic 0x00000803) or (n,) for labels (magic 0x00000801).
+
+def read_idx(stream: BinaryIO, name: str, max_bytes: int, *, exact_size: int | None = None,
+             compressed_size: int | None = None) -> np.ndarray:
+    """Reads one IDX file of unsigned bytes from ``stream``: a big-endian header (0, 0, type code 0x08, ndim, then
+    ndim uint32 sizes) followed by exactly prod(sizes) bytes.
+
+    The size the header promises is checked before any data is read: against ``max_bytes``, and against the
+    stream's length ``exact_size`` (a plain file) or what ``compressed_size`` bytes of gzip can expand to. The data
+    is then read up to that size and no further. name: the file, for error messages. Returns a uint8 array shaped
+    by the header, e.g. (n, 28, 28) for images (magic 0x00000803) or (n,) for labels (magic 0x00000801).
     """
-    if len(data) < 4 or data[:2] != b"\0\0":
-        raise DatasetError(f"{name}: not an IDX file (bad magic number {data[:4].hex() or 'missing'})")
-    type_code, ndim = data[2], data[3]
+    head = stream.read(4)
+    if len(head) < 4 or head[:2] != b"\0\0":
+        raise DatasetError(f"{name}: not an IDX file (bad magic number {head[:4].hex() or 'missing'})")
+    type_code, ndim = head[2], head[3]
     if type_code != 0x08:
         raise DatasetError(f"{name}: IDX type code 0x{type_code:02x}, expected 0x08 (8-bit unsigned)")
+    sizes = stream.read(4 * ndim)
     header_size = 4 + 4 * ndim
-    if ndim == 0 or len(data) < header_size:
-        raise DatasetError(f"{name}: truncated IDX header ({ndim} dimensions, {len(data)} bytes)")
-    shape = struct.unpack(f">{ndim}I", data[4:header_size])
+    if ndim == 0 or len(sizes) < 4 * ndim:
+        raise DatasetError(f"{name}: truncated IDX header ({ndim} dimensions, {4 + len(sizes)} bytes)")
+    shape = struct.unpack(f">{ndim}I", sizes)
     expected = math.prod(shape)
-    if len(data) - header_size != expected:
-        problem = "truncated" if len(data) - header_size < expected else "has trailing bytes"
-        raise DatasetError(
-            f"{name}: {problem}: header promises {expected:,} bytes of data for shape {shape}, "
-            f"file has {len(data) - header_size:,}"
-        )
-    return np.frombuffer(data, dtype=np.uint8, count=expected, offset=header_size).reshape(shape).copy()
+    promise = f"header promises {expected:,} bytes of data for shape {shape}"
+    if exact_size is not None and exact_size - header_size != expected:
+        problem = "truncated" if exact_size - header_size < expected else "has trailing bytes"
+        raise DatasetError(f"{name}: {problem}: {promise}, file has {exact_size - header_size:,}")
+    if compressed_size is not None and expected > DEFLATE_MAX_RATIO * compressed_size:
+        raise DatasetError(f"{name}: {promise}, more than its {compressed_size:,} compressed bytes can expand to")
+    if expected > max_bytes:
+        limit = (f"the {max_bytes:,} a dataset may hold" if max_bytes >= MAX_DATASET_BYTES else
+                 f"the {max(max_bytes, 0):,} a dataset may still hold (of {MAX_DATASET_BYTES:,} in all)")
+        raise DatasetError(f"{name}: {promise}, more than {limit}")
+    data = np.empty(expected, np.uint8)
+    try:
+        read_into(stream, data, name, "the data")
+    except FileRefusedError as error:
+        raise DatasetError(f"{name}: truncated: {promise} ({error.problem})") from None
+    if stream.read(1):
+        raise DatasetError(f"{name}: has trailing bytes: {promise}, file has more")
+    return data.reshape(shape)
 
 
-def _read_idx_split(folder: Path, prefix: str) -> tuple[np.ndarray, np.ndarray]:
-    """Reads `prefix`-images and -labels from folder: ((n, 784) uint8, (n,) uint8)."""
+def _read_idx_split(folder: Path, prefix: str, max_bytes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Reads `prefix`-images and -labels from folder, at most max_bytes together: ((n, 784) uint8, (n,) uint8)."""
     images_path = _require_idx_file(folder, f"{prefix}-images", "idx3")
     labels_path = _require_idx_file(folder, f"{prefix}-labels", "idx1")
-    images = _read_idx_file(images_path, IDX_IMAGES_MAGIC)
-    labels = _read_idx_file(labels_path, IDX_LABELS_MAGIC)
+    images = _read_idx_file(images_path, IDX_IMAGES_MAGIC, max_bytes)
+    labels = _read_idx_file(labels_path, IDX_LABELS_MAGIC, max_bytes - images.nbytes)
     if images.shape[1:] != (IMAGE_SIDE, IMAGE_SIDE):
         raise DatasetError(f"{images_path}: images are {images.shape[1]}x{images.shape[2]}, expected 28x28")
     return _as_split(images, labels, f"{images_path.name} with {labels_path.name} in {folder}")
 
 
-def _read_idx_file(path: Path, magic: int) -> np.ndarray:
-    """Reads and parses one IDX file, gunzipping it if its name ends in .gz; checks the magic number."""
+def _read_idx_file(path: Path, magic: int, max_bytes: int) -> np.ndarray:
+    """Reads and parses one IDX file of at most max_bytes of data, gunzipping it as it goes if its name ends in
+    .gz; checks the magic number."""
     try:
-        data = path.read_bytes()
-        if path.suffix == ".gz":
-            data = gzip.decompress(data)
+        with open_regular_file(path) as file:
+            size = os.fstat(file.fileno()).st_size
+            if path.suffix == ".gz":
+                with gzip.GzipFile(fileobj=file) as stream:
+                    array = read_idx(stream, str(path), max_bytes, compressed_size=size)
+            else:
+                array = read_idx(file, str(path), max_bytes, exact_size=size)
+    except FileRefusedError as error:
+        raise DatasetError(str(error)) from None
     except (OSError, EOFError, zlib.error) as error:
         raise DatasetError(f"{path}: unreadable ({type(error).__name__}: {error})") from error
-    array = parse_idx(data, str(path))
     if array.ndim != magic & 0xFF:
         raise DatasetError(f"{path}: magic number 0x{0x800 | array.ndim:08x}, expected 0x{magic:08x}")
     return array
@@ -222,7 +246,7 @@ def _find_idx_file(folder: Path, stem: str, kind: str) -> Path | None:
     """The first existing spelling of an IDX file: train-images-idx3-ubyte, or the .idx3 variant, each with .gz."""
     for base in (f"{stem}-{kind}-ubyte", f"{stem}.{kind}-ubyte"):
         for candidate in (folder / base, folder / f"{base}.gz"):
-            if candidate.is_file():
+            if candidate.exists():          # a pipe or device there is refused when read, not taken for missing
                 return candidate
     return None
 
@@ -234,15 +258,19 @@ def _require_idx_file(folder: Path, stem: str, kind: str) -> Path:
     return path
 
 
-def _has_idx_files(folder: Path) -> bool:
-    return all(
-        _find_idx_file(folder, f"{prefix}-{what}", kind) is not None
-        for prefix in ("train", "t10k")
-        for what, kind in (("images", "idx3"), ("labels", "idx1"))
-    )
+def _check_npz_headers(path: Path, keys: tuple[str, ...], archive: NpzReader) -> None:
+    """Before any array is read: images of uint8, and all four arrays within MAX_DATASET_BYTES."""
+    headers = [archive.header(key) for key in keys]
+    for key, header in zip(keys[::2], headers[::2]):
+        if header.dtype != np.uint8:
+            raise DatasetError(f"{path}: {key} are {header.dtype}, expected uint8")
+    declared = sum(header.nbytes for header in headers)
+    if declared > MAX_DATASET_BYTES:
+        raise DatasetError(f"{path}: its arrays declare {declared:,} bytes, more than the {MAX_DATASET_BYTES:,} a "
+                           f"dataset may hold")
 
 
-def _npz_keys(path: Path, files: list[str]) -> tuple[str, ...]:
+def _npz_keys(path: Path, files: Sequence[str]) -> tuple[str, ...]:
     """Picks our array names or the Keras ones, whichever the archive holds in full."""
     for keys in (OUR_NPZ_KEYS, KERAS_NPZ_KEYS):
         if set(keys) <= set(files):

@@ -79,20 +79,10 @@ class AutoEncoder:
         checkpoint): drawing 1M random numbers takes 20-40 ms."""
         self.config = config
         self.dtype = np.dtype(config.dtype)
-        widths = (config.input_dim, *config.hidden)
-        self.trunk = _mlp_layers("encoder", widths, config.activation, activate_last=True)
-        self.heads = {name: Dense(widths[-1], config.latent_dim) for name in self.head_names}
-        dec_widths = (config.latent_dim, *reversed(config.hidden), config.input_dim)
-        self.decoder = _mlp_layers("decoder", dec_widths, config.activation, activate_last=False)
-        self._dense = {name: layer for name, layer in self.trunk + self.decoder if isinstance(layer, Dense)}
-        self._dense.update({f"encoder.{name}": layer for name, layer in self.heads.items()})
+        self.trunk, self.heads, self.decoder, self._dense = _build_layers(config, self.head_names)
         # The very first layer's input is the data: no gradient needed there.
         self.trunk[0][1].needs_input_grad = False
-        self.parameters = ParameterVector(
-            {f"{layer_name}.{p}": shape
-             for layer_name, layer in self._dense.items() for p, shape in layer.shapes.items()},
-            self.dtype,
-        )
+        self.parameters = ParameterVector(_shapes(self._dense), self.dtype)
         for layer_name, layer in self._dense.items():
             layer.params = {p: self.parameters.values[f"{layer_name}.{p}"] for p in layer.shapes}
         if rng is not None:
@@ -292,11 +282,34 @@ def build_model(config: ModelConfig, rng: np.random.Generator | None) -> AutoEnc
     return cls(config, rng)
 
 
+def parameter_shapes(config: ModelConfig) -> dict[str, tuple[int, ...]]:
+    """The name and shape of each weight and bias of ``config``'s model, in the order of its flat vector, without
+    allocating any (so a file can be checked against them before a model is built)."""
+    head_names = (VariationalAutoEncoder if config.kind == "vae" else AutoEncoder).head_names
+    return _shapes(_build_layers(config, head_names)[3])
+
+
 def copy_model(model: AutoEncoder) -> AutoEncoder:
     """A model of the same configuration with a private copy of ``model``'s weights (take it while no step runs)."""
     copy = build_model(model.config, None)
     copy.parameters.flat[...] = model.parameters.flat
     return copy
+
+
+def _build_layers(config: ModelConfig, head_names: tuple[str, ...]) -> tuple[list, dict, list, dict[str, Dense]]:
+    """The encoder trunk, its heads, the decoder, and their Dense layers by name (no weights allocated yet)."""
+    widths = (config.input_dim, *config.hidden)
+    trunk = _mlp_layers("encoder", widths, config.activation, activate_last=True)
+    heads = {name: Dense(widths[-1], config.latent_dim) for name in head_names}
+    dec_widths = (config.latent_dim, *reversed(config.hidden), config.input_dim)
+    decoder = _mlp_layers("decoder", dec_widths, config.activation, activate_last=False)
+    dense = {name: layer for name, layer in trunk + decoder if isinstance(layer, Dense)}
+    dense.update({f"encoder.{name}": layer for name, layer in heads.items()})
+    return trunk, heads, decoder, dense
+
+
+def _shapes(dense: dict[str, Dense]) -> dict[str, tuple[int, ...]]:
+    return {f"{layer_name}.{p}": shape for layer_name, layer in dense.items() for p, shape in layer.shapes.items()}
 
 
 def _mlp_layers(prefix: str, widths: tuple[int, ...], activation: str, activate_last: bool) -> list[tuple[str, object]]:

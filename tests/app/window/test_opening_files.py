@@ -9,14 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication
 
 import main
 from app.workspace.app_settings import MAX_RECENT_MODELS, AppSettings
 from app.workspace.training_controller import RunState
-from tests.helpers import weights
+from tests.helpers import drop, weights
 
 
 def saved_model(qtbot, window, path) -> np.ndarray:
@@ -71,22 +68,6 @@ def test_the_recent_list_keeps_each_file_once_and_at_most_eight(qsettings, tmp_p
     assert recent.count(str(tmp_path / "3.npz")) == 1
     qsettings.setValue("recent_models", "{damaged")
     assert settings.recent_models() == []
-
-
-def drop(window, path) -> bool:
-    """Drag ``path`` over the window and drop it there, as a file manager does; True if the window took it."""
-    mime = QMimeData()
-    mime.setUrls([QUrl(path) if str(path).startswith("https:") else QUrl.fromLocalFile(str(path))])
-    point = window.rect().center()
-    action = Qt.DropAction.CopyAction
-    buttons, modifiers = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    enter = QDragEnterEvent(point, action, mime, buttons, modifiers)
-    QApplication.sendEvent(window, enter)
-    if not enter.isAccepted():
-        return False
-    dropped = QDropEvent(QPoint(point).toPointF(), action, mime, buttons, modifiers)
-    QApplication.sendEvent(window, dropped)
-    return dropped.isAccepted()
 
 
 def test_a_checkpoint_dropped_on_the_window_opens_as_the_model(qtbot, window, tmp_path):

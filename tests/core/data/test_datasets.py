@@ -1,5 +1,6 @@
 """Dataset loading: the bundled MNIST-5k, IDX folders, npz files, the resolver, and fuzzed bad files."""
 import gzip
+import hashlib
 import io
 import struct
 import zipfile
@@ -23,6 +24,7 @@ from core.data.datasets import (
     load_npz,
     parse_idx,
 )
+from core.data.download import RemoteFile, download_mnist
 
 BUNDLED = Path(__file__).resolve().parents[3] / "resources" / "mnist5k.npz"
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -329,14 +331,20 @@ def test_default_cache_dir_follows_xdg_cache_home(monkeypatch, tmp_path):
 
 
 def test_load_dataset_mnist_uses_the_cache_without_downloading(tmp_path, monkeypatch):
+    """Files in the cache whose digests are right load without a mirror; a damaged one would be fetched again."""
     write_idx_folder(tmp_path / "mnist", gz=True)
+    cached = [RemoteFile(path.name, path.stat().st_size, hashlib.sha256(path.read_bytes()).hexdigest())
+              for path in sorted((tmp_path / "mnist").iterdir())]
 
-    def no_network(*args, **kwargs):
-        raise AssertionError("must not download when the cache holds MNIST")
+    def cache_only(cache_dir, **kwargs):
+        return download_mnist(cache_dir, files=cached, base_urls=(), **kwargs)     # no mirror: nothing to fetch
 
-    monkeypatch.setattr("core.data.datasets.download_mnist", no_network)
+    monkeypatch.setattr("core.data.datasets.download_mnist", cache_only)
     dataset = load_dataset("mnist", bundled_path=BUNDLED, cache_dir=tmp_path)
     assert dataset.name == "mnist" and len(dataset.train_labels) == 12
+    (tmp_path / "mnist" / cached[0].name).write_bytes(b"damaged")
+    with pytest.raises(DatasetError):          # fetched again, from no mirror: not read as it is
+        load_dataset("mnist", bundled_path=BUNDLED, cache_dir=tmp_path)
 
 
 def test_load_dataset_treats_other_specs_as_paths(tmp_path):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from core.nn.config import ModelConfig
-from core.nn.models import build_model
+from core.nn.models import build_model, parameter_shapes
 
 
 @pytest.mark.parametrize("kind", ["ae", "vae"])
@@ -43,6 +43,13 @@ def test_loss_sums_of_two_parts_add_up_to_the_whole_sets_losses(kind, cut):
                                     ModelConfig(hidden=(300, 100, 50), latent_dim=10)])
 def test_the_parameter_count_is_that_of_the_built_model(config):
     assert config.parameter_count() == build_model(config, None).parameters.size
+
+
+@pytest.mark.parametrize("config", [ModelConfig(), ModelConfig(kind="ae", latent_dim=5, hidden=(64,)),
+                                    ModelConfig(hidden=(300, 100, 50), latent_dim=10)])
+def test_parameter_shapes_are_those_of_the_built_model_in_its_order(config):
+    shapes = parameter_shapes(config)
+    assert list(shapes.items()) == list(build_model(config, None).parameters.shapes.items())
 
 
 @pytest.mark.parametrize("hidden, message", [((), "at least one hidden layer"),

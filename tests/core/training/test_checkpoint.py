@@ -148,7 +148,7 @@ def test_a_checkpoint_from_before_the_kl_warmup_setting_opens_without_one(tmp_pa
     (lambda a: a.pop("metadata"), "no metadata"),
     (set_metadata("version", 99), "version 99 is not supported"),
     (set_metadata("format", "other"), "not a Latent Lab checkpoint"),
-    (set_metadata("model_config", {"kind": "gan"}), "invalid settings"),
+    (set_metadata("model_config", {"kind": "gan"}), "model_config.kind must be one of ae, vae, got 'gan'"),
     (lambda a: a.update({"metadata": np.array("{not json")}), "not valid JSON"),
     (lambda a: a.update({"history/kl": np.zeros(3)}), "different lengths"),
 ])
