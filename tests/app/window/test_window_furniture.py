@@ -154,6 +154,24 @@ def test_the_layout_puts_a_new_explorer_where_the_old_one_was(host, qtbot):
     qtbot.waitUntil(new.isVisible)          # the layout shows it once events are processed
 
 
+def test_the_message_bar_offers_each_action_as_a_button_that_closes_it(qtbot):
+    bar = MessageBar()
+    qtbot.addWidget(bar)
+    called = []
+    bar.show_message("The loss became NaN.", "warning", ("Lower", lambda: called.append("lower")),
+                     ("Reset", lambda: called.append("reset")))
+    assert [(button.text(), button.isHidden()) for button in bar.action_buttons] == [("Lower", False),
+                                                                                       ("Reset", False)]
+    bar.action_buttons[1].click()
+    assert called == ["reset"] and bar.isHidden()
+    bar.show_message("Recorded.", "info", ("Export", lambda: called.append("export")))
+    assert [button.isHidden() for button in bar.action_buttons] == [False, True]     # one action: one button
+    bar.action_button.click()
+    assert called == ["reset", "export"]
+    bar.show_message("Saved.")
+    assert all(button.isHidden() for button in bar.action_buttons) and bar.text() == "Saved."
+
+
 def test_the_run_display_shows_a_run_in_the_views_it_is_given(host, qtbot, small_dataset):
     session = Session(small_dataset, "small", SMALL_MODEL, SMALL_TRAINING)
     controller = TrainingController(session)
