@@ -138,7 +138,7 @@ def test_stop_wakes_a_paused_loop():
 
 
 def test_divergence_stops_and_keeps_the_last_good_weights_and_optimizer_state():
-    trainer = make_trainer(optimizer="sgd", lr=1e3, epochs=50)
+    trainer = make_trainer(optimizer="sgd", lr=10.0, epochs=50)
     good_params, good_velocity, good_steps = None, None, 0
     with pytest.raises(TrainingDiverged, match=r"^The (loss became (NaN|infinite)|gradient became non-finite or too "
                                                 r"large) at step \d+ \(epoch 1\)\..* Try a lower learning rate"):
