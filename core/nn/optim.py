@@ -13,8 +13,9 @@ times slower (docs/performance.md, "Subnormal floats, flushed", has the measurem
 steps, values far too small to matter are set to zero (``flush_tiny``), before any can reach that range.
 
 Neither can make a parameter or its state non-finite, given finite ones, a learning rate in [0, MAX_LEARNING_RATE]
-and a squared gradient norm below its ``gradient_limit`` (each class docstring says why); ``load_state_dict``
-refuses a state outside these bounds with a ValueError.
+and a squared gradient norm below its ``gradient_limit`` (each class docstring says why); a training step checks
+the last two before it applies anything (core.parallel.training_step), and ``load_state_dict`` refuses a state
+outside these bounds with a ValueError.
 """
 from __future__ import annotations
 
