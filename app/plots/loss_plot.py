@@ -219,6 +219,8 @@ class LossPlot(QWidget):
         self._show_legend()
         self._expected_steps = 0
         self._follow = True
+        if not history.steps:       # frame the empty note again, wherever the last steps had taken the view
+            self.view_box.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
         self._refresh()
 
     def append_steps(self, records: Sequence[StepProgress]) -> None:

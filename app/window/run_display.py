@@ -143,11 +143,18 @@ class RunDisplay(QObject):
 
     @Slot(str)
     def _on_diverged(self, message: str) -> None:
+        """The run went back to its last good state (core.training.trainer.TrainingDiverged): show the history cut
+        back to it, say what happened, and offer the two ways on, a tenfold lower learning rate and Reset."""
+        session = self._session
+        self._loss_plot.set_history(session.history)
+        self._run_status.rewind(session.history.steps)
         lr_spin = self._panel.lr_spin
-        lower = max(self._session.train_config.lr / 10, lr_spin.minimum())
+        lower = max(session.train_config.lr / 10, lr_spin.minimum())
         self._message_bar.show_message(
-            message, "warning", (f"Set the learning rate to {lower:g}", lambda: lr_spin.setValue(lower)))
-        self._status_bar.showMessage("Training diverged; the weights were rolled back.", 8000)
+            message, "warning", (f"Lower the learning rate to {lower:g}", lambda: lr_spin.setValue(lower)),
+            ("Reset", self._actions.reset.trigger))
+        self._status_bar.showMessage(f"Training diverged; the model went back to step {session.history.steps:,}.",
+                                     8000)
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:

@@ -99,6 +99,11 @@ class RunStatus(QWidget):
         self.pause()
         self._update_labels(finished=True)
 
+    def rewind(self, step: int) -> None:
+        """The run went back to step ``step`` (after a divergence)."""
+        self._step = step
+        self._update_labels()
+
     def show_idle(self, step: int, batches_per_epoch: int, target_epochs: int) -> None:
         """Between runs: where the model stands."""
         self._step, self._batches_per_epoch, self._target_epochs = step, batches_per_epoch, target_epochs

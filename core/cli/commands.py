@@ -36,7 +36,13 @@ from core.training.checkpoint import (
     load_checkpoint,
     save_checkpoint,
 )
-from core.training.config import TrainConfig
+from core.training.config import (
+    MAX_BATCH_SIZE,
+    TrainConfig,
+    check_beta,
+    check_learning_rate,
+    check_whole,
+)
 from core.training.trainer import (
     EpochProgress,
     StepProgress,
@@ -75,15 +81,17 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--activation", choices=ACTIVATIONS, default="relu")
     train.add_argument("--loss", choices=RECONSTRUCTIONS, default="bernoulli",
                        help="reconstruction loss: Bernoulli cross-entropy or 0.5 * sum of squared errors")
-    train.add_argument("--epochs", type=int, default=10)
-    train.add_argument("--batch-size", type=int, default=128)
-    train.add_argument("--lr", type=float, default=1e-3, help="learning rate")
-    train.add_argument("--beta", type=float, default=1.0, help="weight of the KL term (VAE only)")
-    train.add_argument("--kl-warmup", type=int, default=0, metavar="EPOCHS",
+    train.add_argument("--epochs", type=_whole_number("epochs", 1), default=10)
+    train.add_argument("--batch-size", type=_whole_number("the batch size", 1, MAX_BATCH_SIZE), default=128)
+    train.add_argument("--lr", type=_checked(float, check_learning_rate), default=1e-3,
+                       help="learning rate, above 0 and at most 10 (default: %(default)s)")
+    train.add_argument("--beta", type=_checked(float, check_beta), default=1.0,
+                       help="weight of the KL term (VAE only)")
+    train.add_argument("--kl-warmup", type=_whole_number("the KL warm-up", 0), default=0, metavar="EPOCHS",
                        help="raise the KL weight linearly from 0 to --beta over these first epochs (VAE only; "
                             "default: %(default)s, none)")
     train.add_argument("--optimizer", choices=("adam", "sgd"), default="adam")
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--seed", type=_whole_number("the seed", 0), default=0)
     train.add_argument("--resume", type=Path, metavar="CHECKPOINT",
                        help="continue training a saved model (its architecture and data are reused) "
                             "until --epochs epochs in all")
@@ -94,6 +102,26 @@ def build_parser() -> argparse.ArgumentParser:
     add_gif_parser(commands)
     add_history_parser(commands)
     return parser
+
+
+def _checked(convert, check):
+    """An argparse ``type``: ``convert`` the text, then ``check`` the value (TrainConfig's checks), so that a bad
+    option is refused before anything runs, with argparse's message naming it."""
+    def parse(text: str):
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a {'whole ' if convert is int else ''}number: {text!r}") from None
+        try:
+            check(value)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+        return value
+    return parse
+
+
+def _whole_number(name: str, minimum: int, maximum: int | None = None):
+    return _checked(int, lambda value: check_whole(name, value, minimum, maximum))
 
 
 def run_cli(argv: list[str], resources: Path) -> int:

@@ -11,14 +11,38 @@ Both optimizers keep sums that decay geometrically where the gradient is zero (a
 pixel that is almost never lit), down through the subnormal floats, on which some CPUs compute tens of
 times slower (docs/performance.md, "Subnormal floats, flushed", has the measurements). So, every few
 steps, values far too small to matter are set to zero (``flush_tiny``), before any can reach that range.
+
+Neither can make a parameter or its state non-finite, given finite ones, a learning rate in [0, MAX_LEARNING_RATE]
+and a squared gradient norm below its ``gradient_limit`` (each class docstring says why); a training step checks
+the last two before it applies anything (core.parallel.training_step), and ``load_state_dict`` refuses a state
+outside these bounds with a ValueError.
 """
 from __future__ import annotations
 
 import math
+from numbers import Real
 
 import numpy as np
 
 FLUSH_HEADROOM_BITS = 26      # values below 2^26 times the smallest normal float are flushed to zero
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+# The window's learning-rate box goes up to 10, and nothing trains there: Adam's first step moves every weight by
+# the learning rate, 10 against initial weights of about 0.05. A larger value can only be a typo (or inf).
+MAX_LEARNING_RATE = 10.0
+
+
+def check_learning_rate(lr: float, zero_allowed: bool = False) -> None:
+    """Raise ValueError unless ``lr`` is a number in (0, MAX_LEARNING_RATE], or [0, ...] when ``zero_allowed`` (a
+    step at 0 changes nothing, which is safe, though no run is configured to do it)."""
+    number = isinstance(lr, Real) and not isinstance(lr, bool)
+    if not (number and (0 <= lr if zero_allowed else 0 < lr) and lr <= MAX_LEARNING_RATE):
+        raise ValueError(f"the learning rate must be a number above 0{' (or 0)' if zero_allowed else ''} and at "
+                         f"most {MAX_LEARNING_RATE:g}; got {lr!r}")
+
+
+def _check_finite(name: str, values: np.ndarray) -> None:
+    if not np.isfinite(values).all():
+        raise ValueError(f"the optimizer state '{name}' holds values that are not finite (NaN or infinite)")
 
 
 def flush_period(decay: float) -> int:
@@ -57,6 +81,14 @@ class Adam:
     M is flushed every ``flush_period(b1)`` steps (171 for b1 = 0.9), V every ``flush_period(b2)``
     (18,012). A flushed M changed the update by less than a * 2^-100 / e <= 2.5e-22 lr (a <= 3.2 lr and
     e >= eps for b1, b2 = 0.9, 0.999), and a flushed V changed sqrt(V) by less than 2^-50 against e >= eps.
+
+    Why a step cannot make anything non-finite. By Cauchy-Schwarz, M^2 <= C V with C = 1 / (1 - b1^2 / b2)
+    (5.29), and a step keeps it so: (b1 M + g)^2 <= (C b1^2 / b2 + 1)(b2 M^2 / C + g^2) <= C (b2 V + g^2), since
+    C b1^2 / b2 + 1 = C. (A flushed V was below the flush floor: M^2 <= C (V + floor).) So every update is at
+    most a sqrt(C) <= 7.4 lr, below 75 for a learning rate up to MAX_LEARNING_RATE: it cannot carry a finite
+    float32 to infinity (the largest float32s are 2^104 apart). And g^2 below (1 - b2) FLOAT32_MAX / 2
+    (``gradient_limit``) keeps V below FLOAT32_MAX / 2 if it was, b2 V + g^2 < (b2 + 1 - b2) FLOAT32_MAX / 2,
+    and M below 10 max |g| < 5e18.
     """
 
     def __init__(self, params: np.ndarray, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999,
@@ -85,6 +117,11 @@ class Adam:
         self._eps = self.eps / v_scale
         self._flush_m = flush_due(self.t, flush_period(b1))
         self._flush_v = flush_due(self.t, flush_period(b2))
+
+    @property
+    def gradient_limit(self) -> float:
+        """A step's squared gradient norm must be below this for V to stay finite (see the class docstring)."""
+        return (1 - self.beta2) * FLOAT32_MAX / 2
 
     def settings(self) -> dict:
         """What ``optimizer_from_settings`` needs to make a replica (JSON-able)."""
@@ -132,15 +169,36 @@ class Adam:
         return {"m_sum": self.m.copy(), "v_sum": self.v.copy(), "t": np.array(self.t)}
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
-        self.m[...] = state["m_sum"]
-        self.v[...] = state["v_sum"]
-        self.t = int(state["t"])
+        """Continue from a ``state_dict``. Raises ValueError, changing nothing, for a learning rate outside [0,
+        MAX_LEARNING_RATE], a step count that is not a whole number >= 0, moments that are not finite, a negative
+        V, or an M too large for its V to have come from Adam (M^2 > C (V + floor), see the class docstring)."""
+        check_learning_rate(self.lr, zero_allowed=True)
+        m, v = (np.asarray(state[key], dtype=np.float64) for key in ("m_sum", "v_sum"))
+        t = np.asarray(state["t"])
+        if t.shape != () or not np.isfinite(t) or t < 0 or t != np.floor(t):
+            raise ValueError(f"Adam's step count must be a whole number from 0 up; got {t}")
+        _check_finite("m_sum", m)
+        _check_finite("v_sum", v)
+        if (v < 0).any():
+            raise ValueError("Adam's second moment (v_sum) has negative values; it is a sum of squares")
+        floor = np.finfo(self.v.dtype).tiny * 2.0 ** FLUSH_HEADROOM_BITS
+        reach = 1 / (1 - self.beta1 ** 2 / self.beta2)
+        if (m * m > reach * (v + floor) * (1 + 1e-3)).any():      # 1e-3: float32 rounding, far above it
+            raise ValueError("Adam's first moment (m_sum) is too large for its second moment (v_sum): no run of "
+                             "Adam gives these values")
+        self.m[...] = m
+        self.v[...] = v
+        self.t = int(t)
 
 
 class SGD:
     """SGD with (heavy-ball) momentum: u <- mu u + g, p <- p - lr u.
 
     u is flushed every ``flush_period(mu)`` steps; a flushed u changed p by less than lr * 2^-100.
+
+    With g^2 below ``gradient_limit`` (FLOAT32_MAX / 2), |g| < 1.3e19, so |u| < 1.3e19 / (1 - mu) after any
+    number of steps (or, once mu rounds to 1 in float32, 1.3e19 more each step): neither u nor p can reach
+    infinity in any number of steps a run could take.
     """
 
     def __init__(self, params: np.ndarray, lr: float = 1e-2, momentum: float = 0.9) -> None:
@@ -159,6 +217,11 @@ class SGD:
         """Start a step: count it, and decide whether it flushes the velocity."""
         self.t += 1
         self._flush = flush_due(self.t, flush_period(self.momentum))
+
+    @property
+    def gradient_limit(self) -> float:
+        """A step's squared gradient norm must be below this (see the class docstring)."""
+        return FLOAT32_MAX / 2
 
     def settings(self) -> dict:
         return {"name": "sgd", "lr": self.lr, "momentum": self.momentum}
@@ -189,6 +252,12 @@ class SGD:
         return {"velocity": self.velocity.copy()}
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
+        """Continue from a ``state_dict``. Raises ValueError, changing nothing, for a learning rate outside [0,
+        MAX_LEARNING_RATE], a momentum outside [0, 1) or a velocity that is not finite."""
+        check_learning_rate(self.lr, zero_allowed=True)
+        if not 0 <= self.momentum < 1:
+            raise ValueError(f"the momentum must be at least 0 and below 1; got {self.momentum!r}")
+        _check_finite("velocity", state["velocity"])
         self.velocity[...] = state["velocity"]
 
 

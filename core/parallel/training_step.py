@@ -10,12 +10,17 @@ Phase 2, parameters: each part computes, over the whole batch, the gradient of i
 chunk's gradient is still in the core's cache. No gradient is summed across parts and the full gradient is
 never stored.
 
-Between the phases the calling process decides whether to apply the step: a diverged step changes nothing. The
-gradient does not exist yet at that point, so the check bounds it: for a Dense layer with input X and output
-gradient D over the batch (B rows), |dW| = |X^T D| <= |X| |D| and |db| <= sqrt(B) |D| (Frobenius norms,
-Cauchy-Schwarz), so |g|^2 <= sum over layers of (|X|^2 + B) |D|^2. The step counts as diverged when the loss or
-that bound is not finite in float32. While a part waits for the verdict, it computes what its own rows give to
-its first share, the only rows it knows are done.
+Between the phases the calling process decides whether to apply the step, before any part changes a parameter: a
+rejected step changes nothing, in any process. The gradient does not exist yet at that point, so the check bounds
+it: for a Dense layer with input X and output gradient D over the batch (B rows), |dW| = |X^T D| <= |X| |D| and
+|db| <= sqrt(B) |D| (Frobenius norms, Cauchy-Schwarz), so |g|^2 <= sum over layers of (|X|^2 + B) |D|^2. The step
+is rejected when the loss is not finite, that bound is not below the optimizer's ``gradient_limit``, or the
+learning rate is outside [0, MAX_LEARNING_RATE]; core.nn.optim shows that an applied step then leaves every
+parameter and every value of the optimizer's state finite. So the check costs nothing per parameter: no copy to
+restore from, no pass to look for infinities (copying the parameters and Adam's moments every step would cost a
+tenth of the step). The caller may also veto a step on its loss (``vet``: core.training.trainer stops a sustained
+blow-up that way). While a part waits for the verdict, it computes what its own rows give to its first share, the
+only rows it knows are done.
 
 Each process uses one BLAS thread, so every part of a step (matrix products, activations, the loss, the
 optimizer) uses all cores, and no BLAS helper thread busy-waits against the others. docs/performance.md ("How a
@@ -34,7 +39,7 @@ import numpy as np
 
 from core.nn.layers import BufferPool, Dense
 from core.nn.models import AutoEncoder, LossTerms
-from core.nn.optim import SGD, Adam
+from core.nn.optim import SGD, Adam, check_learning_rate
 from core.parallel.helper_process import (
     DONE,
     REPORT,
@@ -46,20 +51,30 @@ from core.parallel.helper_process import (
 from core.parallel.shared_arrays import SharedArrays
 from core.parallel.thread_team import ThreadTeam
 
-FLOAT32_MAX = float(np.finfo(np.float32).max)
 # Parameters per gradient-and-update chunk: the chunk's gradient, scratch, parameters and Adam's two moments
 # (5 x 128 kB) stay in a core's L2 cache (docs/performance.md, "Adam in L2-sized chunks", has the measurements).
 CHUNK = 32768
 STEP_HEADER = struct.Struct("<id?")      # batch size, beta, whether there is noise
 
 
+# Why a step was rejected (StepOutcome.rejected): its loss was not finite, its gradient bound too large, the
+# optimizer's learning rate out of range, or the caller's ``vet`` said no.
+LOSS, GRADIENT, LEARNING_RATE, VETOED = "loss", "gradient", "learning rate", "vetoed"
+
+
 @dataclass(frozen=True)
 class StepOutcome:
-    """The batch's mean losses, the bound on |gradient|^2, and whether the optimizer was applied."""
+    """The batch's mean losses, the bound on |gradient|^2, and why the step was rejected ("" when it was applied:
+    see LOSS ...)."""
 
     losses: LossTerms
     gradient_bound: float
-    applied: bool
+    rejected: str = ""
+
+    @property
+    def applied(self) -> bool:
+        """Whether the optimizer was applied (else no parameter or state value changed)."""
+        return not self.rejected
 
 
 @dataclass(frozen=True)
@@ -180,10 +195,14 @@ class ParallelTrainingStep:
             self._capacity = 0
 
     def __call__(self, x: np.ndarray, beta: float, eps: np.ndarray | None,
-                 load_rows: Callable[[slice], None] | None = None) -> StepOutcome:
+                 load_rows: Callable[[slice], None] | None = None,
+                 vet: Callable[[LossTerms], bool] | None = None) -> StepOutcome:
         """One step on the batch x (batch, input_dim), with noise eps (batch, latent_dim) or None.
 
         ``load_rows(rows)``, when given, fills those rows of x first (each part's just before it starts).
+        ``vet(losses)``, when given, is called with the batch's losses once the step has passed its own checks and
+        before anything changes (the helpers wait meanwhile); it returns whether to apply the step, and may read
+        the parameters and the optimizer's state, which are still those before the step.
         """
         batch = len(x)
         shared_x = self.input_buffer(batch)
@@ -208,7 +227,8 @@ class ParallelTrainingStep:
             reports = [own.forward_backward(shared_x, rows[0], beta, eps)]
             own.begin_update(rows[0])
             reports += [_read_report(helper.receive(REPORT)) for helper in self._helpers]
-            losses, bound, applied = self._decide(reports, batch)
+            losses, bound, rejected = self._decide(reports, batch, vet)
+            applied = not rejected
             verdict = np.array([applied, *(self.optimizer.step_constants() if applied else ())], np.float64)
             for helper in self._helpers:
                 helper.send(VERDICT, verdict.tobytes())
@@ -219,19 +239,29 @@ class ParallelTrainingStep:
         except BaseException:
             self.close()         # a helper's place in the protocol is lost: start afresh at the next step
             raise
-        return StepOutcome(losses, bound, applied)
+        return StepOutcome(losses, bound, rejected)
 
-    def _decide(self, reports: list[tuple[LossTerms, list[tuple[float, float]]]],
-                batch: int) -> tuple[LossTerms, float, bool]:
+    def _decide(self, reports: list[tuple[LossTerms, list[tuple[float, float]]]], batch: int,
+                vet: Callable[[LossTerms], bool] | None) -> tuple[LossTerms, float, str]:
+        """The losses, the gradient bound, and why the step is rejected ("" to apply it: then its constants are
+        ready, ``begin_step``)."""
         reported = [report[0] for report in reports]
         norms = [report[1] for report in reports]
         losses = LossTerms(*(sum(getattr(r, field) for r in reported) for field in ("total", "rec", "kl")))
         bound = sum((sum(n[i][0] for n in norms) + batch) * sum(n[i][1] for n in norms)
                     for i in range(len(norms[0])))
-        applied = math.isfinite(losses.total) and bound < FLOAT32_MAX
-        if applied:
-            self.optimizer.begin_step()
-        return losses, bound, applied
+        if not math.isfinite(losses.total):
+            return losses, bound, LOSS
+        if not bound < self.optimizer.gradient_limit:           # NaN too
+            return losses, bound, GRADIENT
+        try:
+            check_learning_rate(self.optimizer.lr, zero_allowed=True)
+        except ValueError:
+            return losses, bound, LEARNING_RATE
+        if vet is not None and not vet(losses):
+            return losses, bound, VETOED
+        self.optimizer.begin_step()
+        return losses, bound, ""
 
     def _own_part(self) -> StepPart:
         if self._own is None:

@@ -148,8 +148,9 @@ def test_an_empty_plot_says_what_will_appear_until_the_first_steps(plot):
     plot.append_steps(steps(1, 5))
     plot.flush()
     assert not plot.empty_note.isVisible()
-    plot.set_history(History(), "vae")             # a new model
+    plot.set_history(History(), "vae")             # a new model, or a run gone back to its start
     assert plot.empty_note.isVisible()
+    assert plot.view_box.viewRange() == [[0, 1], [0, 1]]     # the note in the middle, as at first
 
 
 def test_the_step_axis_has_ticks_only_at_whole_steps_for_a_two_step_run(qtbot, plot):

@@ -25,6 +25,7 @@ from app.window.shortcuts_dialog import shortcut_groups
 from app.workspace.questions import SaveAnswer
 from app.workspace.training_controller import RunState
 from core.nn.models import LossTerms
+from core.training import trainer
 from core.training.checkpoint import load_checkpoint
 from tests.helpers import weights
 
@@ -93,28 +94,41 @@ def test_a_learning_rate_changed_while_training_reaches_the_optimizer(qtbot, win
     assert window.session.train_config.lr == pytest.approx(0.0042)
 
 
-def test_a_forced_nan_shows_the_message_and_restores_the_weights(qtbot, window):
+def test_a_forced_nan_goes_back_to_the_kept_state_and_offers_a_lower_rate_and_reset(qtbot, window, monkeypatch):
+    """Step 4's loss is infinite: the run goes back to the state kept before step 3 (kept every 2 steps here), the
+    plot shows the history cut back to it, and the message offers both ways on, each a button that works."""
+    monkeypatch.setattr(trainer, "KEEP_EVERY", 2)
     model = window.session.model
     forward_backward_rows = model.forward_backward_rows
-    before = {}
+    before = {}                 # the weights before each step, by the number of steps done
 
     def diverging(*args, **kwargs):
+        steps = window.session.history.steps
+        before.setdefault(steps, weights(model))
         parts = forward_backward_rows(*args, **kwargs)
-        if window.session.history.steps == 3:
-            before["weights"] = weights(model)
-            return LossTerms(math.inf, math.inf, 0.0)
-        return parts
+        return LossTerms(math.inf, math.inf, 0.0) if steps == 3 else parts
 
     model.forward_backward_rows = diverging
     with qtbot.waitSignal(window.controller.run_finished, timeout=10_000):
         window.window_actions.train.trigger()
-    assert not window.message_bar.isHidden()
-    assert "learning rate" in window.message_bar.text()
-    assert np.array_equal(weights(model), before["weights"])
-    assert window.session.history.steps == 3 and window.controller.state is RunState.IDLE
-    window.message_bar.action_button.click()      # the offered fix: a tenfold lower learning rate
-    assert window.panel.lr_spin.value() == pytest.approx(window.session.train_config.lr)
+    bar = window.message_bar
+    assert not bar.isHidden()
+    assert bar.text().startswith("The loss became infinite at step 4 (epoch 1). Training stopped, and the weights and "
+                                 "optimizer state went back to how they were after step 2")
+    assert "Try a lower learning rate (now 0.001) or a smaller beta, or reset the model" in bar.text()
+    assert np.array_equal(weights(model), before[2])
+    assert window.session.history.steps == 2 and window.loss_plot.step_count == 2
+    assert window.controller.state is RunState.IDLE
+    lower, reset = bar.action_buttons
+    assert (lower.text(), reset.text()) == ("Lower the learning rate to 0.0001", "Reset")
+    assert not lower.isHidden() and not reset.isHidden() and window.window_actions.reset.isEnabled()
+    lower.click()                                      # a tenfold lower learning rate
+    assert bar.isHidden() and window.panel.lr_spin.value() == pytest.approx(1e-4)
     assert window.session.train_config.lr == pytest.approx(1e-4)
+    window.controller.diverged.emit("The loss became NaN at step 3 (epoch 1).")
+    reset.click()                                      # or the window's Reset: a new model, no history
+    assert bar.isHidden() and window.session.history.steps == 0 and window.loss_plot.step_count == 0
+    assert window.session.model is not model and np.array_equal(weights(window.session.model), before[0])  # seeded
 
 
 def test_save_then_open_round_trips_the_model_and_the_curves(qtbot, window, tmp_path):
@@ -365,7 +379,7 @@ def test_every_control_in_the_window_says_what_it_does(window):
     """Buttons, boxes and sliders of every view, shown or not (the Animate view's and the drawing pad's too)."""
     controls = [control for kind in (QAbstractButton, QComboBox, QAbstractSpinBox, QSlider)
                 for control in window.findChildren(kind)
-                if not control.objectName().startswith("qt_") and control is not window.message_bar.action_button]
+                if not control.objectName().startswith("qt_") and control not in window.message_bar.action_buttons]
     silent = [control for control in controls
               if not (control.toolTip() or isinstance(control, QToolButton) and control.defaultAction()
                       and control.defaultAction().toolTip())]

@@ -154,10 +154,28 @@ def test_the_layout_puts_a_new_explorer_where_the_old_one_was(host, qtbot):
     qtbot.waitUntil(new.isVisible)          # the layout shows it once events are processed
 
 
+def test_the_message_bar_offers_each_action_as_a_button_that_closes_it(qtbot):
+    bar = MessageBar()
+    qtbot.addWidget(bar)
+    called = []
+    bar.show_message("The loss became NaN.", "warning", ("Lower", lambda: called.append("lower")),
+                     ("Reset", lambda: called.append("reset")))
+    assert [(button.text(), button.isHidden()) for button in bar.action_buttons] == [("Lower", False),
+                                                                                       ("Reset", False)]
+    bar.action_buttons[1].click()
+    assert called == ["reset"] and bar.isHidden()
+    bar.show_message("Recorded.", "info", ("Export", lambda: called.append("export")))
+    assert [button.isHidden() for button in bar.action_buttons] == [False, True]     # one action: one button
+    bar.action_button.click()
+    assert called == ["reset", "export"]
+    bar.show_message("Saved.")
+    assert all(button.isHidden() for button in bar.action_buttons) and bar.text() == "Saved."
+
+
 def test_the_run_display_shows_a_run_in_the_views_it_is_given(host, qtbot, small_dataset):
     session = Session(small_dataset, "small", SMALL_MODEL, SMALL_TRAINING)
     controller = TrainingController(session)
-    slots, _ = recording_slots()
+    slots, calls = recording_slots()
     actions = WindowActions(host, slots)
     panel, loss_plot, explorer = SettingsPanel(), LossPlot(session.history), LatentExplorer(small_dataset.class_names)
     run_status, message_bar, status_bar = RunStatus(session.batch_sizes), MessageBar(), QStatusBar()
@@ -182,8 +200,13 @@ def test_the_run_display_shows_a_run_in_the_views_it_is_given(host, qtbot, small
     assert display.auto_fit
     controller.diverged.emit("The loss became NaN.")
     assert "NaN" in message_bar.text()
-    message_bar.action_button.click()                    # the offered fix: a tenfold lower learning rate
-    assert panel.lr_spin.value() == pytest.approx(SMALL_TRAINING.lr / 10)
+    lower, reset = message_bar.action_buttons
+    assert (lower.text(), reset.text()) == ("Lower the learning rate to 0.0001", "Reset") and not reset.isHidden()
+    lower.click()                                        # the offered fixes: a tenfold lower learning rate
+    assert panel.lr_spin.value() == pytest.approx(SMALL_TRAINING.lr / 10) and message_bar.isHidden()
+    controller.diverged.emit("The loss became NaN.")
+    reset.click()                                        # ... or the window's Reset
+    assert calls[-1] == ("reset", ()) and message_bar.isHidden()
     controller.shutdown()
     session.close()
 

@@ -21,6 +21,7 @@ from app.workspace.training_worker import (
     lower_thread_priority,
 )
 from core.nn.models import LossTerms
+from core.training import trainer
 from core.training.trainer import EpochProgress, StepProgress
 from tests.helpers import SMALL_MODEL, SMALL_TRAINING, weights
 
@@ -108,7 +109,9 @@ def test_changed_learning_rate_reaches_the_optimizer_at_the_next_step(session):
     assert worker.trainer.optimizer.lr == pytest.approx(0.005) and worker.trainer.beta == 0.5
 
 
-def test_divergence_stops_with_a_message_and_keeps_the_last_good_weights(session):
+def test_divergence_stops_with_a_message_and_goes_back_to_the_last_good_weights(session, monkeypatch):
+    """Step 5's loss is NaN: the run goes back to the state kept before step 3 (every 2 steps here)."""
+    monkeypatch.setattr(trainer, "KEEP_EVERY", 2)
     worker = make_worker(session, progress_interval=0.0)
     received = collect(worker)
     good = {}
@@ -121,9 +124,11 @@ def test_divergence_stops_with_a_message_and_keeps_the_last_good_weights(session
 
     session.model.forward_backward_rows = diverging
     worker.run()
-    assert session.history.steps == 4
+    assert session.history.steps == 2
     assert len(received["diverged"]) == 1 and "lower learning rate" in received["diverged"][0].lower()
-    assert np.array_equal(weights(session.model), good[4])
+    assert "went back to how they were after step 2" in received["diverged"][0]
+    assert np.array_equal(weights(session.model), good[2])
+    assert received["snapshot_ready"][-1].step == 2
     assert np.isfinite(session.model.parameters.flat).all()
     assert received["finished"] == [None]
 

@@ -13,6 +13,7 @@ import pytest
 
 from core.cli import commands
 from core.training.checkpoint import load_checkpoint
+from tests.helpers import save_small_model
 
 ROOT = Path(__file__).resolve().parents[3]
 SMALL = ["--hidden", "32", "--batch-size", "256"]
@@ -114,10 +115,56 @@ def test_help_mentions_the_app_and_the_train_command():
     assert "no arguments to open the desktop app" in result.stdout and "train" in result.stdout
 
 
-@pytest.mark.parametrize("option", [("--hidden", ""), ("--hidden", "60000,60000"), ("--batch-size", "1000000")])
-def test_a_model_or_batch_too_large_or_empty_is_a_clear_error(tmp_path, option):
+@pytest.mark.parametrize("option", [("--hidden", ""), ("--hidden", "60000,60000")])
+def test_a_model_too_large_or_empty_is_a_clear_error(tmp_path, option):
     result = run_main("train", *option, "--out", str(tmp_path / "x.npz"))
     assert result.returncode == 1 and result.stderr.startswith("error: ") and "Traceback" not in result.stderr
+
+
+def test_an_infinite_learning_rate_is_refused_before_anything_runs(tmp_path):
+    out = tmp_path / "new" / "x.npz"
+    result = run_main("train", "--lr", "inf", "--out", str(out))
+    assert result.returncode == 2 and result.stdout == "" and "Traceback" not in result.stderr
+    assert result.stderr.endswith("error: argument --lr: the learning rate must be a number above 0 and at most "
+                                  "10; got inf\n")
+    assert not (tmp_path / "new").exists()
+
+
+@pytest.mark.parametrize("option, value", [
+    ("--lr", "1e300"), ("--lr", "nan"), ("--lr", "0"), ("--lr", "-0.1"), ("--lr", "fast"), ("--beta", "nan"),
+    ("--beta", "-1"), ("--epochs", "0"), ("--epochs", "2.5"), ("--batch-size", "1000000"), ("--kl-warmup", "-1"),
+    ("--seed", "-1"),
+])
+def test_a_training_option_that_cannot_train_is_refused_naming_it(option, value, capsys):
+    with pytest.raises(SystemExit) as caught:
+        commands.build_parser().parse_args(["train", option, value])
+    assert caught.value.code == 2
+    assert f"error: argument {option}: " in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("spoil", ["optimizer lr inf", "train_config lr inf", "v_sum negative", "m_sum NaN",
+                                   "momentum NaN"])
+def test_resuming_a_checkpoint_whose_optimizer_cannot_train_is_a_clear_error(tmp_path, spoil):
+    saved, spoiled, out = tmp_path / "saved.npz", tmp_path / "spoiled.npz", tmp_path / "out.npz"
+    save_small_model(saved, "vae", 2, seed=0, steps=3)
+    with np.load(saved) as archive:
+        arrays = {key: archive[key] for key in archive.files}
+    metadata = json.loads(str(arrays["metadata"]))
+    if spoil == "optimizer lr inf":
+        metadata["optimizer"]["lr"] = float("inf")
+    elif spoil == "train_config lr inf":
+        metadata["train_config"]["lr"] = float("inf")
+    elif spoil == "momentum NaN":
+        metadata["train_config"]["momentum"] = float("nan")
+    elif spoil == "v_sum negative":
+        arrays["optimizer/v_sum"][5] = -1.0
+    else:
+        arrays["optimizer/m_sum"][5] = np.nan
+    arrays["metadata"] = np.array(json.dumps(metadata))
+    np.savez(spoiled, **arrays)
+    result = run_main("train", "--resume", str(spoiled), "--epochs", "2", "--out", str(out))
+    assert result.returncode == 1 and result.stderr.startswith("error: ") and "Traceback" not in result.stderr
+    assert result.stdout == "" and not out.exists()
 
 
 @pytest.mark.parametrize("where", ["under a file", "a folder"])

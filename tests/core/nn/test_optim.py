@@ -1,7 +1,10 @@
-"""Optimizers against textbook formulas written out independently."""
-import numpy as np
+"""Optimizers against textbook formulas written out independently, and the states they refuse to load."""
+import math
 
-from core.nn.optim import SGD, Adam, flush_due, flush_period
+import numpy as np
+import pytest
+
+from core.nn.optim import SGD, Adam, check_learning_rate, flush_due, flush_period
 
 
 def test_adam_matches_the_papers_algorithm_with_bias_correction():
@@ -96,3 +99,62 @@ def test_flushes_come_often_enough_for_a_decaying_sum_and_never_for_one_that_doe
     assert floor * 0.9 ** flush_period(0.9) >= np.finfo(np.float32).tiny     # still normal at the next flush
     assert flush_period(0.0) == flush_period(1.0) == 0
     assert not any(flush_due(step, 0) for step in range(1, 1000))
+
+
+def trained_adam(lr=1e-3):
+    """A float32 Adam after 300 steps of gradients growing by b2 / b1 a step, the sequence that brings M^2 closest
+    to its bound C V (core/nn/optim.py), and random ones."""
+    rng = np.random.default_rng(3)
+    adam = Adam(np.zeros(200, np.float32), lr=lr)
+    for t in range(300):
+        aligned = np.full(100, (0.999 / 0.9) ** (t % 150))
+        adam.step(np.concatenate([aligned, rng.standard_normal(100)]).astype(np.float32))
+    return adam
+
+
+def test_a_state_adam_produced_loads():
+    original = trained_adam()
+    restored = Adam(np.zeros(200, np.float32))
+    restored.load_state_dict(original.state_dict())
+    assert restored.t == 300 and np.array_equal(restored.m, original.m) and np.array_equal(restored.v, original.v)
+
+
+@pytest.mark.parametrize("spoil, message", [
+    (lambda state, adam: setattr(adam, "lr", math.inf), "learning rate"),
+    (lambda state, adam: setattr(adam, "lr", 1e300), "learning rate"),
+    (lambda state, adam: setattr(adam, "lr", math.nan), "learning rate"),
+    (lambda state, adam: state["v_sum"].__setitem__(3, -1.0), "negative"),
+    (lambda state, adam: state["m_sum"].__setitem__(3, math.nan), "m_sum.*not finite"),
+    (lambda state, adam: state["v_sum"].__setitem__(3, math.inf), "v_sum.*not finite"),
+    (lambda state, adam: state["m_sum"].__setitem__(3, 1e30), "too large for its second moment"),
+    (lambda state, adam: state.__setitem__("t", np.array(-1)), "step count"),
+    (lambda state, adam: state.__setitem__("t", np.array(2.5)), "step count"),
+])
+def test_an_adam_state_no_run_produces_is_refused_and_changes_nothing(spoil, message):
+    state = trained_adam().state_dict()
+    adam = Adam(np.zeros(200, np.float32))
+    spoil(state, adam)
+    with pytest.raises(ValueError, match=message):
+        adam.load_state_dict(state)
+    assert adam.t == 0 and not adam.m.any() and not adam.v.any()
+
+
+@pytest.mark.parametrize("settings, message", [
+    (dict(lr=math.inf), "learning rate"), (dict(momentum=math.nan), "momentum"), (dict(momentum=1.0), "momentum"),
+    (dict(velocity=math.nan), "velocity.*not finite"),
+])
+def test_an_sgd_state_or_setting_out_of_range_is_refused(settings, message):
+    sgd = SGD(np.zeros(4), lr=settings.get("lr", 0.1), momentum=settings.get("momentum", 0.9))
+    velocity = np.full(4, settings.get("velocity", 1.0))
+    with pytest.raises(ValueError, match=message):
+        sgd.load_state_dict({"velocity": velocity})
+    assert not sgd.velocity.any()
+
+
+def test_the_learning_rate_check_takes_numbers_from_0_to_10():
+    for lr in (1e-6, 3e-3, 10.0, np.float64(0.5), 1):
+        check_learning_rate(lr)
+    check_learning_rate(0.0, zero_allowed=True)
+    for lr in (0.0, -1e-3, 10.5, 1e300, math.inf, math.nan, True, "0.1", None):
+        with pytest.raises(ValueError, match="learning rate"):
+            check_learning_rate(lr)

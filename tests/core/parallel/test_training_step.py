@@ -1,5 +1,6 @@
 """The two-phase training step split over processes, against the plain one-process gradient and optimizer."""
 import gc
+import math
 import os
 
 import numpy as np
@@ -12,7 +13,10 @@ from core.parallel import training_step
 from core.parallel.helper_process import REPORT, STEP, HelperFailed
 from core.parallel.shared_arrays import shared_folder
 from core.parallel.training_step import (
+    GRADIENT,
+    LEARNING_RATE,
     STEP_HEADER,
+    VETOED,
     ParallelTrainingStep,
     split_parameter_blocks,
 )
@@ -111,6 +115,64 @@ def test_a_step_with_an_overflowing_gradient_bound_changes_nothing():
     assert np.isfinite(outcome.losses.total) and outcome.gradient_bound > 1e38
     assert not outcome.applied and optimizer.t == 0
     assert np.array_equal(model.parameters.flat, before)
+
+
+def optimizer_state(optimizer):
+    return {name: array.copy() for name, array in optimizer.state_arrays().items()}, optimizer.t
+
+
+@pytest.mark.parametrize("parts", [1, 2])
+@pytest.mark.parametrize("case", ["lr inf", "lr 1e300", "gradient"])
+def test_a_step_that_could_leave_non_finite_values_is_rejected_and_changes_nothing_in_any_process(parts, case):
+    """In float32, a learning rate of inf or 1e300 makes Adam's update infinite, and a squared gradient above
+    (1 - b2) FLOAT32_MAX / 2 could, step after step, make V infinite; such steps used to be applied. Rejected, no
+    part changes anything: the parameters and Adam's moments, which the helper's part updates too in the shared
+    arrays, are bitwise those before."""
+    rng = np.random.default_rng(0)
+    model = build_model(ModelConfig(kind="ae", **{**CONFIG, "dtype": "float32"}), rng)
+    x, eps = rng.random((4, 30)).astype(np.float32), None
+    optimizer = build_optimizer("adam", model.parameters.flat, 0.01)
+    step = ParallelTrainingStep(model, optimizer, parts)
+    step(x, 1.0, eps)                                     # helpers started, moments not zero
+    if case == "gradient":
+        x[0, 0] = 3e9                                     # |g|^2 above Adam's limit (1.7e35), below FLOAT32_MAX
+    else:
+        optimizer.lr = math.inf if case == "lr inf" else 1e300
+    before = model.parameters.flat.copy(), optimizer_state(optimizer)
+    outcome = step(x, 1.0, eps)
+    assert outcome.rejected == (GRADIENT if case == "gradient" else LEARNING_RATE) and not outcome.applied
+    if case == "gradient":
+        assert optimizer.gradient_limit < outcome.gradient_bound < np.finfo(np.float32).max
+    assert np.array_equal(model.parameters.flat, before[0])
+    state, t = optimizer_state(optimizer)
+    assert t == before[1][1] == 1 and all(np.array_equal(state[name], before[1][0][name]) for name in state)
+    optimizer.lr = 0.01
+    x[0, 0] = 0.5
+    assert step(x, 1.0, eps).applied and np.isfinite(model.parameters.flat).all()       # and training goes on
+    step.close()
+
+
+@pytest.mark.parametrize("parts", [1, 2])
+def test_vet_sees_the_state_before_the_step_and_may_reject_it(parts):
+    model, x, eps = model_and_batch("ae")
+    optimizer = build_optimizer("adam", model.parameters.flat, 0.01)
+    step = ParallelTrainingStep(model, optimizer, parts)
+    seen = []
+
+    def vet(losses):
+        seen.append((losses.total, model.parameters.flat.copy(), optimizer.t))
+        return len(seen) < 3
+
+    weights = model.parameters.flat.copy()
+    assert step(x, 1.0, eps, vet=vet).applied
+    assert step(x, 1.0, eps, vet=vet).applied
+    after_two = model.parameters.flat.copy()
+    outcome = step(x, 1.0, eps, vet=vet)
+    assert outcome.rejected == VETOED and optimizer.t == 2
+    assert np.array_equal(model.parameters.flat, after_two)
+    assert np.array_equal(seen[0][1], weights) and seen[0][2] == 0 and np.array_equal(seen[2][1], after_two)
+    assert seen[2][0] == outcome.losses.total
+    step.close()
 
 
 def test_an_error_in_this_process_is_raised_ends_the_helpers_and_the_next_step_runs():

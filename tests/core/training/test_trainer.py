@@ -1,10 +1,12 @@
 """The trainer: learning, reproducibility, pause/stop from another thread, divergence rollback."""
 import dataclasses
+import math
 import threading
 
 import numpy as np
 import pytest
 
+from core.nn.models import LossTerms
 from core.training.trainer import (
     EpochProgress,
     StepProgress,
@@ -137,20 +139,119 @@ def test_stop_wakes_a_paused_loop():
     assert not worker.is_alive() and trainer.history.steps == 0
 
 
-def test_divergence_stops_and_keeps_the_last_good_weights_and_optimizer_state():
-    trainer = make_trainer(optimizer="sgd", lr=1e3, epochs=50)
-    good_params, good_velocity, good_steps = None, None, 0
-    with pytest.raises(TrainingDiverged, match=r"^The (loss became (NaN|infinite)|gradient became non-finite or too "
-                                                r"large) at step \d+ \(epoch 1\)\..* Try a lower learning rate"):
-        for _ in trainer.run():
-            good_params = trainer.model.parameters.flat.copy()
-            good_velocity = trainer.optimizer.velocity.copy()
-            good_steps = trainer.history.steps
-    assert good_params is not None
-    assert np.array_equal(trainer.model.parameters.flat, good_params)
-    assert np.array_equal(trainer.optimizer.velocity, good_velocity)
-    assert trainer.history.steps == good_steps
+def scaled(losses, factor):
+    return LossTerms(factor * losses.total, factor * losses.rec, factor * losses.kl)
+
+
+def states_at_each_step(trainer, records):
+    """Run ``trainer`` until it diverges, keeping a copy of the parameters and the optimizer's state before every
+    step (after ``steps`` of them) in ``records``: {steps: (parameters, state arrays, t)}."""
+    def keep():
+        arrays = {name: array.copy() for name, array in trainer.optimizer.state_arrays().items()}
+        records[trainer.history.steps] = (trainer.model.parameters.flat.copy(), arrays, trainer.optimizer.t)
+
+    keep()
+    for _ in trainer.run():
+        keep()
+
+
+def assert_state_is(trainer, record):
+    parameters, arrays, t = record
+    assert np.array_equal(trainer.model.parameters.flat, parameters)
+    for name, array in trainer.optimizer.state_arrays().items():
+        assert np.array_equal(array, arrays[name])
+    assert trainer.optimizer.t == t
+
+
+@pytest.mark.parametrize("parts", [1, 2])
+def test_a_vae_diverging_at_learning_rate_10_goes_back_to_a_good_state_where_1e3_trains(parts):
+    """The issue's case: at 10 the first step already wrecks the weights and the loss blows up, then becomes NaN
+    or stays huge. The trainer goes back to the state kept before that (here the start), history cut back to it,
+    in both processes (they share the arrays); from there a sane learning rate trains."""
+    trainer = make_trainer("vae", lr=10.0, epochs=50, parts=parts)
+    records = {}
+    with pytest.raises(TrainingDiverged, match=r" step \d+ \(epoch \d+\)\..* went back to how they were before "
+                                                r"the first step.* Try a lower learning rate \(now 10\) or a "
+                                                r"smaller beta, or reset the model") as caught:
+        states_at_each_step(trainer, records)
+    assert caught.value.restored_step == 0 and trainer.history.steps == 0 and trainer.history.epochs == []
+    assert_state_is(trainer, records[0])
+    trainer.lr = 1e-3
+    losses = [trainer.step().loss for _ in range(64)]
+    assert np.mean(losses[-16:]) < 0.8 * np.mean(losses[:16])         # 60 -> 44 nats
+    trainer.close()
+
+
+def test_a_rejected_step_goes_back_to_the_last_kept_state_and_cuts_the_history_back():
+    """A step whose loss is NaN is rejected; the model, SGD's velocity and step count, and the history go back to
+    the last state kept (every 4 steps here): the one before step 9, whose loss was normal."""
+    trainer = make_trainer(optimizer="sgd", lr=0.01, epochs=50)
+    trainer.keep_every = 4
+    forward_backward_rows = trainer.model.forward_backward_rows
+    calls = []
+
+    def blows_up_at_step_11(*args, **kwargs):
+        calls.append(None)
+        losses = forward_backward_rows(*args, **kwargs)
+        return losses if len(calls) <= 10 else LossTerms(math.nan, math.nan, 0.0)
+
+    trainer.model.forward_backward_rows = blows_up_at_step_11
+    records = {}
+    with pytest.raises(TrainingDiverged, match=r"^The loss became NaN at step 11 \(epoch 1\)\. Training stopped, "
+                                                r"and the weights and optimizer state went back to how they were "
+                                                r"after step 8, the last known to be good\.") as caught:
+        states_at_each_step(trainer, records)
+    assert caught.value.step == 11 and caught.value.restored_step == 8
+    assert trainer.history.steps == 8 and len(trainer.history.rec) == len(trainer.history.kl) == 8
+    assert_state_is(trainer, records[8])
     assert np.isfinite(trainer.model.parameters.flat).all()
+
+
+def test_a_loss_that_stays_far_above_its_median_stops_the_run_and_goes_back():
+    """A blow-up that stays finite: from step 31 the loss is 1000 times its value; the rule fires at its 20th step
+    there (step 50), which is not applied, and the run goes back to the last state kept (every 10 steps at a
+    normal loss): the one before step 21, since step 31's loss, that of the state before it, was already high."""
+    trainer = make_trainer("ae", epochs=50)
+    trainer.keep_every = 10
+    forward_backward_rows = trainer.model.forward_backward_rows
+
+    def thousandfold_after_30(*args, **kwargs):
+        losses = forward_backward_rows(*args, **kwargs)
+        return losses if trainer.history.steps < 30 else scaled(losses, 1000)
+
+    trainer.model.forward_backward_rows = thousandfold_after_30
+    records = {}
+    with pytest.raises(TrainingDiverged, match=r"^The loss stayed above 10 times its recent median \(\d+\.?\d*\) "
+                                                r"for 20 steps in a row, up to step 50 \(epoch 4\)\. .*after step 20,"):
+        states_at_each_step(trainer, records)
+    assert trainer.history.steps == 20
+    assert_state_is(trainer, records[20])
+
+
+def test_a_change_of_beta_starts_the_blow_up_rule_afresh():
+    """A new beta changes what the loss measures: a loss 50 times higher after it is no blow-up."""
+    trainer = make_trainer("vae", epochs=50)
+    forward_backward_rows = trainer.model.forward_backward_rows
+
+    def fiftyfold_at_beta_2(x, rows, beta, eps):
+        losses = forward_backward_rows(x, rows, beta, eps)
+        return scaled(losses, 50) if trainer.beta == 2.0 else losses
+
+    trainer.model.forward_backward_rows = fiftyfold_at_beta_2
+    for _ in range(30):
+        trainer.step()
+    trainer.beta = 2.0
+    for _ in range(40):
+        trainer.step()
+    assert trainer.history.steps == 70
+
+
+def test_a_learning_rate_out_of_range_is_refused():
+    trainer = make_trainer()
+    for lr in (math.inf, math.nan, 1e300, -1e-3, 11.0):
+        with pytest.raises(ValueError, match="learning rate"):
+            trainer.lr = lr
+    assert trainer.lr == 3e-3
 
 
 @pytest.mark.parametrize("kind", ["ae", "vae"])
