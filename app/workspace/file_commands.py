@@ -75,6 +75,10 @@ class FileCommands(QObject):
         def write() -> None:
             try:
                 self._session.save(path)
+            except CheckpointError as error:
+                self.failed.emit(f"{error}.")
+                result.append(False)
+                return
             except OSError as error:
                 self.failed.emit(f"Could not save {path}: {error.strerror or error}.")
                 result.append(False)

@@ -230,6 +230,9 @@ def _save(checkpoint: Checkpoint, path: Path, err: TextIO) -> bool:
         save_checkpoint(path, checkpoint)
         print(f"saved {path}", file=err)
         return True
+    except CheckpointError as error:          # weights that are not finite: no file is worth writing
+        print(f"error: {error}", file=err)
+        return False
     except OSError as error:
         print(f"error: could not save {path}: {error.strerror or error}", file=err)
     fallback = Path(tempfile.gettempdir()) / f"latent-lab-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.npz"

@@ -53,9 +53,12 @@ class Checkpoint:
 
 
 def save_checkpoint(path: str | os.PathLike, checkpoint: Checkpoint) -> None:
-    """Write ``checkpoint`` to ``path`` atomically (the old file stays intact until the rename)."""
+    """Write ``checkpoint`` to ``path`` atomically (the old file stays intact until the rename). A model whose
+    parameters are not all finite is refused with CheckpointError: no file is ever written that could not load."""
     path = Path(path)
     model, history = checkpoint.model, checkpoint.history
+    if not np.isfinite(model.parameters.flat).all():
+        raise CheckpointError(f"{path}: not saved: the model's weights are not all finite numbers")
     metadata = {
         "format": FORMAT,
         "version": VERSION,

@@ -198,3 +198,14 @@ def test_truncated_checkpoint_raises_checkpoint_error(tmp_path):
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     with pytest.raises(CheckpointError, match="cut.npz"):
         load_checkpoint(path)
+
+
+def test_a_model_with_weights_that_are_not_finite_is_never_written(tmp_path):
+    trainer, checkpoint = trained_checkpoint(steps=2)
+    path = tmp_path / "model.npz"
+    save_checkpoint(path, checkpoint)
+    before = path.read_bytes()
+    trainer.model.parameters.flat[7] = np.nan
+    with pytest.raises(CheckpointError, match=r"model\.npz: not saved: the model's weights are not all finite"):
+        save_checkpoint(path, checkpoint)
+    assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["model.npz"]
