@@ -3,6 +3,7 @@ bad files, closing mid-training, persistence, locked architecture, shortcuts and
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import math
 import time
 
@@ -450,12 +451,24 @@ def write_idx_mnist(folder, n_train: int = 30, n_test: int = 10) -> None:
         (folder / remote.name).write_bytes(gzip.compress(data))
 
 
-def test_choosing_mnist_downloads_it_with_a_progress_dialog_then_trains_on_it(qtbot, qsettings, catalog, questions):
+def test_choosing_mnist_downloads_it_with_a_progress_dialog_then_trains_on_it(qtbot, qsettings, catalog, questions,
+                                                                            monkeypatch):
+    from core.data.download import RemoteFile, download_mnist
+
+    written = []
+
     def fake_download(cache_dir, progress=None, cancel=None):
         progress(0, 100)
         write_idx_mnist(cache_dir / "mnist")
+        written.extend(RemoteFile(path.name, path.stat().st_size, hashlib.sha256(path.read_bytes()).hexdigest())
+                       for path in sorted((cache_dir / "mnist").iterdir()))
         progress(100, 100)
         return cache_dir / "mnist"
+
+    def cache_only(cache_dir, **kwargs):        # loading checks the cached files against their digests, offline
+        return download_mnist(cache_dir, files=written, base_urls=(), **kwargs)
+
+    monkeypatch.setattr("core.data.datasets.download_mnist", cache_only)
 
     window = MainWindow(qsettings, blas_threads=1, catalog=catalog, questions=questions, download=fake_download,
                         train_parts=1)
