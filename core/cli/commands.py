@@ -9,8 +9,10 @@ import argparse
 import contextlib
 import json
 import os
+import signal
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import TextIO
@@ -131,7 +133,24 @@ def run_cli(argv: list[str], resources: Path) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    return args.handler(args, resources)
+    if args.command == "train":
+        return args.handler(args, resources)       # it stops on both signals and saves (core/cli/stop_signals.py)
+    # gif and history write their file whole or not at all: SIGTERM ends them as Ctrl+C does, without a traceback,
+    # their temporary file removed on the way out.
+    previous = signal.signal(signal.SIGTERM, _interrupt) if threading.current_thread() is threading.main_thread() \
+        else None
+    try:
+        return args.handler(args, resources)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted; {getattr(args, 'out', None) or 'nothing'} was not written", file=sys.stderr)
+        return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(number: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def run_train(args: argparse.Namespace, resources: Path) -> int:

@@ -170,8 +170,9 @@ def test_main_py_runs_the_gif_command_headless(tmp_path, saved):
     assert json.loads(result.stdout)["frames"] == 3
 
 
-def interrupt_gif_export(folder: Path, checkpoint: Path) -> tuple[int, str]:
-    """Run `main.py gif` on a long export, send it SIGINT once its partial file exists; its exit status and stderr."""
+def interrupt_gif_export(folder: Path, checkpoint: Path, number: int = signal.SIGINT) -> tuple[int, str]:
+    """Run `main.py gif` on a long export, send it signal ``number`` once its partial file exists; its exit status
+    and stderr."""
     process = subprocess.Popen([sys.executable, "main.py", *gif("--checkpoint", checkpoint, "--from-label", 2,
                                 "--to-label", 7, "--frames", 1000, "--scale", 8, "--out", folder / "long.gif")],
                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -180,21 +181,22 @@ def interrupt_gif_export(folder: Path, checkpoint: Path) -> tuple[int, str]:
         while not any("partial" in name for name in os.listdir(folder)):  # the writer has started
             assert process.poll() is None and time.monotonic() < deadline, process.communicate()
             time.sleep(0.005)
-        process.send_signal(signal.SIGINT)
+        process.send_signal(number)
         _, stderr = process.communicate(timeout=30)
     finally:
         process.kill()
     return process.returncode, stderr
 
 
-def test_a_real_ctrl_c_during_the_export_exits_130_and_leaves_no_file(tmp_path, saved):
+@pytest.mark.parametrize("number", [signal.SIGINT, signal.SIGTERM])
+def test_a_real_ctrl_c_or_sigterm_during_the_export_exits_130_and_leaves_no_file(tmp_path, saved, number):
     # The writer needs about 1 s after its partial file appears (measured: SIGINT 1.0 s after it still interrupted,
     # 1.3 s after came too late); a test process descheduled that long on a busy
     # machine signals too late, when the export is complete. Such a try (the file written) is run again.
     for attempt in range(3):
         folder = tmp_path / str(attempt)
         folder.mkdir()
-        status, stderr = interrupt_gif_export(folder, saved["vae"])
+        status, stderr = interrupt_gif_export(folder, saved["vae"], number)
         if not (folder / "long.gif").exists():
             break
     assert status == 130, stderr

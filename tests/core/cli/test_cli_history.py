@@ -64,3 +64,17 @@ def test_history_piped_into_a_reader_that_stops_early_says_nothing(trained, tmp_
     result = subprocess.run(command, shell=True, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.stdout.startswith("step,loss,")
     assert result.stderr == ""
+
+
+def test_an_interrupted_history_says_so_without_a_traceback_and_writes_nothing(trained, tmp_path, monkeypatch,
+                                                                              capsys):
+    from core.cli import commands, history
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt          # as Ctrl+C (or SIGTERM, which the command turns into it) would
+
+    monkeypatch.setattr(history, "write_history_csv", interrupted)
+    out = tmp_path / "loss.csv"
+    assert commands.run_cli(["history", str(trained), "--out", str(out)], ROOT / "resources") == 130
+    assert f"interrupted; {out} was not written" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
