@@ -131,12 +131,13 @@ def _read_checkpoint(path: Path, archive: NpzReader, input_dim: int | None) -> C
         optimizer = build_optimizer(train_config.optimizer, model.parameters.flat, metadata.optimizer_lr,
                                     train_config.momentum)
         state = {key: values(f"optimizer/{key}") for key in OPTIMIZER_STATE[train_config.optimizer]}
+        # In the model's dtype first: the optimizer checks its state in float64, where 1e300 is still finite.
+        if not all(all_finite(array.astype(model.dtype)) for array in state.values() if array.dtype.kind == "f"):
+            raise CheckpointError(f"{path}: the optimizer state holds {too_large}")
         try:
             optimizer.load_state_dict(state)
         except ValueError as error:          # the optimizer's own checks of its state
             raise CheckpointError(f"{path}: the optimizer state cannot be used ({error})") from None
-    if not all(all_finite(values) for values in optimizer.state_arrays().values()):
-        raise CheckpointError(f"{path}: the optimizer state holds {too_large}")
     history = History(*(values(f"history/{key}").tolist() for key in HISTORY_KEYS), epochs=metadata.epochs)
     if isinstance(optimizer, SGD):
         # SGD's step count, which times its flushes (core.nn.optim), is not stored: every step it applied is one
