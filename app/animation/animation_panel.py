@@ -87,7 +87,9 @@ class AnimationPanel(QWidget):
 
     # ---- construction ---------------------------------------------------------------------------------------
     def _build(self) -> None:
-        """Three columns of controls (ends; look; models and export) over the strip, the player on the right."""
+        """The ends and the look side by side, the models and export in two rows under them, then the strip, all in
+        a scroll area; the player beside them takes the rest of the width (with a comparison model, its frames are
+        wider than tall: rows of controls leave it more height than a third column of them would)."""
         self.status_label = QLabel()
         self.status_label.setObjectName("hint")
         self.status_label.setWordWrap(True)
@@ -110,14 +112,14 @@ class AnimationPanel(QWidget):
         self.export_button = QPushButton("Export…")
         self.export_button.setToolTip("Write the animation as a GIF, an MP4 or PNG frames (Ctrl+E).")
         self.export_button.clicked.connect(self.export_requested)
-        self.status_label.setMaximumWidth(LABEL_WIDTH)  # wrap, rather than widen the column
         models = QVBoxLayout()
         models.setContentsMargins(0, 0, 0, 0)
-        models.addWidget(QLabel("Beside it, on the left:"))
-        models.addLayout(widget_row(self.comparison_label, self.remove_comparison_button))
-        models.addLayout(widget_row(self.open_comparison_button, self.keep_button))
-        models.addSpacing(8)
-        models.addLayout(widget_row(self.update_button, self.export_button))
+        comparison = widget_row(QLabel("Beside it, on the left:"), self.comparison_label, self.remove_comparison_button)
+        comparison.setSpacing(6)
+        models.addLayout(comparison)
+        buttons = widget_row(self.open_comparison_button, self.keep_button, self.update_button, self.export_button)
+        buttons.setSpacing(6)
+        models.addLayout(buttons)
         models.addWidget(self.status_label)
 
         self.strip = FrameView()
@@ -130,16 +132,18 @@ class AnimationPanel(QWidget):
         grid.setHorizontalSpacing(14)
         grid.addWidget(self.picker, 0, 0, Qt.AlignmentFlag.AlignTop)
         grid.addWidget(self.spec_form, 0, 1, Qt.AlignmentFlag.AlignTop)
-        grid.addLayout(models, 0, 2, Qt.AlignmentFlag.AlignTop)
-        grid.addWidget(self.strip, 1, 0, 1, 3)
-        grid.setRowStretch(1, 1)
-        # Scrolls when the window gives the panel little room: it must not set the window's minimum size.
+        grid.addLayout(models, 1, 0, 1, 2)
+        grid.addWidget(self.strip, 2, 0, 1, 2)
+        grid.setRowStretch(2, 1)
+        grid.setRowStretch(3, 1)         # what the strip cannot take, under it
+        # Scrolls when the window gives the panel little height: it must not set the window's minimum height. Its
+        # minimum width holds the controls, so that a window of 1024 pixels shows every one of them.
         scroll = self.scroll_area = _FittingScrollArea()
         scroll.setWidget(controls)
         scroll.hint_changed.connect(self.size_hint_changed)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setMinimumWidth(min(controls.sizeHint().width(), 320))
+        scroll.setMinimumWidth(controls.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
 
         self.player = FramePlayer()
         self.player.frame_changed.connect(self.frame_shown)

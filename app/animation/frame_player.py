@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
 from core.animation.frames import to_uint8_tiles
 from core.animation.writers import gif_frame_duration_ms
 
+PREVIEW_HEIGHT = 270  # pixels the player asks for: two models' frames at 8x, captions included, shown at 0.7x
+
 
 class FrameView(QWidget):
     """One frame (H, W, 3) or (H, W) uint8, as large as fits while keeping its aspect ratio.
@@ -116,6 +118,11 @@ class FramePlayer(QWidget):
         layout.addWidget(self.view, 1)
         layout.addLayout(controls)
         self._update_button()
+
+    def sizeHint(self) -> QSize:
+        """Room for a preview PREVIEW_HEIGHT pixels high: the window gives it that from the plot above when it can."""
+        hint = super().sizeHint()
+        return QSize(hint.width(), max(hint.height(), PREVIEW_HEIGHT))
 
     @property
     def playing(self) -> bool:

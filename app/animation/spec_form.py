@@ -50,8 +50,8 @@ class SpecForm(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         form.addRow("Path", self.mode_combo)
         form.addRow("Frames", widget_row(self.frames_spin, self.fps_spin))
-        form.addRow("Hold", self.hold_spin)
-        form.addRow("Scale", widget_row(self.scale_spin, self.ping_pong_check, self.caption_check))
+        form.addRow("Hold", widget_row(self.hold_spin, self.ping_pong_check))
+        form.addRow("Scale", widget_row(self.scale_spin, self.caption_check))
         self.form = form
         for spin in (self.frames_spin, self.fps_spin, self.hold_spin, self.scale_spin):
             spin.valueChanged.connect(self.changed)

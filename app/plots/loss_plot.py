@@ -8,12 +8,13 @@ repaint costs a few milliseconds. It only draws.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QFont, QPalette, QTextDocument
 from PySide6.QtWidgets import (
     QCheckBox,
     QGraphicsItem,
@@ -35,6 +36,15 @@ Y_MARGIN = 0.05          # of the data's span, above and below
 X_MARGIN = 0.01          # of the steps shown, after the last
 Y_SLACK = 1.4            # the y range shrinks once it is this many times the data's span
 COLORS = {"loss": "#3f90da", "rec": "#2ca58d", "kl": "#e76300", "test": "#d6336c"}
+
+
+def _html_width(html: str, font: QFont) -> int:
+    """The width in pixels of rich text in one line, as a QLabel with this font draws it."""
+    document = QTextDocument()
+    document.setDefaultFont(font)
+    document.setDocumentMargin(0)
+    document.setHtml(html)
+    return math.ceil(document.idealWidth())
 
 
 class GrowingArray:
@@ -110,6 +120,7 @@ class LossPlot(QWidget):
 
         self.title = QLabel()
         self.title.setObjectName("panelTitle")
+        self._units = ""
         self.set_reconstruction("bernoulli")
         self.readout = QLabel()     # the legend, or the values under the mouse pointer while hovering
         self.readout.setToolTip("Hover over the plot to read the values at a step.")
@@ -117,7 +128,7 @@ class LossPlot(QWidget):
         self.log_check = QCheckBox("Log scale")
         self.log_check.setToolTip("Show the loss axis on a logarithmic scale, to see small late improvements.")
         self.log_check.toggled.connect(self._on_log_check_toggled)
-        header = QHBoxLayout()
+        header = self._header = QHBoxLayout()
         header.setContentsMargins(4, 0, 4, 0)
         header.addWidget(self.title)
         header.addSpacing(16)
@@ -164,7 +175,6 @@ class LossPlot(QWidget):
         self.plot_widget.scene().sigMouseClicked.connect(self._on_scene_mouse_clicked)
         self._pointer_outside = False
         self.plot_widget.viewport().installEventFilter(self)
-        self.readout.installEventFilter(self)
         self.plot_widget.setToolTip("Wheel or drag to zoom and pan the steps; double-click to see all of them.")
 
         layout = QVBoxLayout(self)
@@ -200,8 +210,15 @@ class LossPlot(QWidget):
         else:
             units, what = "per image", "Half the sum of each image's squared pixel errors"
         tip = f"{what}; a VAE adds beta times its KL."
-        self.title.setText(f"Loss <span style='font-weight:normal'>({units})</span>")
+        self._units = units
+        self.title.setText(self._title_text(True))
         self.title.setToolTip(tip)
+        if hasattr(self, "readout"):
+            self._show_legend()
+
+    def _title_text(self, with_units: bool) -> str:
+        units = f" <span style='font-weight:normal'>({self._units})</span>" if with_units else ""
+        return f"Loss{units}"
 
     def set_history(self, history: History, model_kind: str | None = None) -> None:
         """Show a whole history again (after a reset or opening a checkpoint); drawn at once."""
@@ -339,21 +356,35 @@ class LossPlot(QWidget):
         for curve in ("rec", "kl"):
             self.curves[curve].setVisible(self._model_kind == "vae")
 
+    def _legend_text(self, short: bool, vae: bool) -> str:
+        entries = [("loss", "━", "loss")]
+        if vae:
+            entries += [("rec", "━", "rec" if short else "reconstruction"), ("kl", "━", "KL")]
+        entries.append(("test", "●", "test" if short else "test loss" + (" (β = 1)" if vae else "")))
+        return "&nbsp;&nbsp;&nbsp;".join(
+            f"<span style='color:{COLORS[key]}'>{glyph}</span>&nbsp;{text}" for key, glyph, text in entries)
+
+    def _header_width(self, title: str, legend: str) -> int:
+        """The header's width with this title and legend: margins, spacing and the Log scale box included."""
+        margins = self._header.contentsMargins()
+        fixed = margins.left() + margins.right() + 16 + 3 * max(0, self._header.spacing())
+        return (fixed + _html_width(title, self.title.font()) + _html_width(legend, self.readout.font())
+                + self.log_check.sizeHint().width())
+
     def _show_legend(self) -> None:
-        """The header names each curve in its colour (the hover readout replaces it, and the title, while hovering),
-        in short words when the full ones do not fit."""
-        self.title.setVisible(True)
+        """The header names each curve in its colour (the hover readout replaces it, and the title, while hovering):
+        in short words when the full ones do not fit, then without the title's units. The plot is never narrower
+        than the shortest header, so the legend is never cut and never runs under the Log scale box."""
         vae = self._model_kind == "vae"
-        for short in (False, True):
-            entries = [("loss", "━", "loss")]
-            if vae:
-                entries += [("rec", "━", "rec" if short else "reconstruction"), ("kl", "━", "KL")]
-            entries.append(("test", "●", "test" if short else "test loss" + (" (β = 1)" if vae else "")))
-            plain = "   ".join(f"{glyph} {text}" for _, glyph, text in entries)
-            if self.readout.fontMetrics().horizontalAdvance(plain) <= self.readout.width():
-                break
-        self.readout.setText("&nbsp;&nbsp;&nbsp;".join(
-            f"<span style='color:{COLORS[key]}'>{glyph}</span>&nbsp;{text}" for key, glyph, text in entries))
+        levels = [(self._title_text(True), self._legend_text(False, vae)),
+                  (self._title_text(True), self._legend_text(True, vae)),
+                  (self._title_text(False), self._legend_text(True, vae))]
+        title, legend = next(((title, legend) for title, legend in levels
+                              if self._header_width(title, legend) <= self.width()), levels[-1])
+        self.setMinimumWidth(self._header_width(self._title_text(False), self._legend_text(True, True)))
+        self.title.setText(title)
+        self.title.setVisible(True)
+        self.readout.setText(legend)
 
     def _apply_theme(self) -> None:
         palette = self.palette()
@@ -375,13 +406,14 @@ class LossPlot(QWidget):
         super().changeEvent(event)
 
     # ---- hover readout ---------------------------------------------------------------------------------------
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if not self.cursor_line.isVisible():
+            self._show_legend()      # the new width may need a shorter legend, or have room for a longer one
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """The readout's new width may need a shorter legend; the pointer may leave the plot's viewport without a
-        move inside that says so."""
-        if watched is self.readout:
-            if event.type() == QEvent.Type.Resize and not self.cursor_line.isVisible():
-                self._show_legend()
-        elif event.type() in (QEvent.Type.Enter, QEvent.Type.Leave):
+        """The pointer may leave the plot's viewport without a move inside that says so."""
+        if event.type() in (QEvent.Type.Enter, QEvent.Type.Leave):
             self._pointer_outside = event.type() == QEvent.Type.Leave
             self._hide_readout()
         return False
