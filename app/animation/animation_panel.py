@@ -48,6 +48,7 @@ from core.nn.models import AutoEncoder, copy_model
 
 STRIP_STEPS = 10  # decoded steps shown in the strip
 LABEL_WIDTH = 220  # pixels
+KEPT_NOTE = "Both sides show the kept model until you train another: change the model, press Reset, then Train."
 
 
 class AnimationPanel(QWidget):
@@ -278,7 +279,11 @@ class AnimationPanel(QWidget):
         self.export_button.setEnabled(True)
         self._update_comparison_controls()
         weights = "" if self._step is None else f" Weights of step {self._step:,}."
-        self._set_status(f"{spec.length} frames, {spec.length / spec.fps:.1f} s.{weights}")
+        status = f"{spec.length} frames, {spec.length / spec.fps:.1f} s.{weights}"
+        if self._comparison is not None and np.array_equal(self._comparison.parameters.flat,
+                                                           self._model.parameters.flat):
+            status = KEPT_NOTE + " " + status           # just kept: the same model twice
+        self._set_status(status)
 
     def _schedule_refresh(self, *args) -> None:
         self._update_timer.start()

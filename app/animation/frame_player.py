@@ -29,7 +29,8 @@ PREVIEW_HEIGHT = 270  # pixels the player asks for: two models' frames at 8x, ca
 class FrameView(QWidget):
     """One frame (H, W, 3) or (H, W) uint8, as large as fits while keeping its aspect ratio.
 
-    Scaled by nearest neighbour, by a whole factor when it is at least as large as the picture (crisp pixels).
+    Scaled up by nearest neighbour, by a whole factor (crisp pixels). Scaled down smoothly, by averaging: nearest
+    neighbour would drop whole rows and columns of pixels, and with them strokes of the captions' letters.
     """
 
     def __init__(self, minimum: QSize | None = None, parent: QWidget | None = None) -> None:
@@ -37,6 +38,7 @@ class FrameView(QWidget):
         super().__init__(parent)
         self._array: np.ndarray | None = None
         self._image: QImage | None = None
+        self._smaller: QImage | None = None       # the image scaled down to the last target drawn, if it was smaller
         self.setMinimumSize(QSize(120, 80) if minimum is None else minimum)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
@@ -52,6 +54,7 @@ class FrameView(QWidget):
             else:
                 image = QImage(frame.data, width, height, 3 * width, QImage.Format.Format_RGB888)
             self._array, self._image = frame, image  # the QImage reads the array's memory: keep both
+        self._smaller = None
         self.update()
 
     def frame(self) -> np.ndarray | None:
@@ -75,8 +78,18 @@ class FrameView(QWidget):
         if self._image is None:
             painter.fillRect(self.rect(), self.palette().color(QPalette.ColorRole.AlternateBase))
             return
-        # No SmoothPixmapTransform: scaling is nearest neighbour, as in the exported file.
-        painter.drawImage(self.target_rect(), self._image)
+        target = self.target_rect()
+        if target.width() >= self._image.width():
+            # No SmoothPixmapTransform: scaling is nearest neighbour, as in the exported file.
+            painter.drawImage(target, self._image)
+            return
+        ratio = self.devicePixelRatioF()
+        size = QSize(round(target.width() * ratio), round(target.height() * ratio))
+        if self._smaller is None or self._smaller.size() != size:
+            self._smaller = self._image.scaled(size, Qt.AspectRatioMode.IgnoreAspectRatio,
+                                               Qt.TransformationMode.SmoothTransformation)
+            self._smaller.setDevicePixelRatio(ratio)
+        painter.drawImage(target.topLeft(), self._smaller)
 
 
 class FramePlayer(QWidget):

@@ -140,6 +140,17 @@ def _draw_text(canvas: np.ndarray, text: str, top: int, center_x: int, scale: in
     canvas[top : top + mask.shape[0], left : left + mask.shape[1]][mask] = gray
 
 
+def _wrap(text: str, width: int, scale: int) -> list[str]:
+    """Words of text in lines no wider than width pixels (a word wider than that gets a line of its own)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and _text_width(f"{lines[-1]} {word}", scale) <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
 def compose_frames(
     panels: list[tuple[str, np.ndarray]],
     scale: int = 4,
@@ -152,6 +163,8 @@ def compose_frames(
     for every panel, e.g. [("Autoencoder", ae_images), ("VAE", vae_images)].
     scale: integer upscaling of the 28 x 28 images. caption: write "t=0.42" under each panel,
     from t_values (n_frames,), which defaults to evenly spaced values from 0 to 1.
+    A title wider than its image wraps at its spaces ("Autoencoder step 108" in two lines), so that two models
+    of one kind, told apart by a longer title, stay as narrow as their images.
     Returns (n_frames, H, W, 3) uint8 with R == G == B: light text on a dark background.
     """
     if not panels:
@@ -168,17 +181,21 @@ def compose_frames(
     line_height = _GLYPH_HEIGHT * text_scale
     pad, gap = 3 * scale, 2 * scale
     captions = [f"t={t:.2f}" for t in t_values] if caption else []
-    texts = [title for title, _ in panels] + captions
-    column = max([tile_side] + [_text_width(text, text_scale) for text in texts])
-    tile_top = pad + line_height + gap
+    words = [word for title, _ in panels for word in title.split()]
+    column = max([tile_side] + [_text_width(text, text_scale) for text in words + captions])
+    titles = [_wrap(title, column, text_scale) for title, _ in panels]
+    title_lines = max(len(lines) for lines in titles)
+    line_step = line_height + text_scale     # one blank pixel row (at scale 1) between a title's lines
+    tile_top = pad + title_lines * line_step - text_scale + gap
     caption_top = tile_top + tile_side + gap
     height = (caption_top + line_height if caption else tile_top + tile_side) + pad
     width = pad + len(panels) * (column + pad)
 
     centers = [pad + i * (column + pad) + column // 2 for i in range(len(panels))]
     background = np.full((height, width), BACKGROUND, np.uint8)
-    for (title, _), center_x in zip(panels, centers):
-        _draw_text(background, title, pad, center_x, text_scale, TITLE_GRAY)
+    for lines, center_x in zip(titles, centers):
+        for row, line in enumerate(lines):
+            _draw_text(background, line, pad + row * line_step, center_x, text_scale, TITLE_GRAY)
     frames = np.repeat(background[None], n_frames, axis=0)  # (n_frames, H, W)
     for (_, images), center_x in zip(panels, centers):
         left = center_x - tile_side // 2
