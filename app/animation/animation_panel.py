@@ -36,6 +36,7 @@ from core.animation.recipe import (
     interpolation_frames,
     mean_codes,
     model_title,
+    unkept_classes,
 )
 from core.data.datasets import images_to_float
 from core.latent.interpolate import (
@@ -68,8 +69,10 @@ class AnimationPanel(QWidget):
     def __init__(self, class_names: Sequence[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._images = np.zeros((0, 784), np.uint8)  # (n, 784) test images
+        self._labels = np.zeros(0, np.intp)  # (n,) their classes
         self._model: AutoEncoder | None = None
         self._codes: np.ndarray | None = None  # (n, d) the current model's mean codes of the test images
+        self._comparison_codes: np.ndarray | None = None  # (n, d') the comparison model's, once needed
         self._names = ["comparison", "current"]
         self._comparison: AutoEncoder | None = None
         self._frames: np.ndarray | None = None  # (n_frames, H, W, 3) one per step, before holds and ping-pong
@@ -157,6 +160,8 @@ class AnimationPanel(QWidget):
     def set_test_set(self, images: np.ndarray, labels: np.ndarray, class_names: Sequence[str] | None = None) -> None:
         """The images to choose the ends from: images (n, 784) uint8, labels (n,) int."""
         self._images = np.asarray(images)
+        self._labels = np.asarray(labels)
+        self._comparison_codes = None
         self.picker.set_test_set(images, labels, class_names)
         self._encode()
 
@@ -172,8 +177,9 @@ class AnimationPanel(QWidget):
     def set_comparison_model(self, model: AutoEncoder | None, name: str = "comparison") -> None:
         """Show `model` (copied now) beside the current one, on the left; None removes it."""
         self._comparison = None if model is None else copy_model(model)
+        self._comparison_codes = None
         self._names[0] = name
-        self._schedule_refresh()
+        self._encode()          # the ends by class are chosen again: images both models keep in their class
 
     def model(self) -> AutoEncoder | None:
         return self._model
@@ -283,7 +289,24 @@ class AnimationPanel(QWidget):
         if self._comparison is not None and np.array_equal(self._comparison.parameters.flat,
                                                            self._model.parameters.flat):
             status = KEPT_NOTE + " " + status           # just kept: the same model twice
+        else:
+            status = " ".join(filter(None, (self._unkept_note(models), status)))
         self._set_status(status)
+
+    def _unkept_note(self, models: list[tuple[str, AutoEncoder]]) -> str:
+        """Which models reconstruct an end image as another class than its own (core/latent/neighbours.py), and,
+        for an end chosen first in its class, that no image of the class is kept in it by every model."""
+        names = self.picker.class_names()
+        notes = []
+        for which, index, rank in zip(("first", "last"), self.ends(), self.picker.ranks()):
+            own = int(self._labels[index])
+            found = unkept_classes(self._judges(), self._labels, index)
+            wrong = [f"the {title} as a {names[cls]}" for (title, _), cls in zip(models, found) if cls is not None]
+            if wrong:
+                none_kept = " (no test image of its class is kept in it by every model)" if rank == 0 else ""
+                notes.append(f"The {which} image, a {names[own]}{none_kept}, is reconstructed by "
+                             f"{' and '.join(wrong)}.")
+        return " ".join(notes)
 
     def _schedule_refresh(self, *args) -> None:
         self._update_timer.start()
@@ -318,7 +341,15 @@ class AnimationPanel(QWidget):
         self._codes_stale = False
         ready = self._model is not None and len(self._images) > 0
         self._codes = mean_codes(self._model, self._images) if ready else None
-        self.picker.set_codes(self._codes)
+        if ready and self._comparison is not None and self._comparison_codes is None:
+            self._comparison_codes = mean_codes(self._comparison, self._images)
+        self.picker.set_codes(self._codes, self._judges())
+
+    def _judges(self) -> list[np.ndarray]:
+        """The test codes of every model animated, left to right (see pick_pair_by_label)."""
+        if self._codes is None:
+            return []
+        return [self._comparison_codes, self._codes] if self._comparison is not None else [self._codes]
 
     def _update_comparison_controls(self) -> None:
         comparison = self._comparison

@@ -12,6 +12,7 @@ IMAGE_SIDE = 28  # MNIST-like images are 28 x 28 = 784 pixels
 BACKGROUND = 28
 TITLE_GRAY = 235
 CAPTION_GRAY = 150
+INPUT_TITLE = "Input"
 
 # 5 x 9 glyphs: rows 0-6 hold capitals and digits, rows 7-8 descenders. One sheet per row of
 # characters; in each text row, the glyphs' pixel rows are separated by spaces, "#" is ink.
@@ -156,6 +157,7 @@ def compose_frames(
     scale: int = 4,
     caption: bool = True,
     t_values: np.ndarray | None = None,
+    inputs: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """Lay one or more decoded sequences side by side, each titled, as RGB animation frames.
 
@@ -163,6 +165,8 @@ def compose_frames(
     for every panel, e.g. [("Autoencoder", ae_images), ("VAE", vae_images)].
     scale: integer upscaling of the 28 x 28 images. caption: write "t=0.42" under each panel,
     from t_values (n_frames,), which defaults to evenly spaced values from 0 to 1.
+    inputs: the two images (784,) the sequences run between, drawn first in a column titled "Input", the start
+    above the end, at half the scale (whole pixels: at least 1x), so that the frames show what was chosen.
     A title wider than its image wraps at its spaces ("Autoencoder step 108" in two lines), so that two models
     of one kind, told apart by a longer title, stay as narrow as their images.
     Returns (n_frames, H, W, 3) uint8 with R == G == B: light text on a dark background.
@@ -187,19 +191,36 @@ def compose_frames(
     title_lines = max(len(lines) for lines in titles)
     line_step = line_height + text_scale     # one blank pixel row (at scale 1) between a title's lines
     tile_top = pad + title_lines * line_step - text_scale + gap
-    caption_top = tile_top + tile_side + gap
-    height = (caption_top + line_height if caption else tile_top + tile_side) + pad
-    width = pad + len(panels) * (column + pad)
+    input_scale, input_gap = max(1, scale // 2), scale
+    input_side = IMAGE_SIDE * input_scale
+    input_column = max(input_side, _text_width(INPUT_TITLE, text_scale)) if inputs is not None else 0
+    row_height = max(tile_side, 2 * input_side + input_gap if inputs is not None else 0)  # the images' row
+    caption_top = tile_top + row_height + gap
+    height = (caption_top + line_height if caption else tile_top + row_height) + pad
+    left_edge = pad + input_column + pad if inputs is not None else pad   # where the first model's column starts
+    width = left_edge + len(panels) * (column + pad)
 
-    centers = [pad + i * (column + pad) + column // 2 for i in range(len(panels))]
+    centers = [left_edge + i * (column + pad) + column // 2 for i in range(len(panels))]
     background = np.full((height, width), BACKGROUND, np.uint8)
     for lines, center_x in zip(titles, centers):
         for row, line in enumerate(lines):
             _draw_text(background, line, pad + row * line_step, center_x, text_scale, TITLE_GRAY)
+    if inputs is not None:
+        input_center = pad + input_column // 2
+        _draw_text(background, INPUT_TITLE, pad, input_center, text_scale, TITLE_GRAY)
+        pair = np.stack([np.ravel(x) for x in inputs])  # (2, 784)
+        pair = pair / 255.0 if pair.dtype == np.uint8 else pair
+        start, end = to_uint8_tiles(pair, input_scale)  # (side, side) each
+        top = tile_top + (row_height - 2 * input_side - input_gap) // 2
+        left = input_center - input_side // 2
+        background[top : top + input_side, left : left + input_side] = start
+        top += input_side + input_gap
+        background[top : top + input_side, left : left + input_side] = end
     frames = np.repeat(background[None], n_frames, axis=0)  # (n_frames, H, W)
+    tiles_top = tile_top + (row_height - tile_side) // 2
     for (_, images), center_x in zip(panels, centers):
         left = center_x - tile_side // 2
-        frames[:, tile_top : tile_top + tile_side, left : left + tile_side] = to_uint8_tiles(images, scale)
+        frames[:, tiles_top : tiles_top + tile_side, left : left + tile_side] = to_uint8_tiles(images, scale)
         for frame, text in zip(frames, captions):
             _draw_text(frame, text, caption_top, center_x, text_scale, CAPTION_GRAY)
     return np.repeat(frames[..., None], 3, axis=-1)

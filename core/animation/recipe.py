@@ -19,10 +19,11 @@ from core.animation.writers import Progress, write_gif, write_mp4, write_png_fra
 from core.data.datasets import images_to_float
 from core.latent.interpolate import (
     Codec,
+    class_order,
     interpolation_images,
-    pick_endpoint_by_label,
     timeline,
 )
+from core.latent.neighbours import kept_in_class, neighbour_classes
 
 MODES = ("slerp", "lerp")
 
@@ -33,18 +34,20 @@ class InterpolationSpec:
 
     n_frames: decoded steps from one end to the other, both ends included (>= 2).
     fps: playback speed. mode: "slerp" or "lerp" (see core/latent/interpolate.py).
-    hold_frames: extra copies of each end frame, a pause at either end.
-    ping_pong: play back to the start after reaching the end, so the loop has no jump.
+    hold_frames: extra copies of each end frame, a pause at either end (half a second at 20 fps by default).
+    ping_pong: play back to the start after reaching the end, so the loop has no jump (the default).
     scale: integer upscaling of the 28 x 28 images. caption: write "t=0.42" under each panel.
+    inputs: show the two chosen images, in a column before the models' (compose_frames).
     """
 
     n_frames: int = 60
     fps: float = 20
     mode: str = "slerp"
-    hold_frames: int = 0
-    ping_pong: bool = False
+    hold_frames: int = 10
+    ping_pong: bool = True
     scale: int = 8
     caption: bool = True
+    inputs: bool = True
 
     def __post_init__(self) -> None:
         if self.n_frames < 2:
@@ -80,7 +83,8 @@ def mean_codes(model: Codec, images: np.ndarray) -> np.ndarray:
 
 
 def pick_pair_by_label(
-    codes: np.ndarray, labels: np.ndarray, from_label: int, to_label: int, from_rank: int = 0, to_rank: int = 0
+    codes: np.ndarray, labels: np.ndarray, from_label: int, to_label: int, from_rank: int = 0, to_rank: int = 0,
+    judges: Sequence[np.ndarray] = (),
 ) -> tuple[int, int]:
     """Indices of the start and end images of an interpolation from one class to another.
 
@@ -88,15 +92,29 @@ def pick_pair_by_label(
     model: the same two images are then used for every model in a comparison). labels (n,) ints.
     Rank 0 is the image of that class nearest its class mean in latent space, rank 1 the next
     nearest, -1 the farthest; ranks wrap around, so "next"/"previous" just add or subtract one.
+    judges: the test codes (n, d_model) of every model in the animation. When given, the images that every one
+    of them reconstructs as their own class (core/latent/neighbours.py) rank first, in the same order, then the
+    others: an animation that claims to go from a 2 to a 7 should not end on what a model draws as a 9.
     Raises ValueError naming the label when no image has it.
     """
     indices = []
     for label, rank in ((from_label, from_rank), (to_label, to_rank)):
-        try:
-            indices.append(pick_endpoint_by_label(codes, labels, label, rank))
-        except ValueError:
-            raise ValueError(f"no test image has label {label}") from None
+        order = class_order(codes, labels, label)
+        if order.size == 0:
+            raise ValueError(f"no test image has label {label}")
+        if judges:
+            kept = kept_in_class(list(judges), labels, order)
+            order = np.concatenate([order[kept], order[~kept]])
+        indices.append(int(order[rank % order.size]))
     return indices[0], indices[1]
+
+
+def unkept_classes(judges: Sequence[np.ndarray], labels: np.ndarray, index: int) -> list[int | None]:
+    """For each model (its test codes in judges), the class it reconstructs test image `index` as when that is not
+    the image's own class, else None (core/latent/neighbours.py)."""
+    own = int(np.asarray(labels)[index])
+    classes = [int(neighbour_classes(codes, labels, np.array([index]))[0]) for codes in judges]
+    return [None if found == own else found for found in classes]
 
 
 def interpolation_frames(
@@ -107,7 +125,8 @@ def interpolation_frames(
     models: (title, model) pairs, drawn left to right, e.g. [("Autoencoder", ae), ("VAE", vae)].
     Each model encodes x0 and x1 (784,) (floats in [0, 1], or uint8), walks its own latent space
     from one mean code to the other (spec.mode), and decodes n_frames images; the end frames are
-    exactly the decoded mean codes. Then the playback order (holds, ping-pong) is applied.
+    exactly the decoded mean codes; with spec.inputs, x0 and x1 themselves stand in a column first.
+    Then the playback order (holds, ping-pong) is applied.
     Returns (spec.length, H, W, 3) uint8 gray RGB frames; H and W follow from spec.scale,
     spec.caption, the titles and the number of models.
     """
@@ -117,7 +136,8 @@ def interpolation_frames(
     if len(input_dims) != 1:
         raise ValueError(f"the images and models disagree on the image size: {sorted(input_dims)}")
     panels = [(title, interpolation_images(model, x0, x1, spec.n_frames, spec.mode)) for title, model in models]
-    frames = compose_frames(panels, scale=spec.scale, caption=spec.caption)  # (n_frames, H, W, 3)
+    inputs = (np.asarray(x0), np.asarray(x1)) if spec.inputs else None
+    frames = compose_frames(panels, scale=spec.scale, caption=spec.caption, inputs=inputs)  # (n_frames, H, W, 3)
     return frames[timeline(spec.n_frames, spec.hold_frames, spec.ping_pong)]
 
 

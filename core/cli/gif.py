@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 from typing import TextIO
 
+import numpy as np
+
 from core.animation.recipe import (
     MODES,
     InterpolationSpec,
@@ -21,6 +23,7 @@ from core.animation.recipe import (
     mean_codes,
     model_title,
     pick_pair_by_label,
+    unkept_classes,
     write_animation,
 )
 from core.animation.writers import mp4_available
@@ -30,6 +33,8 @@ from core.data.errors import DatasetError
 from core.nn.models import AutoEncoder
 from core.training.checkpoint import CheckpointError, load_checkpoint
 
+DEFAULTS = InterpolationSpec()
+
 EPILOG = """examples:
   python main.py gif --checkpoint vae.npz --from-label 2 --to-label 7 --out two_to_seven.gif
   python main.py gif --checkpoint vae.npz --compare ae.npz --from-label 2 --to-label 7 \\
@@ -37,8 +42,11 @@ EPILOG = """examples:
 
 The end images come from the dataset's test split: for each label, the test image of that class
 whose code (under --checkpoint's model) is nearest the class mean, or with --from-rank/--to-rank N
-the N-th nearest (-1: the farthest). Every model then interpolates between the same two images.
-The --compare models are drawn first, on the left, so the model of interest ends the row."""
+the N-th nearest (-1: the farthest), counting first the images that every model reconstructs as
+their own class (most of the 10 nearest test codes in its latent space are of that class); a note
+on stderr says when a chosen image is not one of those. Every model then interpolates between the
+same two images, shown in a column on the left. The --compare models are drawn first, on the left,
+so the model of interest ends the row."""
 
 
 def add_gif_parser(commands: argparse._SubParsersAction) -> None:
@@ -63,9 +71,13 @@ def add_gif_parser(commands: argparse._SubParsersAction) -> None:
     gif.add_argument("--mode", choices=MODES, default="slerp",
                      help="path through the latent space (default: %(default)s)")
     gif.add_argument("--scale", type=int, default=8, help="pixels per image pixel (default: %(default)s)")
-    gif.add_argument("--hold", type=int, default=0, help="extra frames to pause on each end (default: %(default)s)")
-    gif.add_argument("--ping-pong", action="store_true", help="play back to the start, for a seamless loop")
+    gif.add_argument("--hold", type=int, default=DEFAULTS.hold_frames,
+                     help="extra frames to pause on each end (default: %(default)s)")
+    gif.add_argument("--ping-pong", action=argparse.BooleanOptionalAction, default=DEFAULTS.ping_pong,
+                     help="play back to the start, for a loop without a jump (default: on)")
     gif.add_argument("--no-caption", dest="caption", action="store_false", help="leave out the t=0.42 captions")
+    gif.add_argument("--no-inputs", dest="inputs", action="store_false",
+                     help="leave out the column of the two chosen test images")
     gif.add_argument("--dataset", help="name or path of the dataset to take the test images from "
                                        "(default: the one the checkpoint was trained on)")
     gif.add_argument("--out", type=Path, default=Path("interpolation.gif"),
@@ -106,6 +118,7 @@ def run_gif(args: argparse.Namespace, resources: Path) -> int:
         "width": width, "height": height, "models": [title for title, _ in models], "dataset": dataset.name,
         "from": {"label": labels[0], "rank": args.from_rank, "test_index": i0},
         "to": {"label": labels[1], "rank": args.to_rank, "test_index": i1},
+        "inputs": spec.inputs,
     }), flush=True)
     print(f"wrote {args.out}", file=err)
     return 0
@@ -116,7 +129,7 @@ def _prepare(
 ) -> tuple[InterpolationSpec, list[tuple[str, AutoEncoder]], Dataset, tuple[int, int], tuple[int, int]]:
     """Check the options and load everything; raises GifCommandError (or the loaders' errors)."""
     spec = InterpolationSpec(n_frames=args.frames, fps=args.fps, mode=args.mode, hold_frames=args.hold,
-                             ping_pong=args.ping_pong, scale=args.scale, caption=args.caption)
+                             ping_pong=args.ping_pong, scale=args.scale, caption=args.caption, inputs=args.inputs)
     if animation_format(args.out) == "mp4" and not mp4_available():
         raise GifCommandError("MP4 export needs the imageio-ffmpeg package: pip install imageio-ffmpeg")
     paths = [*args.compare, args.checkpoint]  # in drawing order, left to right
@@ -137,9 +150,9 @@ def _prepare(
                               f"but the dataset {dataset_spec} has {dataset.test_images.shape[1]}")
 
     labels = (_label(args.from_label, dataset), _label(args.to_label, dataset))
-    codes = mean_codes(main_model, dataset.test_images)  # (n_test, latent_dim)
+    judges = [mean_codes(checkpoint.model, dataset.test_images) for checkpoint in checkpoints]  # (n_test, d) each
     try:
-        pair = pick_pair_by_label(codes, dataset.test_labels, *labels, args.from_rank, args.to_rank)
+        pair = pick_pair_by_label(judges[-1], dataset.test_labels, *labels, args.from_rank, args.to_rank, judges)
     except ValueError as error:
         raise GifCommandError(f"dataset {dataset_spec}: {error}") from None
 
@@ -147,7 +160,25 @@ def _prepare(
     if len(set(titles)) < len(titles):  # two VAEs, say: name each by its file instead
         titles = [f"{title} {path.stem}" for title, path in zip(titles, paths)]
     models = [(title, checkpoint.model) for title, checkpoint in zip(titles, checkpoints)]
+    for which, index, rank in (("first", pair[0], args.from_rank), ("last", pair[1], args.to_rank)):
+        _note_unkept(which, index, rank, judges, titles, dataset)
     return spec, models, dataset, pair, labels
+
+
+def _note_unkept(which: str, index: int, rank: int, judges: list[np.ndarray], titles: list[str],
+                 dataset: Dataset) -> None:
+    """Say on stderr which models reconstruct a chosen image as another class (and, when it was the first choice of
+    its class, that no image of the class is reconstructed as its class by every model)."""
+    names = dataset.class_names
+    own = int(dataset.test_labels[index])
+    unkept = unkept_classes(judges, dataset.test_labels, index)
+    for title, found in zip(titles, unkept):
+        if found is not None:
+            print(f"note: the {which} image (test #{index}, a {names[own]}) is reconstructed as a {names[found]} by "
+                  f"the {title}", file=sys.stderr)
+    if rank == 0 and any(found is not None for found in unkept):
+        print(f"note: no test image of class {names[own]} is reconstructed as its class by every model",
+              file=sys.stderr)
 
 
 def _label(value: str, dataset: Dataset) -> int:

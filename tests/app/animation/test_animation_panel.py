@@ -21,9 +21,11 @@ from core.animation.recipe import (
     interpolation_frames,
     mean_codes,
     pick_pair_by_label,
+    unkept_classes,
 )
 from core.animation.writers import gif_frame_duration_ms
 from core.data.datasets import images_to_float, load_npz
+from core.latent.neighbours import kept_in_class
 from core.training.checkpoint import load_checkpoint
 from tests.helpers import save_small_model
 
@@ -75,16 +77,21 @@ def expand_gif(path: Path) -> tuple[np.ndarray, np.ndarray]:
 def test_ends_by_class_are_the_current_models_picks_and_the_arrows_step_through_the_class(qtbot, panel, saved,
                                                                                           dataset):
     codes = mean_codes(load_checkpoint(saved["vae"]).model, dataset.test_images)
-    assert panel.ends() == pick_pair_by_label(codes, dataset.test_labels, 2, 7)
+    judges = [mean_codes(load_checkpoint(saved["ae"]).model, dataset.test_images), codes]   # both models judge
+
+    def pick(*args) -> tuple[int, int]:
+        return pick_pair_by_label(codes, dataset.test_labels, *args, judges=judges)
+
+    assert panel.ends() == pick(2, 7)
     qtbot.mouseClick(panel.picker.next_buttons[1], LEFT)
     qtbot.mouseClick(panel.picker.next_buttons[1], LEFT)
     qtbot.mouseClick(panel.picker.previous_buttons[0], LEFT)
-    assert panel.ends() == pick_pair_by_label(codes, dataset.test_labels, 2, 7, -1, 2)
+    assert panel.ends() == pick(2, 7, -1, 2)
     panel.picker.end_combos[0].setCurrentIndex(4)
     panel.picker.end_combos[0].activated.emit(4)  # as when the user chooses "4"
-    assert panel.ends() == pick_pair_by_label(codes, dataset.test_labels, 4, 7, 0, 2)
+    assert panel.ends() == pick(4, 7, 0, 2)
     qtbot.mouseClick(panel.picker.swap_button, LEFT)
-    assert panel.ends() == pick_pair_by_label(codes, dataset.test_labels, 7, 4, 2, 0)
+    assert panel.ends() == pick(7, 4, 2, 0)
     assert panel.picker.end_combos[0].currentText() == "7" and panel.picker.thumbs[0].image() is not None
 
 
@@ -124,11 +131,33 @@ def test_the_end_frames_are_the_decoded_end_points_of_both_models_side_by_side(p
     for position, end, t in ((0, 0, 0.0), (SPEC.hold_frames + SPEC.n_frames - 1, 1, 1.0)):
         panels = [(title, model.decode(model.encode(x[end:end + 1])[0])) for title, model in
                   (("Autoencoder", ae), ("VAE", vae))]
-        np.testing.assert_array_equal(frames[position], compose_frames(panels, SPEC.scale, True, [t])[0])
+        np.testing.assert_array_equal(frames[position], compose_frames(panels, SPEC.scale, True, [t],
+                                                                       inputs=(x[0], x[1]))[0])
     single = compose_frames([("VAE", np.zeros((1, 784)))], SPEC.scale, True)
     assert frames.shape[2] > 2 * single.shape[2] - 10  # two columns
     left, right = frames[:, :, : frames.shape[2] // 2], frames[:, :, frames.shape[2] // 2:]
     assert not np.array_equal(left, right)
+
+
+def test_the_ends_are_images_both_models_keep_in_their_class_and_the_panel_says_when_none_is(panel, saved,
+                                                                                              dataset):
+    judges = [mean_codes(load_checkpoint(saved[name]).model, dataset.test_images) for name in ("ae", "vae")]
+    labels = dataset.test_labels
+    kept = kept_in_class(judges, labels, np.arange(len(labels)))
+    # These two models (5 steps of training) keep some 0s and 1s in their class, and no 2 or 7.
+    assert kept[labels == 0].any() and kept[labels == 1].any() and not kept[labels == 2].any()
+    panel.set_ends_by_label(0, 1)
+    panel.refresh()
+    assert kept[list(panel.ends())].all() and "reconstructed" not in panel.status_label.text()
+    panel.set_ends_by_label(2, 1)
+    panel.refresh()
+    start = panel.ends()[0]
+    wrong = unkept_classes(judges, labels, start)
+    text = panel.status_label.text()
+    assert text.startswith("The first image, a 2 (no test image of its class is kept in it by every model), is "
+                           "reconstructed by ")
+    assert all(f"the {title} as a {found}" in text for (title, _), found in zip(panel.models(), wrong) if found)
+    assert "last image" not in text
 
 
 def test_titles_name_the_models_by_file_when_both_have_the_same_kind(panel, saved):
@@ -168,7 +197,8 @@ def test_a_hidden_panel_encodes_and_makes_its_preview_when_shown_not_with_every_
     assert len(encodings) == 1
     # Asked for while hidden (an export, a test), the animation is made then, for the model it has now: the ends
     # by class are those the autoencoder's codes pick.
-    ae_ends = pick_pair_by_label(mean_codes(ae, dataset.test_images), dataset.test_labels, 2, 7)
+    ae_codes = mean_codes(ae, dataset.test_images)
+    ae_ends = pick_pair_by_label(ae_codes, dataset.test_labels, 2, 7, judges=[ae_codes, ae_codes])
     assert panel.ends() == ae_ends != vae_ends
     np.testing.assert_array_equal(panel.frames(), recipe([("Autoencoder ae", ae), ("Autoencoder ae2", ae)]))
 
@@ -244,7 +274,7 @@ def test_the_spec_controls_round_trip_every_field(qtbot):
     form = SpecForm()
     qtbot.addWidget(form)
     assert form.spec() == InterpolationSpec()  # starts at the command line's defaults
-    for spec in (SPEC, replace(SPEC, mode="lerp", ping_pong=False, caption=False, fps=12, scale=1)):
+    for spec in (SPEC, replace(SPEC, mode="lerp", ping_pong=False, caption=False, fps=12, scale=1, inputs=False)):
         with qtbot.waitSignal(form.changed):
             form.set_spec(spec)
         assert form.spec() == spec

@@ -113,7 +113,7 @@ def test_export_animation_equals_the_gif_command_with_the_comparison_model_on_th
     cli_path = tmp_path / "cli.gif"
     command = [sys.executable, "main.py", "gif", "--checkpoint", str(vae_path), "--compare", str(ae_path),
                "--from-label", "3", "--from-rank", "1", "--to-label", "8", "--frames", "10", "--fps", "25",
-               "--mode", "lerp", "--hold", "1", "--scale", "2", "--out", str(cli_path)]
+               "--mode", "lerp", "--hold", "1", "--no-ping-pong", "--scale", "2", "--out", str(cli_path)]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert gui_path.read_bytes() == cli_path.read_bytes()
@@ -167,7 +167,8 @@ def test_beside_a_kept_model_of_its_kind_the_preview_stays_readable_at_1024x700_
     target = view.target_rect()
     frame = view.frame()
     assert target.height() >= 110 and abs(target.width() / target.height() - frame.shape[1] / frame.shape[0]) < 0.02
-    assert frame.shape[1] <= 2 * 260 + 3 * 24        # as wide as two panels titled "Autoencoder" at 8x, no more
+    # As wide as the inputs' column and two panels titled "Autoencoder" at 8x, no more.
+    assert frame.shape[1] <= 24 + (116 + 24) + 2 * (260 + 24)
     # Scaled down by averaging, not by dropping rows and columns: gray levels between the frame's appear.
     shown = view.grab().toImage().copy(target)
     grays = {QColor(shown.pixel(x, y)).red() for x in range(0, shown.width(), 2) for y in range(shown.height())}
