@@ -179,7 +179,12 @@ class AnimationPanel(QWidget):
         self._comparison = None if model is None else copy_model(model)
         self._comparison_codes = None
         self._names[0] = name
-        self._encode()          # the ends by class are chosen again: images both models keep in their class
+        self._update_comparison_controls()
+        # The ends by class are chosen again, first among the images both models keep in their class.
+        if self.isVisible() and not self._codes_stale:
+            self._choose_ends()           # the current model's codes stand
+        else:
+            self._codes_stale = self._stale = True
 
     def model(self) -> AutoEncoder | None:
         return self._model
@@ -341,7 +346,11 @@ class AnimationPanel(QWidget):
         self._codes_stale = False
         ready = self._model is not None and len(self._images) > 0
         self._codes = mean_codes(self._model, self._images) if ready else None
-        if ready and self._comparison is not None and self._comparison_codes is None:
+        self._choose_ends()
+
+    def _choose_ends(self) -> None:
+        """Give the picker the current model's codes and every model's, encoding the comparison model's if needed."""
+        if self._codes is not None and self._comparison is not None and self._comparison_codes is None:
             self._comparison_codes = mean_codes(self._comparison, self._images)
         self.picker.set_codes(self._codes, self._judges())
 
