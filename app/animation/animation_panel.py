@@ -36,8 +36,8 @@ from core.animation.recipe import (
     interpolation_frames,
     mean_codes,
     model_title,
-    unkept_classes,
 )
+from core.animation.reconstructed_class import ClassKeeper
 from core.data.datasets import images_to_float
 from core.latent.interpolate import (
     interpolation_images,
@@ -73,6 +73,7 @@ class AnimationPanel(QWidget):
         self._model: AutoEncoder | None = None
         self._codes: np.ndarray | None = None  # (n, d) the current model's mean codes of the test images
         self._comparison_codes: np.ndarray | None = None  # (n, d') the comparison model's, once needed
+        self._keeper: ClassKeeper | None = None  # which test images every model reconstructs as their class
         self._names = ["comparison", "current"]
         self._comparison: AutoEncoder | None = None
         self._frames: np.ndarray | None = None  # (n_frames, H, W, 3) one per step, before holds and ping-pong
@@ -299,14 +300,14 @@ class AnimationPanel(QWidget):
         self._set_status(status)
 
     def _unkept_note(self, models: list[tuple[str, AutoEncoder]]) -> str:
-        """Which models reconstruct an end image as another class than its own (core/latent/neighbours.py), and,
-        for an end chosen first in its class, that no image of the class is kept in it by every model."""
+        """Which models reconstruct an end image as another class than its own (core/animation/reconstructed_class.py),
+        and, for an end chosen first in its class, that no image of the class is kept in it by every model."""
         names = self.picker.class_names()
         notes = []
         for which, index, rank in zip(("first", "last"), self.ends(), self.picker.ranks()):
             own = int(self._labels[index])
-            found = unkept_classes(self._judges(), self._labels, index)
-            wrong = [f"the {title} as a {names[cls]}" for (title, _), cls in zip(models, found) if cls is not None]
+            found = self._keeper.classes(np.array([index]))[:, 0]  # (n_models,) left to right, as models
+            wrong = [f"the {title} as a {names[cls]}" for (title, _), cls in zip(models, found) if cls != own]
             if wrong:
                 none_kept = " (no test image of its class is kept in it by every model)" if rank == 0 else ""
                 notes.append(f"The {which} image, a {names[own]}{none_kept}, is reconstructed by "
@@ -349,16 +350,17 @@ class AnimationPanel(QWidget):
         self._choose_ends()
 
     def _choose_ends(self) -> None:
-        """Give the picker the current model's codes and every model's, encoding the comparison model's if needed."""
-        if self._codes is not None and self._comparison is not None and self._comparison_codes is None:
-            self._comparison_codes = mean_codes(self._comparison, self._images)
-        self.picker.set_codes(self._codes, self._judges())
-
-    def _judges(self) -> list[np.ndarray]:
-        """The test codes of every model animated, left to right (see pick_pair_by_label)."""
-        if self._codes is None:
-            return []
-        return [self._comparison_codes, self._codes] if self._comparison is not None else [self._codes]
+        """Give the picker the current model's codes and a judge of the images every model animated reconstructs as
+        their own class (encoding the test set with the comparison model if needed)."""
+        self._keeper = None
+        if self._codes is not None:
+            if self._comparison is not None and self._comparison_codes is None:
+                self._comparison_codes = mean_codes(self._comparison, self._images)
+            models = [(self._model, self._codes)]
+            if self._comparison is not None:
+                models.insert(0, (self._comparison, self._comparison_codes))
+            self._keeper = ClassKeeper(models, self._images, self._labels)
+        self.picker.set_codes(self._codes, self._keeper)
 
     def _update_comparison_controls(self) -> None:
         comparison = self._comparison

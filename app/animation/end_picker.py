@@ -7,7 +7,7 @@ images; it neither encodes (the codes are given) nor animates.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 
 import numpy as np
@@ -43,7 +43,7 @@ class EndPicker(QWidget):
         self._images = np.zeros((0, 784), np.uint8)  # (n, 784) test images
         self._labels = np.zeros(0, np.intp)  # (n,)
         self._codes: np.ndarray | None = None  # (n, d) the current model's mean codes of the test images
-        self._judges: list[np.ndarray] = []  # every animated model's codes: images they all keep in class rank first
+        self._keeper: Callable[[np.ndarray], np.ndarray] | None = None  # images all models keep in class rank first
         self._ranks: list[int | None] = [0, 0]  # per end: rank within its class, or None when picked on the plot
         self._ends = [-1, -1]  # test indices
         self._picking = -1  # which end the next plot click sets; -1: not picking
@@ -96,12 +96,12 @@ class EndPicker(QWidget):
         self._ends = [-1, -1]
         self._show_ends()
 
-    def set_codes(self, codes: np.ndarray | None, judges: Sequence[np.ndarray] = ()) -> None:
+    def set_codes(self, codes: np.ndarray | None, keeper: Callable[[np.ndarray], np.ndarray] | None = None) -> None:
         """The current model's mean codes (n, d) of the test images (None: no model); ends by class follow them.
-        judges: the codes of every model animated; the images they all reconstruct as their own class rank first
-        (pick_pair_by_label)."""
+        keeper: indices -> whether every model animated reconstructs those images as their own class (a ClassKeeper);
+        those rank first in their class (pick_pair_by_label)."""
         self._codes = codes
-        self._judges = list(judges)
+        self._keeper = keeper
         self._choose()
 
     def set_ends_by_label(self, from_label: int, to_label: int, from_rank: int = 0, to_rank: int = 0) -> None:
@@ -173,7 +173,7 @@ class EndPicker(QWidget):
             labels = [combo.currentIndex() for combo in self.end_combos]
             ranks = [0 if rank is None else rank for rank in self._ranks]
             try:
-                picked = pick_pair_by_label(self._codes, self._labels, *labels, *ranks, self._judges)
+                picked = pick_pair_by_label(self._codes, self._labels, *labels, *ranks, self._keeper)
             except ValueError as error:
                 self._hint(f"Cannot animate: {error}.")
                 picked = (-1, -1)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +23,6 @@ from core.latent.interpolate import (
     interpolation_images,
     timeline,
 )
-from core.latent.neighbours import kept_in_class, neighbour_classes
 
 MODES = ("slerp", "lerp")
 
@@ -84,7 +83,7 @@ def mean_codes(model: Codec, images: np.ndarray) -> np.ndarray:
 
 def pick_pair_by_label(
     codes: np.ndarray, labels: np.ndarray, from_label: int, to_label: int, from_rank: int = 0, to_rank: int = 0,
-    judges: Sequence[np.ndarray] = (),
+    keeper: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> tuple[int, int]:
     """Indices of the start and end images of an interpolation from one class to another.
 
@@ -92,9 +91,9 @@ def pick_pair_by_label(
     model: the same two images are then used for every model in a comparison). labels (n,) ints.
     Rank 0 is the image of that class nearest its class mean in latent space, rank 1 the next
     nearest, -1 the farthest; ranks wrap around, so "next"/"previous" just add or subtract one.
-    judges: the test codes (n, d_model) of every model in the animation. When given, the images that every one
-    of them reconstructs as their own class (core/latent/neighbours.py) rank first, in the same order, then the
-    others: an animation that claims to go from a 2 to a 7 should not end on what a model draws as a 9.
+    keeper: indices (m,) -> (m,) bool, whether every model in the animation reconstructs those images as their
+    own class (a ClassKeeper, core/animation/reconstructed_class.py). When given, those images rank first, in the
+    same order, then the others: an animation that claims to go from a 2 to a 7 should not end on a model's 9.
     Raises ValueError naming the label when no image has it.
     """
     indices = []
@@ -102,19 +101,11 @@ def pick_pair_by_label(
         order = class_order(codes, labels, label)
         if order.size == 0:
             raise ValueError(f"no test image has label {label}")
-        if judges:
-            kept = kept_in_class(list(judges), labels, order)
+        if keeper is not None:
+            kept = keeper(order)
             order = np.concatenate([order[kept], order[~kept]])
         indices.append(int(order[rank % order.size]))
     return indices[0], indices[1]
-
-
-def unkept_classes(judges: Sequence[np.ndarray], labels: np.ndarray, index: int) -> list[int | None]:
-    """For each model (its test codes in judges), the class it reconstructs test image `index` as when that is not
-    the image's own class, else None (core/latent/neighbours.py)."""
-    own = int(np.asarray(labels)[index])
-    classes = [int(neighbour_classes(codes, labels, np.array([index]))[0]) for codes in judges]
-    return [None if found == own else found for found in classes]
 
 
 def interpolation_frames(

@@ -23,9 +23,9 @@ from core.animation.recipe import (
     mean_codes,
     model_title,
     pick_pair_by_label,
-    unkept_classes,
     write_animation,
 )
+from core.animation.reconstructed_class import ClassKeeper
 from core.animation.writers import mp4_available
 from core.atomic_files import make_parent_folder
 from core.data.datasets import Dataset, default_cache_dir, images_to_float, load_dataset
@@ -43,8 +43,8 @@ EPILOG = """examples:
 The end images come from the dataset's test split: for each label, the test image of that class
 whose code (under --checkpoint's model) is nearest the class mean, or with --from-rank/--to-rank N
 the N-th nearest (-1: the farthest), counting first the images that every model reconstructs as
-their own class (most of the 10 nearest test codes in its latent space are of that class); a note
-on stderr says when a chosen image is not one of those. Every model then interpolates between the
+their own class (its reconstruction is nearest the mean test image of that class); a note on
+stderr says when a chosen image is not one of those. Every model then interpolates between the
 same two images, shown in a column on the left. The --compare models are drawn first, on the left,
 so the model of interest ends the row."""
 
@@ -94,7 +94,7 @@ def run_gif(args: argparse.Namespace, resources: Path) -> int:
     err = sys.stderr
     line = ProgressLine(err, args.out.name) if err.isatty() else None
     try:
-        spec, models, dataset, (i0, i1), labels = _prepare(args, resources)
+        spec, models, dataset, (i0, i1), labels, notes = _prepare(args, resources)
         x0, x1 = images_to_float(dataset.test_images[[i0, i1]])  # (784,) each, the same two for every model
         frames = interpolation_frames(models, x0, x1, spec)
         make_parent_folder(args.out)
@@ -120,14 +120,17 @@ def run_gif(args: argparse.Namespace, resources: Path) -> int:
         "to": {"label": labels[1], "rank": args.to_rank, "test_index": i1},
         "inputs": spec.inputs,
     }), flush=True)
+    for note in notes:
+        print(f"note: {note}", file=err)
     print(f"wrote {args.out}", file=err)
     return 0
 
 
 def _prepare(
     args: argparse.Namespace, resources: Path
-) -> tuple[InterpolationSpec, list[tuple[str, AutoEncoder]], Dataset, tuple[int, int], tuple[int, int]]:
-    """Check the options and load everything; raises GifCommandError (or the loaders' errors)."""
+) -> tuple[InterpolationSpec, list[tuple[str, AutoEncoder]], Dataset, tuple[int, int], tuple[int, int], list[str]]:
+    """Check the options and load everything; raises GifCommandError (or the loaders' errors). The last item: notes
+    on the chosen images, for stderr once the file is written."""
     spec = InterpolationSpec(n_frames=args.frames, fps=args.fps, mode=args.mode, hold_frames=args.hold,
                              ping_pong=args.ping_pong, scale=args.scale, caption=args.caption, inputs=args.inputs)
     if animation_format(args.out) == "mp4" and not mp4_available():
@@ -150,9 +153,11 @@ def _prepare(
                               f"but the dataset {dataset_spec} has {dataset.test_images.shape[1]}")
 
     labels = (_label(args.from_label, dataset), _label(args.to_label, dataset))
-    judges = [mean_codes(checkpoint.model, dataset.test_images) for checkpoint in checkpoints]  # (n_test, d) each
+    codes = [mean_codes(checkpoint.model, dataset.test_images) for checkpoint in checkpoints]  # (n_test, d) each
+    keeper = ClassKeeper([(checkpoint.model, c) for checkpoint, c in zip(checkpoints, codes)], dataset.test_images,
+                         dataset.test_labels)
     try:
-        pair = pick_pair_by_label(judges[-1], dataset.test_labels, *labels, args.from_rank, args.to_rank, judges)
+        pair = pick_pair_by_label(codes[-1], dataset.test_labels, *labels, args.from_rank, args.to_rank, keeper)
     except ValueError as error:
         raise GifCommandError(f"dataset {dataset_spec}: {error}") from None
 
@@ -160,25 +165,23 @@ def _prepare(
     if len(set(titles)) < len(titles):  # two VAEs, say: name each by its file instead
         titles = [f"{title} {path.stem}" for title, path in zip(titles, paths)]
     models = [(title, checkpoint.model) for title, checkpoint in zip(titles, checkpoints)]
-    for which, index, rank in (("first", pair[0], args.from_rank), ("last", pair[1], args.to_rank)):
-        _note_unkept(which, index, rank, judges, titles, dataset)
-    return spec, models, dataset, pair, labels
+    notes = [note for which, index, rank in (("first", pair[0], args.from_rank), ("last", pair[1], args.to_rank))
+             for note in _unkept_notes(which, index, rank, keeper, titles, dataset)]
+    return spec, models, dataset, pair, labels, notes
 
 
-def _note_unkept(which: str, index: int, rank: int, judges: list[np.ndarray], titles: list[str],
-                 dataset: Dataset) -> None:
-    """Say on stderr which models reconstruct a chosen image as another class (and, when it was the first choice of
-    its class, that no image of the class is reconstructed as its class by every model)."""
+def _unkept_notes(which: str, index: int, rank: int, keeper: ClassKeeper, titles: list[str],
+                  dataset: Dataset) -> list[str]:
+    """Which models reconstruct a chosen image as another class (and, when it was the first choice of its class,
+    that no image of the class is reconstructed as its class by every model)."""
     names = dataset.class_names
     own = int(dataset.test_labels[index])
-    unkept = unkept_classes(judges, dataset.test_labels, index)
-    for title, found in zip(titles, unkept):
-        if found is not None:
-            print(f"note: the {which} image (test #{index}, a {names[own]}) is reconstructed as a {names[found]} by "
-                  f"the {title}", file=sys.stderr)
-    if rank == 0 and any(found is not None for found in unkept):
-        print(f"note: no test image of class {names[own]} is reconstructed as its class by every model",
-              file=sys.stderr)
+    found = keeper.classes(np.array([index]))[:, 0]  # (n_models,)
+    notes = [f"the {which} image (test #{index}, a {names[own]}) is reconstructed as a {names[cls]} by the {title}"
+             for title, cls in zip(titles, found) if cls != own]
+    if rank == 0 and notes:
+        notes.append(f"no test image of class {names[own]} is reconstructed as its class by every model")
+    return notes
 
 
 def _label(value: str, dataset: Dataset) -> int:

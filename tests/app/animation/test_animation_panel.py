@@ -21,11 +21,10 @@ from core.animation.recipe import (
     interpolation_frames,
     mean_codes,
     pick_pair_by_label,
-    unkept_classes,
 )
+from core.animation.reconstructed_class import ClassKeeper
 from core.animation.writers import gif_frame_duration_ms
 from core.data.datasets import images_to_float, load_npz
-from core.latent.neighbours import kept_in_class
 from core.training.checkpoint import load_checkpoint
 from tests.helpers import save_small_model
 
@@ -76,11 +75,13 @@ def expand_gif(path: Path) -> tuple[np.ndarray, np.ndarray]:
 
 def test_ends_by_class_are_the_current_models_picks_and_the_arrows_step_through_the_class(qtbot, panel, saved,
                                                                                           dataset):
-    codes = mean_codes(load_checkpoint(saved["vae"]).model, dataset.test_images)
-    judges = [mean_codes(load_checkpoint(saved["ae"]).model, dataset.test_images), codes]   # both models judge
+    ae, vae = load_checkpoint(saved["ae"]).model, load_checkpoint(saved["vae"]).model
+    codes = mean_codes(vae, dataset.test_images)
+    keeper = ClassKeeper([(ae, mean_codes(ae, dataset.test_images)), (vae, codes)], dataset.test_images,
+                         dataset.test_labels)        # both models judge
 
     def pick(*args) -> tuple[int, int]:
-        return pick_pair_by_label(codes, dataset.test_labels, *args, judges=judges)
+        return pick_pair_by_label(codes, dataset.test_labels, *args, keeper=keeper)
 
     assert panel.ends() == pick(2, 7)
     qtbot.mouseClick(panel.picker.next_buttons[1], LEFT)
@@ -141,23 +142,25 @@ def test_the_end_frames_are_the_decoded_end_points_of_both_models_side_by_side(p
 
 def test_the_ends_are_images_both_models_keep_in_their_class_and_the_panel_says_when_none_is(panel, saved,
                                                                                               dataset):
-    judges = [mean_codes(load_checkpoint(saved[name]).model, dataset.test_images) for name in ("ae", "vae")]
+    ae, vae = load_checkpoint(saved["ae"]).model, load_checkpoint(saved["vae"]).model
     labels = dataset.test_labels
-    kept = kept_in_class(judges, labels, np.arange(len(labels)))
-    # These two models (5 steps of training) keep some 0s and 1s in their class, and no 2 or 7.
-    assert kept[labels == 0].any() and kept[labels == 1].any() and not kept[labels == 2].any()
-    panel.set_ends_by_label(0, 1)
+    keeper = ClassKeeper([(model, mean_codes(model, dataset.test_images)) for model in (ae, vae)],
+                         dataset.test_images, labels)
+    kept = keeper(np.arange(len(labels)))
+    no_kept = [label for label in range(10) if not kept[labels == label].any()]
+    some_kept = [label for label in range(10) if kept[labels == label].any()]
+    assert no_kept and some_kept           # these two models (5 steps of training) keep a class or two, not all
+    panel.set_ends_by_label(some_kept[0], no_kept[0])
     panel.refresh()
-    assert kept[list(panel.ends())].all() and "reconstructed" not in panel.status_label.text()
-    panel.set_ends_by_label(2, 1)
-    panel.refresh()
-    start = panel.ends()[0]
-    wrong = unkept_classes(judges, labels, start)
+    start, end = panel.ends()
+    assert kept[start] and labels[start] == some_kept[0] and labels[end] == no_kept[0]
+    found = keeper.classes(np.array([end]))[:, 0]
     text = panel.status_label.text()
-    assert text.startswith("The first image, a 2 (no test image of its class is kept in it by every model), is "
-                           "reconstructed by ")
-    assert all(f"the {title} as a {found}" in text for (title, _), found in zip(panel.models(), wrong) if found)
-    assert "last image" not in text
+    assert text.startswith(f"The last image, a {no_kept[0]} (no test image of its class is kept in it by every "
+                           f"model), is reconstructed by ")
+    assert all(f"the {title} as a {cls}" in text for (title, _), cls in zip(panel.models(), found)
+               if cls != no_kept[0])
+    assert "first image" not in text
 
 
 def test_titles_name_the_models_by_file_when_both_have_the_same_kind(panel, saved):
@@ -198,7 +201,8 @@ def test_a_hidden_panel_encodes_and_makes_its_preview_when_shown_not_with_every_
     # Asked for while hidden (an export, a test), the animation is made then, for the model it has now: the ends
     # by class are those the autoencoder's codes pick.
     ae_codes = mean_codes(ae, dataset.test_images)
-    ae_ends = pick_pair_by_label(ae_codes, dataset.test_labels, 2, 7, judges=[ae_codes, ae_codes])
+    keeper = ClassKeeper([(ae, ae_codes), (ae, ae_codes)], dataset.test_images, dataset.test_labels)
+    ae_ends = pick_pair_by_label(ae_codes, dataset.test_labels, 2, 7, keeper=keeper)
     assert panel.ends() == ae_ends != vae_ends
     np.testing.assert_array_equal(panel.frames(), recipe([("Autoencoder ae", ae), ("Autoencoder ae2", ae)]))
 

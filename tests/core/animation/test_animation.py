@@ -15,7 +15,6 @@ from core.animation.recipe import (
     mean_codes,
     model_title,
     pick_pair_by_label,
-    unkept_classes,
     write_animation,
 )
 from core.animation.writers import ExportCancelled
@@ -105,19 +104,22 @@ def test_pair_by_label_is_the_image_nearest_each_class_mean_then_the_next_ones()
         pick_pair_by_label(codes, labels, 0, 7)
 
 
-def test_pair_by_label_prefers_images_every_model_reconstructs_as_their_class():
+def test_pair_by_label_ranks_first_the_images_the_keeper_keeps_in_their_class():
     rng = np.random.default_rng(0)
     labels = np.repeat(np.arange(3), 8)
-    codes = rng.normal(scale=0.3, size=(24, 2)) + labels[:, None] * 10.0  # (24, 2) the main model's
+    codes = rng.normal(scale=0.3, size=(24, 2)) + labels[:, None] * 10.0  # (24, 2)
     nearest = pick_pair_by_label(codes, labels, 0, 2)
-    other = codes.copy()
-    other[nearest[0]] = codes[nearest[1]] + 0.01       # another model reconstructs that 0 among the 2s
-    preferred = pick_pair_by_label(codes, labels, 0, 2, judges=[codes, other])
-    assert preferred[1] == nearest[1] and preferred[0] != nearest[0] and labels[preferred[0]] == 0
-    assert preferred[0] == pick_pair_by_label(codes, labels, 0, 2, 1)[0]     # the next nearest the class mean
-    assert pick_pair_by_label(codes, labels, 0, 2, -1, 0, [codes, other])[0] == nearest[0]   # ranked last
-    assert unkept_classes([codes, other], labels, nearest[0]) == [None, 2]
-    assert unkept_classes([codes, other], labels, preferred[0]) == [None, None]
+    asked = []
+
+    def keeper(indices: np.ndarray) -> np.ndarray:          # every model keeps all but that first 0
+        asked.append(sorted(indices.tolist()))
+        return indices != nearest[0]
+
+    preferred = pick_pair_by_label(codes, labels, 0, 2, keeper=keeper)
+    assert preferred[1] == nearest[1] and preferred[0] == pick_pair_by_label(codes, labels, 0, 2, 1)[0]
+    assert asked == [np.flatnonzero(labels == 0).tolist(), np.flatnonzero(labels == 2).tolist()]
+    assert pick_pair_by_label(codes, labels, 0, 2, -1, 0, keeper)[0] == nearest[0]   # ranked last in its class
+    assert pick_pair_by_label(codes, labels, 0, 2, 8, 0, keeper)[0] == preferred[0]  # ranks still wrap
 
 
 def test_mean_codes_scale_uint8_images_like_floats(models):

@@ -17,12 +17,11 @@ from core.animation.recipe import (
     interpolation_frames,
     mean_codes,
     pick_pair_by_label,
-    unkept_classes,
 )
+from core.animation.reconstructed_class import ClassKeeper
 from core.cli import gif as gif_command
 from core.cli.commands import run_cli
 from core.data.datasets import images_to_float, load_npz
-from core.latent.neighbours import kept_in_class
 from core.training.checkpoint import load_checkpoint
 from tests.helpers import save_small_model
 
@@ -61,8 +60,9 @@ def test_cli_gif_equals_the_in_process_frames_the_gui_would_show(tmp_path, saved
     # The GUI's path through the same recipe: --checkpoint's model chooses the images, --compare is drawn left.
     vae, ae = load_checkpoint(saved["vae"]).model, load_checkpoint(saved["ae"]).model
     dataset = load_npz(RESOURCES / "mnist5k.npz")
-    judges = [mean_codes(ae, dataset.test_images), mean_codes(vae, dataset.test_images)]    # every model's codes
-    i0, i1 = pick_pair_by_label(judges[1], dataset.test_labels, 2, 7, 0, 3, judges)
+    codes = [mean_codes(ae, dataset.test_images), mean_codes(vae, dataset.test_images)]
+    keeper = ClassKeeper(list(zip((ae, vae), codes)), dataset.test_images, dataset.test_labels)   # both judge
+    i0, i1 = pick_pair_by_label(codes[1], dataset.test_labels, 2, 7, 0, 3, keeper)
     x0, x1 = images_to_float(dataset.test_images[[i0, i1]])
     spec = InterpolationSpec(n_frames=12, fps=20, mode="slerp", hold_frames=2, ping_pong=True, scale=1, inputs=True)
     expected = interpolation_frames([("Autoencoder", ae), ("VAE (z=3)", vae)], x0, x1, spec)
@@ -212,9 +212,10 @@ def test_a_real_ctrl_c_during_the_export_exits_130_and_leaves_no_file(tmp_path, 
 def test_stderr_names_the_models_that_reconstruct_a_chosen_image_as_another_class(tmp_path, saved, capsys):
     dataset = load_npz(RESOURCES / "mnist5k.npz")
     ae, vae = load_checkpoint(saved["ae"]).model, load_checkpoint(saved["vae"]).model
-    judges = [mean_codes(ae, dataset.test_images), mean_codes(vae, dataset.test_images)]
+    codes = [mean_codes(ae, dataset.test_images), mean_codes(vae, dataset.test_images)]
     labels = dataset.test_labels
-    kept = kept_in_class(judges, labels, np.arange(len(labels)))
+    keeper = ClassKeeper(list(zip((ae, vae), codes)), dataset.test_images, labels)
+    kept = keeper(np.arange(len(labels)))
     no_kept = [label for label in range(10) if not kept[labels == label].any()]
     some_kept = [label for label in range(10) if kept[labels == label].any()]
     assert no_kept and some_kept           # these two barely trained models keep some classes, not all
@@ -225,8 +226,8 @@ def test_stderr_names_the_models_that_reconstruct_a_chosen_image_as_another_clas
     summary = json.loads(captured.out)
     first, last = summary["from"]["test_index"], summary["to"]["test_index"]
     assert kept[last] and "the last image" not in captured.err          # a kept one is chosen when there is one
-    for title, found in zip(summary["models"], unkept_classes(judges, labels, first)):
-        if found is not None:
+    for title, found in zip(summary["models"], keeper.classes(np.array([first]))[:, 0]):
+        if found != no_kept[0]:
             assert f"note: the first image (test #{first}, a {no_kept[0]}) is reconstructed as a {found} by the " \
                    f"{title}\n" in captured.err
     assert f"note: no test image of class {no_kept[0]} is reconstructed as its class by every model" in captured.err
