@@ -307,11 +307,11 @@ class AnimationPanel(QWidget):
         for which, index, rank in zip(("first", "last"), self.ends(), self.picker.ranks()):
             own = int(self._labels[index])
             found = self._keeper.classes(np.array([index]))[:, 0]  # (n_models,) left to right, as models
-            wrong = [f"the {title} as a {names[cls]}" for (title, _), cls in zip(models, found) if cls != own]
+            wrong = [f"a {names[cls]} from the {title}" for (title, _), cls in zip(models, found) if cls != own]
             if wrong:
-                none_kept = " (no test image of its class is kept in it by every model)" if rank == 0 else ""
-                notes.append(f"The {which} image, a {names[own]}{none_kept}, is reconstructed by "
-                             f"{' and '.join(wrong)}.")
+                notes.append(f"The {which} image, a {names[own]}, comes back as {' and as '.join(wrong)}.")
+            if wrong and rank == 0:
+                notes.append(f"No test {names[own]} comes back as a {names[own]} from every model.")
         return " ".join(notes)
 
     def _schedule_refresh(self, *args) -> None:

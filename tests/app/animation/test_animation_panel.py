@@ -156,10 +156,10 @@ def test_the_ends_are_images_both_models_keep_in_their_class_and_the_panel_says_
     assert kept[start] and labels[start] == some_kept[0] and labels[end] == no_kept[0]
     found = keeper.classes(np.array([end]))[:, 0]
     text = panel.status_label.text()
-    assert text.startswith(f"The last image, a {no_kept[0]} (no test image of its class is kept in it by every "
-                           f"model), is reconstructed by ")
-    assert all(f"the {title} as a {cls}" in text for (title, _), cls in zip(panel.models(), found)
+    assert text.startswith(f"The last image, a {no_kept[0]}, comes back as a ")
+    assert all(f"a {cls} from the {title}" in text for (title, _), cls in zip(panel.models(), found)
                if cls != no_kept[0])
+    assert f"No test {no_kept[0]} comes back as a {no_kept[0]} from every model." in text
     assert "first image" not in text
 
 
