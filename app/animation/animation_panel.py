@@ -37,6 +37,7 @@ from core.animation.recipe import (
     mean_codes,
     model_title,
 )
+from core.animation.reconstructed_class import ClassKeeper
 from core.data.datasets import images_to_float
 from core.latent.interpolate import (
     interpolation_images,
@@ -48,6 +49,7 @@ from core.nn.models import AutoEncoder, copy_model
 
 STRIP_STEPS = 10  # decoded steps shown in the strip
 LABEL_WIDTH = 220  # pixels
+KEPT_NOTE = "Both sides show the kept model until you train another: change the model, press Reset, then Train."
 
 
 class AnimationPanel(QWidget):
@@ -67,8 +69,11 @@ class AnimationPanel(QWidget):
     def __init__(self, class_names: Sequence[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._images = np.zeros((0, 784), np.uint8)  # (n, 784) test images
+        self._labels = np.zeros(0, np.intp)  # (n,) their classes
         self._model: AutoEncoder | None = None
         self._codes: np.ndarray | None = None  # (n, d) the current model's mean codes of the test images
+        self._comparison_codes: np.ndarray | None = None  # (n, d') the comparison model's, once needed
+        self._keeper: ClassKeeper | None = None  # which test images every model reconstructs as their class
         self._names = ["comparison", "current"]
         self._comparison: AutoEncoder | None = None
         self._frames: np.ndarray | None = None  # (n_frames, H, W, 3) one per step, before holds and ping-pong
@@ -87,7 +92,9 @@ class AnimationPanel(QWidget):
 
     # ---- construction ---------------------------------------------------------------------------------------
     def _build(self) -> None:
-        """Three columns of controls (ends; look; models and export) over the strip, the player on the right."""
+        """The ends and the look side by side, the models and export in two rows under them, then the strip, all in
+        a scroll area; the player beside them takes the rest of the width (with a comparison model, its frames are
+        wider than tall: rows of controls leave it more height than a third column of them would)."""
         self.status_label = QLabel()
         self.status_label.setObjectName("hint")
         self.status_label.setWordWrap(True)
@@ -110,14 +117,14 @@ class AnimationPanel(QWidget):
         self.export_button = QPushButton("Export…")
         self.export_button.setToolTip("Write the animation as a GIF, an MP4 or PNG frames (Ctrl+E).")
         self.export_button.clicked.connect(self.export_requested)
-        self.status_label.setMaximumWidth(LABEL_WIDTH)  # wrap, rather than widen the column
         models = QVBoxLayout()
         models.setContentsMargins(0, 0, 0, 0)
-        models.addWidget(QLabel("Beside it, on the left:"))
-        models.addLayout(widget_row(self.comparison_label, self.remove_comparison_button))
-        models.addLayout(widget_row(self.open_comparison_button, self.keep_button))
-        models.addSpacing(8)
-        models.addLayout(widget_row(self.update_button, self.export_button))
+        comparison = widget_row(QLabel("Beside it, on the left:"), self.comparison_label, self.remove_comparison_button)
+        comparison.setSpacing(6)
+        models.addLayout(comparison)
+        buttons = widget_row(self.open_comparison_button, self.keep_button, self.update_button, self.export_button)
+        buttons.setSpacing(6)
+        models.addLayout(buttons)
         models.addWidget(self.status_label)
 
         self.strip = FrameView()
@@ -130,16 +137,18 @@ class AnimationPanel(QWidget):
         grid.setHorizontalSpacing(14)
         grid.addWidget(self.picker, 0, 0, Qt.AlignmentFlag.AlignTop)
         grid.addWidget(self.spec_form, 0, 1, Qt.AlignmentFlag.AlignTop)
-        grid.addLayout(models, 0, 2, Qt.AlignmentFlag.AlignTop)
-        grid.addWidget(self.strip, 1, 0, 1, 3)
-        grid.setRowStretch(1, 1)
-        # Scrolls when the window gives the panel little room: it must not set the window's minimum size.
+        grid.addLayout(models, 1, 0, 1, 2)
+        grid.addWidget(self.strip, 2, 0, 1, 2)
+        grid.setRowStretch(2, 1)
+        grid.setRowStretch(3, 1)         # what the strip cannot take, under it
+        # Scrolls when the window gives the panel little height: it must not set the window's minimum height. Its
+        # minimum width holds the controls, so that a window of 1024 pixels shows every one of them.
         scroll = self.scroll_area = _FittingScrollArea()
         scroll.setWidget(controls)
         scroll.hint_changed.connect(self.size_hint_changed)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setMinimumWidth(min(controls.sizeHint().width(), 320))
+        scroll.setMinimumWidth(controls.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
 
         self.player = FramePlayer()
         self.player.frame_changed.connect(self.frame_shown)
@@ -152,6 +161,8 @@ class AnimationPanel(QWidget):
     def set_test_set(self, images: np.ndarray, labels: np.ndarray, class_names: Sequence[str] | None = None) -> None:
         """The images to choose the ends from: images (n, 784) uint8, labels (n,) int."""
         self._images = np.asarray(images)
+        self._labels = np.asarray(labels)
+        self._comparison_codes = None
         self.picker.set_test_set(images, labels, class_names)
         self._encode()
 
@@ -167,8 +178,14 @@ class AnimationPanel(QWidget):
     def set_comparison_model(self, model: AutoEncoder | None, name: str = "comparison") -> None:
         """Show `model` (copied now) beside the current one, on the left; None removes it."""
         self._comparison = None if model is None else copy_model(model)
+        self._comparison_codes = None
         self._names[0] = name
-        self._schedule_refresh()
+        self._update_comparison_controls()
+        # The ends by class are chosen again, first among the images both models keep in their class.
+        if self.isVisible() and not self._codes_stale:
+            self._choose_ends()           # the current model's codes stand
+        else:
+            self._codes_stale = self._stale = True
 
     def model(self) -> AutoEncoder | None:
         return self._model
@@ -274,7 +291,28 @@ class AnimationPanel(QWidget):
         self.export_button.setEnabled(True)
         self._update_comparison_controls()
         weights = "" if self._step is None else f" Weights of step {self._step:,}."
-        self._set_status(f"{spec.length} frames, {spec.length / spec.fps:.1f} s.{weights}")
+        status = f"{spec.length} frames, {spec.length / spec.fps:.1f} s.{weights}"
+        if self._comparison is not None and np.array_equal(self._comparison.parameters.flat,
+                                                           self._model.parameters.flat):
+            status = KEPT_NOTE + " " + status           # just kept: the same model twice
+        else:
+            status = " ".join(filter(None, (self._unkept_note(models), status)))
+        self._set_status(status)
+
+    def _unkept_note(self, models: list[tuple[str, AutoEncoder]]) -> str:
+        """Which models reconstruct an end image as another class than its own (core/animation/reconstructed_class.py),
+        and, for an end chosen first in its class, that no image of the class is kept in it by every model."""
+        names = self.picker.class_names()
+        notes = []
+        for which, index, rank in zip(("first", "last"), self.ends(), self.picker.ranks()):
+            own = int(self._labels[index])
+            found = self._keeper.classes(np.array([index]))[:, 0]  # (n_models,) left to right, as models
+            wrong = [f"a {names[cls]} from the {title}" for (title, _), cls in zip(models, found) if cls != own]
+            if wrong:
+                notes.append(f"The {which} image, a {names[own]}, comes back as {' and as '.join(wrong)}.")
+            if wrong and rank == 0:
+                notes.append(f"No test {names[own]} comes back as a {names[own]} from every model.")
+        return " ".join(notes)
 
     def _schedule_refresh(self, *args) -> None:
         self._update_timer.start()
@@ -309,7 +347,20 @@ class AnimationPanel(QWidget):
         self._codes_stale = False
         ready = self._model is not None and len(self._images) > 0
         self._codes = mean_codes(self._model, self._images) if ready else None
-        self.picker.set_codes(self._codes)
+        self._choose_ends()
+
+    def _choose_ends(self) -> None:
+        """Give the picker the current model's codes and a judge of the images every model animated reconstructs as
+        their own class (encoding the test set with the comparison model if needed)."""
+        self._keeper = None
+        if self._codes is not None:
+            if self._comparison is not None and self._comparison_codes is None:
+                self._comparison_codes = mean_codes(self._comparison, self._images)
+            models = [(self._model, self._codes)]
+            if self._comparison is not None:
+                models.insert(0, (self._comparison, self._comparison_codes))
+            self._keeper = ClassKeeper(models, self._images, self._labels)
+        self.picker.set_codes(self._codes, self._keeper)
 
     def _update_comparison_controls(self) -> None:
         comparison = self._comparison

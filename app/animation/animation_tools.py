@@ -295,8 +295,8 @@ class AnimationTools(QObject):
         name = session.path.stem if session.path is not None else f"step {session.history.steps:,}"
         self.panel.set_comparison_model(session.model, name)
         self._show_panel()
-        self._status_bar.showMessage(f"Kept {model_title(session.model)} for comparison: change the model and "
-                                     "train it to see both side by side.", 8000)
+        # Short: the status bar of a 1024-pixel window has room for about 40 letters; the panel says what is next.
+        self._status_bar.showMessage(f"Kept {model_title(session.model)} for comparison.", 8000)
 
     def _show_panel(self) -> None:
         self.animate_action.setChecked(True)

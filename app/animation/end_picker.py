@@ -1,12 +1,13 @@
 """Chooses the two test images an interpolation runs between: by class, or by clicking two points in the plot.
 
 By class, as the `gif` command does (core.animation.recipe.pick_pair_by_label on the current model's codes): the test
-image nearest its class mean, and the arrows step to the next or previous one of that class. It shows the chosen
+image nearest its class mean among those every animated model reconstructs as their own class, and the arrows step
+to the next or previous one of that class. It shows the chosen
 images; it neither encodes (the codes are given) nor animates.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 
 import numpy as np
@@ -42,6 +43,7 @@ class EndPicker(QWidget):
         self._images = np.zeros((0, 784), np.uint8)  # (n, 784) test images
         self._labels = np.zeros(0, np.intp)  # (n,)
         self._codes: np.ndarray | None = None  # (n, d) the current model's mean codes of the test images
+        self._keeper: Callable[[np.ndarray], np.ndarray] | None = None  # images all models keep in class rank first
         self._ranks: list[int | None] = [0, 0]  # per end: rank within its class, or None when picked on the plot
         self._ends = [-1, -1]  # test indices
         self._picking = -1  # which end the next plot click sets; -1: not picking
@@ -94,9 +96,12 @@ class EndPicker(QWidget):
         self._ends = [-1, -1]
         self._show_ends()
 
-    def set_codes(self, codes: np.ndarray | None) -> None:
-        """The current model's mean codes (n, d) of the test images (None: no model); ends by class follow them."""
+    def set_codes(self, codes: np.ndarray | None, keeper: Callable[[np.ndarray], np.ndarray] | None = None) -> None:
+        """The current model's mean codes (n, d) of the test images (None: no model); ends by class follow them.
+        keeper: indices -> whether every model animated reconstructs those images as their own class (a ClassKeeper);
+        those rank first in their class (pick_pair_by_label)."""
         self._codes = codes
+        self._keeper = keeper
         self._choose()
 
     def set_ends_by_label(self, from_label: int, to_label: int, from_rank: int = 0, to_rank: int = 0) -> None:
@@ -116,6 +121,13 @@ class EndPicker(QWidget):
     def ends(self) -> tuple[int, int]:
         """The test indices of the start and end images; -1 while there are no codes."""
         return self._ends[0], self._ends[1]
+
+    def ranks(self) -> tuple[int | None, int | None]:
+        """Each end's rank in its class (0: the first choice), or None for an end picked on the plot."""
+        return self._ranks[0], self._ranks[1]
+
+    def class_names(self) -> list[str]:
+        return [self.end_combos[0].itemText(i) for i in range(self.end_combos[0].count())]
 
     def end_classes(self) -> tuple[int, int] | None:
         """The classes of the start and end images, or None while there are no ends."""
@@ -161,7 +173,7 @@ class EndPicker(QWidget):
             labels = [combo.currentIndex() for combo in self.end_combos]
             ranks = [0 if rank is None else rank for rank in self._ranks]
             try:
-                picked = pick_pair_by_label(self._codes, self._labels, *labels, *ranks)
+                picked = pick_pair_by_label(self._codes, self._labels, *labels, *ranks, self._keeper)
             except ValueError as error:
                 self._hint(f"Cannot animate: {error}.")
                 picked = (-1, -1)

@@ -23,11 +23,14 @@ from PySide6.QtWidgets import (
 from core.animation.frames import to_uint8_tiles
 from core.animation.writers import gif_frame_duration_ms
 
+PREVIEW_HEIGHT = 270  # pixels the player asks for: two models' frames at 8x, captions included, shown at 0.7x
+
 
 class FrameView(QWidget):
     """One frame (H, W, 3) or (H, W) uint8, as large as fits while keeping its aspect ratio.
 
-    Scaled by nearest neighbour, by a whole factor when it is at least as large as the picture (crisp pixels).
+    Scaled up by nearest neighbour, by a whole factor (crisp pixels). Scaled down smoothly, by averaging: nearest
+    neighbour would drop whole rows and columns of pixels, and with them strokes of the captions' letters.
     """
 
     def __init__(self, minimum: QSize | None = None, parent: QWidget | None = None) -> None:
@@ -35,6 +38,7 @@ class FrameView(QWidget):
         super().__init__(parent)
         self._array: np.ndarray | None = None
         self._image: QImage | None = None
+        self._smaller: QImage | None = None       # the image scaled down to the last target drawn, if it was smaller
         self.setMinimumSize(QSize(120, 80) if minimum is None else minimum)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
@@ -50,6 +54,7 @@ class FrameView(QWidget):
             else:
                 image = QImage(frame.data, width, height, 3 * width, QImage.Format.Format_RGB888)
             self._array, self._image = frame, image  # the QImage reads the array's memory: keep both
+        self._smaller = None
         self.update()
 
     def frame(self) -> np.ndarray | None:
@@ -73,8 +78,18 @@ class FrameView(QWidget):
         if self._image is None:
             painter.fillRect(self.rect(), self.palette().color(QPalette.ColorRole.AlternateBase))
             return
-        # No SmoothPixmapTransform: scaling is nearest neighbour, as in the exported file.
-        painter.drawImage(self.target_rect(), self._image)
+        target = self.target_rect()
+        if target.width() >= self._image.width():
+            # No SmoothPixmapTransform: scaling is nearest neighbour, as in the exported file.
+            painter.drawImage(target, self._image)
+            return
+        ratio = self.devicePixelRatioF()
+        size = QSize(round(target.width() * ratio), round(target.height() * ratio))
+        if self._smaller is None or self._smaller.size() != size:
+            self._smaller = self._image.scaled(size, Qt.AspectRatioMode.IgnoreAspectRatio,
+                                               Qt.TransformationMode.SmoothTransformation)
+            self._smaller.setDevicePixelRatio(ratio)
+        painter.drawImage(target.topLeft(), self._smaller)
 
 
 class FramePlayer(QWidget):
@@ -116,6 +131,11 @@ class FramePlayer(QWidget):
         layout.addWidget(self.view, 1)
         layout.addLayout(controls)
         self._update_button()
+
+    def sizeHint(self) -> QSize:
+        """Room for a preview PREVIEW_HEIGHT pixels high: the window gives it that from the plot above when it can."""
+        hint = super().sizeHint()
+        return QSize(hint.width(), max(hint.height(), PREVIEW_HEIGHT))
 
     @property
     def playing(self) -> bool:

@@ -1,5 +1,5 @@
-"""The controls of an InterpolationSpec (core/animation/recipe.py): path, frames, frame rate, hold, scale, ping-pong and
-caption. It edits the spec and says when it changed; it does not make frames.
+"""The controls of an InterpolationSpec (core/animation/recipe.py): path, frames, frame rate, hold, ping-pong, scale,
+caption and inputs. It edits the spec and says when it changed; it does not make frames.
 """
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ MODE_NAMES = {"slerp": "Spherical (slerp)", "lerp": "Linear (lerp)"}
 
 
 class SpecForm(QWidget):
-    """A form for every InterpolationSpec field, starting at the spec's defaults (60 frames, 20 fps, slerp, 8×)."""
+    """A form for every InterpolationSpec field, starting at the spec's defaults (60 frames, 20 fps, slerp, a hold of
+    10 frames and ping-pong, 8×, captions and inputs shown)."""
 
     changed = Signal()
 
@@ -43,6 +44,8 @@ class SpecForm(QWidget):
         self.ping_pong_check.setToolTip("Play back to the start, for a loop without a jump.")
         self.caption_check = QCheckBox("Caption", checked=defaults.caption)
         self.caption_check.setToolTip("Write t=0.42 under each image.")
+        self.inputs_check = QCheckBox("Inputs", checked=defaults.inputs)
+        self.inputs_check.setToolTip("Show the two chosen test images in a column before the models.")
         self.set_spec(defaults)
 
         form = QFormLayout(self)
@@ -50,12 +53,12 @@ class SpecForm(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         form.addRow("Path", self.mode_combo)
         form.addRow("Frames", widget_row(self.frames_spin, self.fps_spin))
-        form.addRow("Hold", self.hold_spin)
-        form.addRow("Scale", widget_row(self.scale_spin, self.ping_pong_check, self.caption_check))
+        form.addRow("Hold", widget_row(self.hold_spin, self.ping_pong_check))
+        form.addRow("Scale", widget_row(self.scale_spin, self.caption_check, self.inputs_check))
         self.form = form
         for spin in (self.frames_spin, self.fps_spin, self.hold_spin, self.scale_spin):
             spin.valueChanged.connect(self.changed)
-        for check in (self.ping_pong_check, self.caption_check):
+        for check in (self.ping_pong_check, self.caption_check, self.inputs_check):
             check.toggled.connect(self.changed)
         self.mode_combo.currentIndexChanged.connect(self.changed)
 
@@ -64,7 +67,8 @@ class SpecForm(QWidget):
         return InterpolationSpec(
             n_frames=self.frames_spin.value(), fps=self.fps_spin.value(), mode=self.mode_combo.currentData(),
             hold_frames=self.hold_spin.value(), ping_pong=self.ping_pong_check.isChecked(),
-            scale=self.scale_spin.value(), caption=self.caption_check.isChecked())
+            scale=self.scale_spin.value(), caption=self.caption_check.isChecked(),
+            inputs=self.inputs_check.isChecked())
 
     def set_spec(self, spec: InterpolationSpec) -> None:
         """Set every control from `spec` (`changed` follows once per control that changes)."""
@@ -75,6 +79,7 @@ class SpecForm(QWidget):
         self.ping_pong_check.setChecked(spec.ping_pong)
         self.scale_spin.setValue(spec.scale)
         self.caption_check.setChecked(spec.caption)
+        self.inputs_check.setChecked(spec.inputs)
 
 
 def _spin(minimum: int, maximum: int, value: int, tip: str, suffix: str = "") -> QSpinBox:

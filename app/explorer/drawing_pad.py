@@ -1,5 +1,6 @@
-"""A small pad to draw a digit with the mouse: a 28x28 canvas shown at 168x168 pixels, a Clear button, and the
-image the encoder sees: the drawing sized and centred as the MNIST digits were (core/data/digit_preparation.py).
+"""A small pad to draw a digit with the mouse: a 28x28 canvas shown at 168x168 pixels (down to 112x112 in a narrow
+window), a Clear button, and the image the encoder sees: the drawing sized and centred as the MNIST digits were
+(core/data/digit_preparation.py).
 
 It emits that image as a (784,) float image after every stroke segment; it does not encode it (the caller does,
 then calls LatentExplorer.set_drawn_point).
@@ -16,7 +17,8 @@ from app.widgets.image_panel import ImagePanel
 from core.data.digit_preparation import prepare_digit
 
 SIDE = 28
-SCALE = 6  # 28 * 6 = 168 screen pixels
+SCALE = 6  # 28 * 6 = 168 screen pixels, when there is room
+MIN_SCALE = 4  # 28 * 4 = 112
 PEN_CORE = 1.2  # canvas pixels of full ink around the stroke centre
 PEN_EDGE = 2.4  # ink fades to zero at this distance: soft edges, like the anti-aliased strokes of MNIST
 PREVIEW_SIDE = 56  # the encoder's image, at 2x
@@ -25,7 +27,9 @@ EMPTY_NOTE_COLOR = QColor(150, 150, 150)
 
 
 class DrawingCanvas(QWidget):
-    """The 28x28 ink canvas. `ink` is (28, 28) float in [0, 1]; white ink on black, as in MNIST."""
+    """The 28x28 ink canvas. `ink` is (28, 28) float in [0, 1]; white ink on black, as in MNIST.
+
+    Drawn at the largest whole scale from MIN_SCALE to SCALE that its size allows, in its top left corner."""
 
     stroked = Signal()
     cleared = Signal()
@@ -35,12 +39,18 @@ class DrawingCanvas(QWidget):
         self.ink = np.zeros((SIDE, SIDE), dtype=np.float32)
         self._last: QPointF | None = None
         self._rows, self._cols = np.mgrid[0:SIDE, 0:SIDE] + 0.5  # pixel centres
-        self.setFixedSize(SIDE * SCALE, SIDE * SCALE)
-        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.setMinimumSize(SIDE * MIN_SCALE, SIDE * MIN_SCALE)
+        self.setMaximumSize(SIDE * SCALE, SIDE * SCALE)
+        self.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Maximum)
         self.setCursor(Qt.CursorShape.CrossCursor)
 
     def sizeHint(self) -> QSize:
         return QSize(SIDE * SCALE, SIDE * SCALE)
+
+    @property
+    def scale(self) -> int:
+        """Screen pixels per canvas pixel: 4 to 6, as the widget's size allows."""
+        return max(MIN_SCALE, min(SCALE, min(self.width(), self.height()) // SIDE))
 
     def clear(self) -> None:
         self.ink[:] = 0.0
@@ -62,7 +72,7 @@ class DrawingCanvas(QWidget):
         np.maximum(self.ink, np.clip((PEN_EDGE - distance) / (PEN_EDGE - PEN_CORE), 0.0, 1.0), out=self.ink)
 
     def _canvas_point(self, event) -> QPointF:
-        return QPointF(event.position().x() / SCALE, event.position().y() / SCALE)
+        return QPointF(event.position().x() / self.scale, event.position().y() / self.scale)
 
     def mousePressEvent(self, event) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
@@ -80,12 +90,13 @@ class DrawingCanvas(QWidget):
         pixels = np.ascontiguousarray((self.ink * 255.0 + 0.5).astype(np.uint8))
         image = QImage(pixels.data, SIDE, SIDE, SIDE, QImage.Format.Format_Grayscale8)
         painter = QPainter(self)
-        painter.drawImage(QRect(0, 0, self.width(), self.height()), image)  # nearest neighbour
+        target = QRect(0, 0, SIDE * self.scale, SIDE * self.scale)
+        painter.drawImage(target, image)  # nearest neighbour
         if not self.ink.any():
             painter.setPen(EMPTY_NOTE_COLOR)         # the canvas is black in either theme
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, EMPTY_NOTE)
+            painter.drawText(target, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, EMPTY_NOTE)
         painter.setPen(self.palette().color(QPalette.ColorRole.Mid))
-        painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
+        painter.drawRect(target.adjusted(0, 0, -1, -1))
 
 
 class DrawingPad(QWidget):

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QLabel,
+    QSizePolicy,
     QSlider,
     QToolButton,
     QVBoxLayout,
@@ -55,7 +56,7 @@ from core.latent.projection import LatentPlane
 Decoder = Callable[[np.ndarray], np.ndarray]  # z (k, latent_dim) -> images (k, 784) float in [0, 1]
 MAX_POINTS = 10_000
 DECODED_SIDE = 280
-DECODED_MIN_SIDE = 168  # the decoded image shrinks to 6x (from 10x) in a short window, e.g. on a 1366x768 screen
+DECODED_MIN_SIDE = 168  # the decoded image shrinks to 6x (from 10x) in a small window, e.g. 1024x700 with the pad
 MANIFOLD_OPACITY = 0.35
 DECODED_PLACEHOLDER = "The image the decoder makes of a point of the latent space shows here."
 MANIFOLD_TIP = "Tile decoded images under the points"
@@ -117,10 +118,14 @@ class LatentExplorer(QWidget):
         self.scatter = LatentScatter(len(self._class_names))
         self.legend = ClassLegend(self._class_names, columns=5)
         self.pinned_strip = PinnedStrip()
-        self.decoded_panel = ImagePanel(side=DECODED_SIDE, minimum_height=DECODED_MIN_SIDE,
+        self.decoded_panel = ImagePanel(side=DECODED_SIDE, minimum_side=DECODED_MIN_SIDE,
                                          placeholder=DECODED_PLACEHOLDER)
         self._decoded_caption = QLabel("Press or drag in the plot to decode a point")
-        self._decoded_caption.setFixedWidth(DECODED_SIDE)  # a new text each drag move must not relayout
+        self._decoded_caption.setWordWrap(True)
+        # A new text each drag move must not relayout: the caption's size never depends on its text.
+        self._decoded_caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self._decoded_caption.setFixedHeight(2 * self._decoded_caption.fontMetrics().lineSpacing())
+        self._decoded_caption.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self._plane_label = QLabel()
         self._plane_label.setWordWrap(True)     # a plane's long description must not widen the window
         self.count_label = QLabel()
@@ -177,6 +182,7 @@ class LatentExplorer(QWidget):
 
         hint = QLabel("Drag: decode · Shift+drag: pan · Wheel: zoom · Ctrl+click: pin")
         hint.setEnabled(False)  # greyed: a hint, not content
+        hint.setWordWrap(True)  # two lines in a narrow window, rather than a wider window
         status = QHBoxLayout()
         status.setContentsMargins(0, 0, 0, 0)
         status.addWidget(self._plane_label, 1)     # all the room there is, before it wraps
@@ -200,7 +206,9 @@ class LatentExplorer(QWidget):
         right.addStretch(1)
         side = QWidget()
         side.setLayout(right)
-        side.setFixedWidth(DECODED_SIDE + 8)
+        # As wide as the decoded image at 10x, down to 6x in a narrow window (the drawing pad beside it, say).
+        side.setMinimumWidth(DECODED_MIN_SIDE + 8)
+        side.setMaximumWidth(DECODED_SIDE + 8)
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)

@@ -102,6 +102,7 @@ class PinnedStrip(QWidget):
     def __init__(self, cards: list[PointCard] | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._title = QLabel()
+        self._title.setWordWrap(True)     # two lines beside Clear in a narrow window
         self._clear = QPushButton("Clear")
         self._clear.setToolTip("Unpin every point")
         self._clear.clicked.connect(self.clear_clicked)
@@ -142,6 +143,7 @@ class PinnedStrip(QWidget):
         for card in cards:
             self._row.addWidget(_PinnedCard(card, self.unpin_clicked))
         self._row.addStretch(1)
+        self._scroll.setVisible(bool(cards))     # no empty room for cards: a short window needs the height
         self._title.setText(f"Pinned ({len(cards)})" if cards else "Pinned: Ctrl+click a point")
         self._clear.setEnabled(bool(cards))
 

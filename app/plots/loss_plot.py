@@ -8,12 +8,13 @@ repaint costs a few milliseconds. It only draws.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QFont, QPalette, QTextDocument
 from PySide6.QtWidgets import (
     QCheckBox,
     QGraphicsItem,
@@ -34,7 +35,20 @@ REFRESH_HZ = 2
 Y_MARGIN = 0.05          # of the data's span, above and below
 X_MARGIN = 0.01          # of the steps shown, after the last
 Y_SLACK = 1.4            # the y range shrinks once it is this many times the data's span
+BODY_HEADROOM = 0.5      # room above the curve's body for its first steps, as a share of the body's span
+MARKER_SIZE = 7          # pixels
+MARKER_GAP = 14          # pixels at least between two test-loss markers
+EMPTY_NOTE = "The loss of every step appears here as the model trains."
 COLORS = {"loss": "#3f90da", "rec": "#2ca58d", "kl": "#e76300", "test": "#d6336c"}
+
+
+def _html_width(html: str, font: QFont) -> int:
+    """The width in pixels of rich text in one line, as a QLabel with this font draws it."""
+    document = QTextDocument()
+    document.setDefaultFont(font)
+    document.setDocumentMargin(0)
+    document.setHtml(html)
+    return math.ceil(document.idealWidth())
 
 
 class GrowingArray:
@@ -110,6 +124,7 @@ class LossPlot(QWidget):
 
         self.title = QLabel()
         self.title.setObjectName("panelTitle")
+        self._units = ""
         self.set_reconstruction("bernoulli")
         self.readout = QLabel()     # the legend, or the values under the mouse pointer while hovering
         self.readout.setToolTip("Hover over the plot to read the values at a step.")
@@ -117,7 +132,7 @@ class LossPlot(QWidget):
         self.log_check = QCheckBox("Log scale")
         self.log_check.setToolTip("Show the loss axis on a logarithmic scale, to see small late improvements.")
         self.log_check.toggled.connect(self._on_log_check_toggled)
-        header = QHBoxLayout()
+        header = self._header = QHBoxLayout()
         header.setContentsMargins(4, 0, 4, 0)
         header.addWidget(self.title)
         header.addSpacing(16)
@@ -137,6 +152,8 @@ class LossPlot(QWidget):
         self.view_box.setMouseEnabled(x=True, y=False)
         self.view_box.disableAutoRange()          # _update_range follows the data, with hysteresis
         self.view_box.sigRangeChangedManually.connect(self._on_view_box_range_changed_manually)
+        self.view_box.sigXRangeChanged.connect(self._update_markers)
+        self.view_box.sigResized.connect(self._on_view_box_resized)
         for name in ("left", "bottom"):
             self.plot_item.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.curves = {
@@ -146,14 +163,18 @@ class LossPlot(QWidget):
             "kl": self._curve(COLORS["kl"], 1.6),
         }
         self.curves["loss"].setZValue(2)      # the moving average on top of its parts
+        # The test loss of every epoch as a thin dashed line, with a marker on the epochs that leave MARKER_GAP pixels
+        # between markers (after 50 epochs, one on every epoch would merge into a band over the training curve).
         self.test_curve = pg.PlotDataItem(
-            pen=pg.mkPen(COLORS["test"], width=self.devicePixelRatioF(), style=Qt.PenStyle.DashLine), symbol="o",
-            symbolSize=7,
-            symbolBrush=COLORS["test"], symbolPen=pg.mkPen(COLORS["test"]))
-        self.test_curve.setZValue(3)
-        self.plot_item.addItem(self.test_curve)
-        self.empty_note = pg.TextItem("The loss of every step appears here as the model trains.", anchor=(0.5, 0.5))
-        self.empty_note.setPos(0.5, 0.5)         # the middle of an empty plot's view
+            pen=pg.mkPen(COLORS["test"], width=self.devicePixelRatioF(), style=Qt.PenStyle.DashLine))
+        self.test_markers = pg.PlotDataItem(pen=None, symbol="o", symbolSize=MARKER_SIZE, symbolBrush=COLORS["test"],
+                                            symbolPen=pg.mkPen(COLORS["test"]))
+        for z, item in enumerate((self.test_curve, self.test_markers), start=3):
+            item.setZValue(z)
+            self.plot_item.addItem(item)
+        self._marker_every = 0           # the markers shown are on every this-many-th epoch (and the last)
+        self.empty_note = pg.TextItem(anchor=(0.5, 0.5))
+        self.empty_note.setHtml(f"<div align='center'>{EMPTY_NOTE}</div>")
         self.plot_item.addItem(self.empty_note, ignoreBounds=True)
         self._empty: bool | None = None        # whether the plot was empty at the last refresh
         self.cursor_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((128, 128, 128, 140), width=1))
@@ -164,7 +185,6 @@ class LossPlot(QWidget):
         self.plot_widget.scene().sigMouseClicked.connect(self._on_scene_mouse_clicked)
         self._pointer_outside = False
         self.plot_widget.viewport().installEventFilter(self)
-        self.readout.installEventFilter(self)
         self.plot_widget.setToolTip("Wheel or drag to zoom and pan the steps; double-click to see all of them.")
 
         layout = QVBoxLayout(self)
@@ -200,8 +220,15 @@ class LossPlot(QWidget):
         else:
             units, what = "per image", "Half the sum of each image's squared pixel errors"
         tip = f"{what}; a VAE adds beta times its KL."
-        self.title.setText(f"Loss <span style='font-weight:normal'>({units})</span>")
+        self._units = units
+        self.title.setText(self._title_text(True))
         self.title.setToolTip(tip)
+        if hasattr(self, "readout"):
+            self._show_legend()
+
+    def _title_text(self, with_units: bool) -> str:
+        units = f" <span style='font-weight:normal'>({self._units})</span>" if with_units else ""
+        return f"Loss{units}"
 
     def set_history(self, history: History, model_kind: str | None = None) -> None:
         """Show a whole history again (after a reset or opening a checkpoint); drawn at once."""
@@ -215,6 +242,7 @@ class LossPlot(QWidget):
         self._epochs = []
         self._append(history.loss, history.rec, history.kl)
         self._epochs = list(history.epochs)
+        self.test_curve.setData([], [])          # drawn again by _refresh, whatever the number of epochs
         self._update_curve_visibility()
         self._show_legend()
         self._expected_steps = 0
@@ -294,7 +322,8 @@ class LossPlot(QWidget):
         if (x.size == 0) != self._empty:
             self._empty = x.size == 0
             self.empty_note.setVisible(self._empty)
-            self.plot_item.getAxis("left").setStyle(showValues=not self._empty)    # no scale before the first loss
+            for axis in ("left", "bottom"):
+                self.plot_item.getAxis(axis).setStyle(showValues=not self._empty)   # no scale before the first loss
         # Every loss in a history is finite (a diverging step is never recorded): skip pyqtgraph's check.
         self.curves["raw"].setData(x, self._raw["loss"].view(), skipFiniteCheck=True)
         self.curves["loss"].setData(x, self._smooth["loss"].view(), skipFiniteCheck=True)
@@ -306,26 +335,60 @@ class LossPlot(QWidget):
                 self.curves[name].setData([], [])
         if len(self._epochs) != len(self.test_curve.xData if self.test_curve.xData is not None else ()):
             self.test_curve.setData([e.step for e in self._epochs], [e.test_loss for e in self._epochs])
+            self._marker_every = 0
         self._update_range()
+        self._update_markers()
+
+    def _update_markers(self, *args) -> None:
+        """Mark every k-th epoch's test loss and the last one, k the smallest of 1, 2, 5, 10, 20, 50, ... that leaves
+        MARKER_GAP pixels between markers at the view's scale (counted from the first epoch, so that the marked
+        epochs stay the same as more arrive)."""
+        count = len(self._epochs)
+        (x0, x1), _ = self.view_box.viewRange()
+        pixels_per_epoch = (self.view_box.width() / max(x1 - x0, 1e-9)) * self._epochs[-1].step / count if count else 0
+        every = 1
+        while every * pixels_per_epoch < MARKER_GAP and every < count:
+            every = every * 5 // 2 if str(every).startswith("2") else every * 2     # 1, 2, 5, 10, 20, 50, ...
+        if count and every == self._marker_every:
+            return
+        self._marker_every = every
+        marked = [e for i, e in enumerate(self._epochs, start=1) if i % every == 0 or i == count]
+        self.test_markers.setData([e.step for e in marked], [e.test_loss for e in marked])
+
+    def _on_view_box_resized(self, *args) -> None:
+        self._update_markers()
+        # The note wraps to the view's width, and sits in its middle.
+        width = self.view_box.width()
+        self.empty_note.setTextWidth(-1)
+        natural = self.empty_note.textItem.boundingRect().width()
+        self.empty_note.setTextWidth(max(60.0, min(natural, width - 24)) if width > 0 else -1)
 
     def _update_range(self, force: bool = False) -> None:
         """Frame the steps and the losses, changing the view only when the data leaves it or fills too little."""
         n = self._steps.size
-        if not self._follow or n == 0:
+        if n == 0:       # an empty plot (a new model): a plain frame with the note in its middle
+            x_end = max(self._expected_steps, 1)
+            self.empty_note.setPos(x_end / 2, 0.5)
+            self.view_box.setRange(xRange=(0, x_end), yRange=(0, 1), padding=0)
+            return
+        if not self._follow:
             return
         (x0, x1), (y0, y1) = self.view_box.viewRange()
         last = max(n, self._expected_steps, 2)
         x_end = last + max(0.5, X_MARGIN * last)       # the last step's test marker whole, its tick labelled
-        # The first steps' losses are far above the rest: once there are enough steps, the view's top follows the
-        # per-step losses after them (the averages, which remember the start, may leave it for a while), so the
-        # progress of later steps shows. The log scale shows everything.
+        # The first steps' losses are far above the rest (three times as high, say): a view of all of them would
+        # squash the body of the curve, the steps after them, into its bottom third. So the top leaves the body
+        # (the steps after the first 2 to 10%) at least 1 / (1 + BODY_HEADROOM) of the height, and shows the start
+        # falling through the room above it: cut where it starts higher still. The log scale shows everything.
         skip = 0 if self.log_scale else min(n // 10, max(20, n // 50))
         curves = [self._raw["loss"].view(), self._smooth["loss"].view()]
         if self._model_kind == "vae":
             curves += [self._smooth["rec"].view(), self._smooth["kl"].view()]
         tests = [np.array([e.test_loss for e in self._epochs])] if self._epochs else []
         low = min(float(np.min(v)) for v in curves + tests)
-        high = max(float(np.max(v)) for v in [self._raw["loss"].view()[skip:]] + tests)
+        body_high = max(float(np.max(v)) for v in [self._raw["loss"].view()[skip:]] + tests)
+        everything = max(float(np.max(v)) for v in [self._raw["loss"].view()] + tests)
+        high = min(everything, body_high + BODY_HEADROOM * (body_high - low))
         if self.log_scale:
             positive = [v[v > 0] for v in curves + tests]
             low = np.log10(min(float(p.min()) for p in positive if p.size)) if any(p.size for p in positive) else 0
@@ -341,21 +404,35 @@ class LossPlot(QWidget):
         for curve in ("rec", "kl"):
             self.curves[curve].setVisible(self._model_kind == "vae")
 
+    def _legend_text(self, short: bool, vae: bool) -> str:
+        entries = [("loss", "━", "loss")]
+        if vae:
+            entries += [("rec", "━", "rec" if short else "reconstruction"), ("kl", "━", "KL")]
+        entries.append(("test", "●", "test" if short else "test loss" + (" (β = 1)" if vae else "")))
+        return "&nbsp;&nbsp;&nbsp;".join(
+            f"<span style='color:{COLORS[key]}'>{glyph}</span>&nbsp;{text}" for key, glyph, text in entries)
+
+    def _header_width(self, title: str, legend: str) -> int:
+        """The header's width with this title and legend: margins, spacing and the Log scale box included."""
+        margins = self._header.contentsMargins()
+        fixed = margins.left() + margins.right() + 16 + 3 * max(0, self._header.spacing())
+        return (fixed + _html_width(title, self.title.font()) + _html_width(legend, self.readout.font())
+                + self.log_check.sizeHint().width())
+
     def _show_legend(self) -> None:
-        """The header names each curve in its colour (the hover readout replaces it, and the title, while hovering),
-        in short words when the full ones do not fit."""
-        self.title.setVisible(True)
+        """The header names each curve in its colour (the hover readout replaces it, and the title, while hovering):
+        in short words when the full ones do not fit, then without the title's units. The plot is never narrower
+        than the shortest header, so the legend is never cut and never runs under the Log scale box."""
         vae = self._model_kind == "vae"
-        for short in (False, True):
-            entries = [("loss", "━", "loss")]
-            if vae:
-                entries += [("rec", "━", "rec" if short else "reconstruction"), ("kl", "━", "KL")]
-            entries.append(("test", "●", "test" if short else "test loss" + (" (β = 1)" if vae else "")))
-            plain = "   ".join(f"{glyph} {text}" for _, glyph, text in entries)
-            if self.readout.fontMetrics().horizontalAdvance(plain) <= self.readout.width():
-                break
-        self.readout.setText("&nbsp;&nbsp;&nbsp;".join(
-            f"<span style='color:{COLORS[key]}'>{glyph}</span>&nbsp;{text}" for key, glyph, text in entries))
+        levels = [(self._title_text(True), self._legend_text(False, vae)),
+                  (self._title_text(True), self._legend_text(True, vae)),
+                  (self._title_text(False), self._legend_text(True, vae))]
+        title, legend = next(((title, legend) for title, legend in levels
+                              if self._header_width(title, legend) <= self.width()), levels[-1])
+        self.setMinimumWidth(self._header_width(self._title_text(False), self._legend_text(True, True)))
+        self.title.setText(title)
+        self.title.setVisible(True)
+        self.readout.setText(legend)
 
     def _apply_theme(self) -> None:
         palette = self.palette()
@@ -377,13 +454,14 @@ class LossPlot(QWidget):
         super().changeEvent(event)
 
     # ---- hover readout ---------------------------------------------------------------------------------------
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if not self.cursor_line.isVisible():
+            self._show_legend()      # the new width may need a shorter legend, or have room for a longer one
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """The readout's new width may need a shorter legend; the pointer may leave the plot's viewport without a
-        move inside that says so."""
-        if watched is self.readout:
-            if event.type() == QEvent.Type.Resize and not self.cursor_line.isVisible():
-                self._show_legend()
-        elif event.type() in (QEvent.Type.Enter, QEvent.Type.Leave):
+        """The pointer may leave the plot's viewport without a move inside that says so."""
+        if event.type() in (QEvent.Type.Enter, QEvent.Type.Leave):
             self._pointer_outside = event.type() == QEvent.Type.Leave
             self._hide_readout()
         return False

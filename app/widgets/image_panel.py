@@ -24,21 +24,21 @@ def to_gray8(image: np.ndarray) -> np.ndarray:
 class ImagePanel(QWidget):
     """Shows `image` (784,) float in [0, 1] or uint8 in a `side`-pixel square, with whole-pixel scaling.
 
-    Given a smaller `minimum_height`, the panel gives up height down to it when its window is short; the image is
-    drawn at the largest integer multiple of 28 that fits, centred. With no image it shows an empty frame, with
+    Given a smaller `minimum_side`, the panel gives up width and height down to it when its window is small; the
+    image is drawn at the largest integer multiple of 28 that fits, centred. With no image it shows an empty frame, with
     ``placeholder`` in it (what it will show) when given.
     """
 
     def __init__(self, image: np.ndarray | None = None, side: int = 280, parent: QWidget | None = None,
-                 minimum_height: int | None = None, placeholder: str = "") -> None:
+                 minimum_side: int | None = None, placeholder: str = "") -> None:
         super().__init__(parent)
         self._side = side
         self.placeholder = placeholder
         self._image: np.ndarray | None = None
         self._qimage: QImage | None = None
-        self.setMinimumSize(side, minimum_height or side)
-        self.setSizePolicy(QSizePolicy.Policy.Fixed,
-                           QSizePolicy.Policy.Fixed if minimum_height is None else QSizePolicy.Policy.Maximum)
+        self.setMinimumSize(minimum_side or side, minimum_side or side)
+        policy = QSizePolicy.Policy.Fixed if minimum_side is None else QSizePolicy.Policy.Maximum
+        self.setSizePolicy(policy, policy)
         self.set_image(image)
 
     def sizeHint(self) -> QSize:

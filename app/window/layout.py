@@ -45,7 +45,8 @@ def make_drawing_column(pad: DrawingPad) -> QWidget:
     layout.addWidget(pad)
     layout.addWidget(hint)
     layout.addStretch(1)
-    column.setFixedWidth(pad.sizeHint().width() + 6)
+    # The pad's width when there is room; it shrinks (its canvas to 4x) so that a 1024-pixel window holds it.
+    column.setMaximumWidth(pad.sizeHint().width() + 6)
     column.hide()
     return column
 

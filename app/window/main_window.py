@@ -88,6 +88,7 @@ class MainWindow(QMainWindow):
         self._explorer_images = np.zeros((0, 784), dtype=np.uint8)
         self._encoder: EncoderSnapshot | None = None     # the latest snapshot's, for the drawing pad
         self.shortcuts_dialog: ShortcutsDialog | None = None     # made when first asked for
+        self._width_before_pad: int | None = None       # the window's width when the drawing pad was shown
 
         self.panel = SettingsPanel()
         self.loss_plot = LossPlot(self.session.history, self.session.model_config.kind)
@@ -426,12 +427,23 @@ class MainWindow(QMainWindow):
 
     @Slot(bool)
     def show_drawing_pad(self, shown: bool) -> None:
-        """Show or hide the drawing pad (the Draw action); its drawing is starred in the explorer while shown."""
+        """Show or hide the drawing pad (the Draw action); its drawing is starred in the explorer while shown.
+
+        A window too narrow for the pad grows to hold it, and shrinks back when the pad goes, unless the user has
+        widened it since (it is then wider than the pad needs)."""
+        width = self.width()
         self.drawing_column.setVisible(shown)
         if shown:
+            self._width_before_pad = width
             self._show_drawing()
-        else:
-            self.explorer.set_drawn_point(None)
+            return
+        self.explorer.set_drawn_point(None)
+        before, self._width_before_pad = self._width_before_pad, None
+        plain = self.windowState() == Qt.WindowState.WindowNoState       # neither maximized nor full screen
+        if before is not None and before < width == self.minimumWidth() and plain:
+            # The minimum falls back once the layouts take in the hidden column; the old width fits it already.
+            self.setMinimumWidth(before)
+            self.resize(before, self.height())
 
     # ---- slots: the panel -------------------------------------------------------------------------------------
     @Slot(str)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,8 +19,8 @@ from core.animation.writers import Progress, check_fps, check_gif_hold, write_gi
 from core.data.datasets import images_to_float
 from core.latent.interpolate import (
     Codec,
+    class_order,
     interpolation_images,
-    pick_endpoint_by_label,
     timeline,
 )
 
@@ -41,18 +41,20 @@ class InterpolationSpec:
 
     n_frames: decoded steps from one end to the other, both ends included (>= 2).
     fps: playback speed, from writers.MIN_FPS to MAX_FPS. mode: "slerp" or "lerp" (core/latent/interpolate.py).
-    hold_frames: extra copies of each end frame, a pause at either end.
-    ping_pong: play back to the start after reaching the end, so the loop has no jump.
+    hold_frames: extra copies of each end frame, a pause at either end (half a second at 20 fps by default).
+    ping_pong: play back to the start after reaching the end, so the loop has no jump (the default).
     scale: integer upscaling of the 28 x 28 images. caption: write "t=0.42" under each panel.
+    inputs: show the two chosen images, in a column before the models' (compose_frames).
     """
 
     n_frames: int = 60
     fps: float = 20
     mode: str = "slerp"
-    hold_frames: int = 0
-    ping_pong: bool = False
+    hold_frames: int = 10
+    ping_pong: bool = True
     scale: int = 8
     caption: bool = True
+    inputs: bool = True
 
     def __post_init__(self) -> None:
         if self.n_frames < 2:
@@ -87,7 +89,8 @@ def mean_codes(model: Codec, images: np.ndarray) -> np.ndarray:
 
 
 def pick_pair_by_label(
-    codes: np.ndarray, labels: np.ndarray, from_label: int, to_label: int, from_rank: int = 0, to_rank: int = 0
+    codes: np.ndarray, labels: np.ndarray, from_label: int, to_label: int, from_rank: int = 0, to_rank: int = 0,
+    keeper: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> tuple[int, int]:
     """Indices of the start and end images of an interpolation from one class to another.
 
@@ -95,21 +98,27 @@ def pick_pair_by_label(
     model: the same two images are then used for every model in a comparison). labels (n,) ints.
     Rank 0 is the image of that class nearest its class mean in latent space, rank 1 the next
     nearest, -1 the farthest; ranks wrap around, so "next"/"previous" just add or subtract one.
+    keeper: indices (m,) -> (m,) bool, whether every model in the animation reconstructs those images as their
+    own class (a ClassKeeper, core/animation/reconstructed_class.py). When given, those images rank first, in the
+    same order, then the others: an animation that claims to go from a 2 to a 7 should not end on a model's 9.
     Raises ValueError naming the label when no image has it.
     """
     indices = []
     for label, rank in ((from_label, from_rank), (to_label, to_rank)):
-        try:
-            indices.append(pick_endpoint_by_label(codes, labels, label, rank))
-        except ValueError:
-            raise ValueError(f"no test image has label {label}") from None
+        order = class_order(codes, labels, label)
+        if order.size == 0:
+            raise ValueError(f"no test image has label {label}")
+        if keeper is not None:
+            kept = keeper(order)
+            order = np.concatenate([order[kept], order[~kept]])
+        indices.append(int(order[rank % order.size]))
     return indices[0], indices[1]
 
 
 def animation_shape(titles: Sequence[str], spec: InterpolationSpec) -> tuple[int, int, int]:
     """(frames, H, W) of the animation interpolation_frames makes for models with these titles, worked out without
     decoding or drawing anything."""
-    return (spec.length, *frame_shape(titles, spec.scale, ["t=0.00"] if spec.caption else []))
+    return (spec.length, *frame_shape(titles, spec.scale, ["t=0.00"] if spec.caption else [], spec.inputs))
 
 
 def check_animation(path: str | os.PathLike, titles: Sequence[str], spec: InterpolationSpec) -> None:
@@ -141,7 +150,8 @@ def interpolation_frames(
     models: (title, model) pairs, drawn left to right, e.g. [("Autoencoder", ae), ("VAE", vae)].
     Each model encodes x0 and x1 (784,) (floats in [0, 1], or uint8), walks its own latent space
     from one mean code to the other (spec.mode), and decodes n_frames images; the end frames are
-    exactly the decoded mean codes. Then the playback order (holds, ping-pong) is applied.
+    exactly the decoded mean codes; with spec.inputs, x0 and x1 themselves stand in a column first.
+    Then the playback order (holds, ping-pong) is applied.
     Returns (spec.length, H, W, 3) uint8 gray RGB frames; H and W follow from spec.scale,
     spec.caption, the titles and the number of models (animation_shape). Raises AnimationTooLarge first
     when they would take more than MAX_ANIMATION_BYTES.
@@ -153,7 +163,8 @@ def interpolation_frames(
     if len(input_dims) != 1:
         raise ValueError(f"the images and models disagree on the image size: {sorted(input_dims)}")
     panels = [(title, interpolation_images(model, x0, x1, spec.n_frames, spec.mode)) for title, model in models]
-    frames = compose_frames(panels, scale=spec.scale, caption=spec.caption)  # (n_frames, H, W, 3)
+    inputs = (np.asarray(x0), np.asarray(x1)) if spec.inputs else None
+    frames = compose_frames(panels, scale=spec.scale, caption=spec.caption, inputs=inputs)  # (n_frames, H, W, 3)
     return frames[timeline(spec.n_frames, spec.hold_frames, spec.ping_pong)]
 
 

@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 from typing import TextIO
 
+import numpy as np
+
 from core.animation.recipe import (
     MODES,
     AnimationTooLarge,
@@ -25,6 +27,7 @@ from core.animation.recipe import (
     pick_pair_by_label,
     write_animation,
 )
+from core.animation.reconstructed_class import ClassKeeper
 from core.animation.writers import check_fps, mp4_available
 from core.atomic_files import make_parent_folder, resolve_output
 from core.cli.outputs import OutputIsInput, dataset_file, refuse_inputs
@@ -34,6 +37,8 @@ from core.nn.models import AutoEncoder
 from core.output_lock import output_lock
 from core.training.checkpoint import CheckpointError, load_checkpoint
 
+DEFAULTS = InterpolationSpec()
+
 EPILOG = """examples:
   python main.py gif --checkpoint vae.npz --from-label 2 --to-label 7 --out two_to_seven.gif
   python main.py gif --checkpoint vae.npz --compare ae.npz --from-label 2 --to-label 7 \\
@@ -41,8 +46,11 @@ EPILOG = """examples:
 
 The end images come from the dataset's test split: for each label, the test image of that class
 whose code (under --checkpoint's model) is nearest the class mean, or with --from-rank/--to-rank N
-the N-th nearest (-1: the farthest). Every model then interpolates between the same two images.
-The --compare models are drawn first, on the left, so the model of interest ends the row."""
+the N-th nearest (-1: the farthest), counting first the images that every model reconstructs as
+their own class (its reconstruction is nearest the mean test image of that class); a note on
+stderr says when a chosen image is not one of those. Every model then interpolates between the
+same two images, shown in a column on the left. The --compare models are drawn first, on the left,
+so the model of interest ends the row."""
 
 
 def add_gif_parser(commands: argparse._SubParsersAction) -> None:
@@ -68,11 +76,14 @@ def add_gif_parser(commands: argparse._SubParsersAction) -> None:
     gif.add_argument("--mode", choices=MODES, default="slerp",
                      help="path through the latent space (default: %(default)s)")
     gif.add_argument("--scale", type=_whole_number(1), default=8, help="pixels per image pixel (default: %(default)s)")
-    gif.add_argument("--hold", type=_whole_number(0), default=0,
+    gif.add_argument("--hold", type=_whole_number(0), default=DEFAULTS.hold_frames,
                      help="extra frames to pause on each end; in a GIF each end lasts at most 655 s "
                           "(default: %(default)s)")
-    gif.add_argument("--ping-pong", action="store_true", help="play back to the start, for a seamless loop")
+    gif.add_argument("--ping-pong", action=argparse.BooleanOptionalAction, default=DEFAULTS.ping_pong,
+                     help="play back to the start, for a loop without a jump (default: on)")
     gif.add_argument("--no-caption", dest="caption", action="store_false", help="leave out the t=0.42 captions")
+    gif.add_argument("--no-inputs", dest="inputs", action="store_false",
+                     help="leave out the column of the two chosen test images")
     gif.add_argument("--dataset", help="name or path of the dataset to take the test images from "
                                        "(default: the one the checkpoint was trained on)")
     gif.add_argument("--out", type=Path, default=Path("interpolation.gif"),
@@ -123,7 +134,7 @@ def run_gif(args: argparse.Namespace, resources: Path) -> int:
     try:
         refuse_inputs(args.out, [("--checkpoint", args.checkpoint), *(("--compare", path) for path in args.compare),
                                  ("--dataset", dataset_file(args.dataset))])
-        spec, models, dataset, (i0, i1), labels = _prepare(args, resources)
+        spec, models, dataset, (i0, i1), labels, notes = _prepare(args, resources)
         x0, x1 = images_to_float(dataset.test_images[[i0, i1]])  # (784,) each, the same two for every model
         make_parent_folder(args.out)
         with output_lock(resolve_output(args.out, folder=animation_format(args.out) == "png")):
@@ -152,17 +163,21 @@ def run_gif(args: argparse.Namespace, resources: Path) -> int:
         "width": width, "height": height, "models": [title for title, _ in models], "dataset": dataset.name,
         "from": {"label": labels[0], "rank": args.from_rank, "test_index": i0},
         "to": {"label": labels[1], "rank": args.to_rank, "test_index": i1},
+        "inputs": spec.inputs,
     }), flush=True)
+    for note in notes:
+        print(f"note: {note}", file=err)
     print(f"wrote {args.out}", file=err)
     return 0
 
 
 def _prepare(
     args: argparse.Namespace, resources: Path
-) -> tuple[InterpolationSpec, list[tuple[str, AutoEncoder]], Dataset, tuple[int, int], tuple[int, int]]:
-    """Check the options and load everything; raises GifCommandError (or the loaders' errors)."""
+) -> tuple[InterpolationSpec, list[tuple[str, AutoEncoder]], Dataset, tuple[int, int], tuple[int, int], list[str]]:
+    """Check the options and load everything; raises GifCommandError (or the loaders' errors). The last item: notes
+    on the chosen images, for stderr once the file is written."""
     spec = InterpolationSpec(n_frames=args.frames, fps=args.fps, mode=args.mode, hold_frames=args.hold,
-                             ping_pong=args.ping_pong, scale=args.scale, caption=args.caption)
+                             ping_pong=args.ping_pong, scale=args.scale, caption=args.caption, inputs=args.inputs)
     kind = animation_format(args.out)
     resolve_output(args.out, folder=kind == "png")  # a device or FIFO is refused (OutputRefused) before any work
     if kind == "mp4" and not mp4_available():
@@ -199,14 +214,32 @@ def _prepare(
                               f"but the dataset {dataset_spec} has {dataset.test_images.shape[1]}")
 
     labels = (_label(args.from_label, dataset), _label(args.to_label, dataset))
-    codes = mean_codes(main_model, dataset.test_images)  # (n_test, latent_dim)
+    codes = [mean_codes(checkpoint.model, dataset.test_images) for checkpoint in checkpoints]  # (n_test, d) each
+    keeper = ClassKeeper([(checkpoint.model, c) for checkpoint, c in zip(checkpoints, codes)], dataset.test_images,
+                         dataset.test_labels)
     try:
-        pair = pick_pair_by_label(codes, dataset.test_labels, *labels, args.from_rank, args.to_rank)
+        pair = pick_pair_by_label(codes[-1], dataset.test_labels, *labels, args.from_rank, args.to_rank, keeper)
     except ValueError as error:
         raise GifCommandError(f"dataset {dataset_spec}: {error}") from None
 
     models = [(title, checkpoint.model) for title, checkpoint in zip(titles, checkpoints)]
-    return spec, models, dataset, pair, labels
+    notes = [note for which, index, rank in (("first", pair[0], args.from_rank), ("last", pair[1], args.to_rank))
+             for note in _unkept_notes(which, index, rank, keeper, titles, dataset)]
+    return spec, models, dataset, pair, labels, notes
+
+
+def _unkept_notes(which: str, index: int, rank: int, keeper: ClassKeeper, titles: list[str],
+                  dataset: Dataset) -> list[str]:
+    """Which models reconstruct a chosen image as another class (and, when it was the first choice of its class,
+    that no image of the class is reconstructed as its class by every model)."""
+    names = dataset.class_names
+    own = int(dataset.test_labels[index])
+    found = keeper.classes(np.array([index]))[:, 0]  # (n_models,)
+    notes = [f"the {which} image (test #{index}, a {names[own]}) is reconstructed as a {names[cls]} by the {title}"
+             for title, cls in zip(titles, found) if cls != own]
+    if rank == 0 and notes:
+        notes.append(f"no test image of class {names[own]} is reconstructed as its class by every model")
+    return notes
 
 
 def _label(value: str, dataset: Dataset) -> int:

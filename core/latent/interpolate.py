@@ -82,13 +82,23 @@ def pick_endpoint_by_label(codes: np.ndarray, labels: np.ndarray, label: int, ra
     farthest), so "next" and "previous" buttons can just add or subtract one.
     Raises ValueError when no example has that label.
     """
+    by_distance = class_order(codes, labels, label)
+    if by_distance.size == 0:
+        raise ValueError(f"no example with label {label}")
+    return int(by_distance[rank % by_distance.size])
+
+
+def class_order(codes: np.ndarray, labels: np.ndarray, label: int) -> np.ndarray:
+    """Indices of the examples of one class, nearest their class mean in latent space first (ties in index order).
+
+    codes (n, d), labels (n,). Returns (n_class,) int, empty when no example has that label.
+    """
     members = np.flatnonzero(np.asarray(labels) == label)
     if members.size == 0:
-        raise ValueError(f"no example with label {label}")
+        return members
     class_codes = np.asarray(codes)[members]  # (n_class, d)
     distances = np.linalg.norm(class_codes - class_codes.mean(axis=0), axis=1)
-    by_distance = members[np.argsort(distances, kind="stable")]
-    return int(by_distance[rank % members.size])
+    return members[np.argsort(distances, kind="stable")]
 
 
 def timeline(n_frames: int, hold_frames: int = 0, ping_pong: bool = False) -> np.ndarray:

@@ -22,6 +22,7 @@ from core.animation.recipe import (
     mean_codes,
     pick_pair_by_label,
 )
+from core.animation.reconstructed_class import ClassKeeper
 from core.animation.writers import gif_frame_duration_ms
 from core.data.datasets import images_to_float, load_npz
 from core.training.checkpoint import load_checkpoint
@@ -74,17 +75,24 @@ def expand_gif(path: Path) -> tuple[np.ndarray, np.ndarray]:
 
 def test_ends_by_class_are_the_current_models_picks_and_the_arrows_step_through_the_class(qtbot, panel, saved,
                                                                                           dataset):
-    codes = mean_codes(load_checkpoint(saved["vae"]).model, dataset.test_images)
-    assert panel.ends() == pick_pair_by_label(codes, dataset.test_labels, 2, 7)
+    ae, vae = load_checkpoint(saved["ae"]).model, load_checkpoint(saved["vae"]).model
+    codes = mean_codes(vae, dataset.test_images)
+    keeper = ClassKeeper([(ae, mean_codes(ae, dataset.test_images)), (vae, codes)], dataset.test_images,
+                         dataset.test_labels)        # both models judge
+
+    def pick(*args) -> tuple[int, int]:
+        return pick_pair_by_label(codes, dataset.test_labels, *args, keeper=keeper)
+
+    assert panel.ends() == pick(2, 7)
     qtbot.mouseClick(panel.picker.next_buttons[1], LEFT)
     qtbot.mouseClick(panel.picker.next_buttons[1], LEFT)
     qtbot.mouseClick(panel.picker.previous_buttons[0], LEFT)
-    assert panel.ends() == pick_pair_by_label(codes, dataset.test_labels, 2, 7, -1, 2)
+    assert panel.ends() == pick(2, 7, -1, 2)
     panel.picker.end_combos[0].setCurrentIndex(4)
     panel.picker.end_combos[0].activated.emit(4)  # as when the user chooses "4"
-    assert panel.ends() == pick_pair_by_label(codes, dataset.test_labels, 4, 7, 0, 2)
+    assert panel.ends() == pick(4, 7, 0, 2)
     qtbot.mouseClick(panel.picker.swap_button, LEFT)
-    assert panel.ends() == pick_pair_by_label(codes, dataset.test_labels, 7, 4, 2, 0)
+    assert panel.ends() == pick(7, 4, 2, 0)
     assert panel.picker.end_combos[0].currentText() == "7" and panel.picker.thumbs[0].image() is not None
 
 
@@ -124,11 +132,35 @@ def test_the_end_frames_are_the_decoded_end_points_of_both_models_side_by_side(p
     for position, end, t in ((0, 0, 0.0), (SPEC.hold_frames + SPEC.n_frames - 1, 1, 1.0)):
         panels = [(title, model.decode(model.encode(x[end:end + 1])[0])) for title, model in
                   (("Autoencoder", ae), ("VAE", vae))]
-        np.testing.assert_array_equal(frames[position], compose_frames(panels, SPEC.scale, True, [t])[0])
+        np.testing.assert_array_equal(frames[position], compose_frames(panels, SPEC.scale, True, [t],
+                                                                       inputs=(x[0], x[1]))[0])
     single = compose_frames([("VAE", np.zeros((1, 784)))], SPEC.scale, True)
     assert frames.shape[2] > 2 * single.shape[2] - 10  # two columns
     left, right = frames[:, :, : frames.shape[2] // 2], frames[:, :, frames.shape[2] // 2:]
     assert not np.array_equal(left, right)
+
+
+def test_the_ends_are_images_both_models_keep_in_their_class_and_the_panel_says_when_none_is(panel, saved,
+                                                                                              dataset):
+    ae, vae = load_checkpoint(saved["ae"]).model, load_checkpoint(saved["vae"]).model
+    labels = dataset.test_labels
+    keeper = ClassKeeper([(model, mean_codes(model, dataset.test_images)) for model in (ae, vae)],
+                         dataset.test_images, labels)
+    kept = keeper(np.arange(len(labels)))
+    no_kept = [label for label in range(10) if not kept[labels == label].any()]
+    some_kept = [label for label in range(10) if kept[labels == label].any()]
+    assert no_kept and some_kept           # these two models (5 steps of training) keep a class or two, not all
+    panel.set_ends_by_label(some_kept[0], no_kept[0])
+    panel.refresh()
+    start, end = panel.ends()
+    assert kept[start] and labels[start] == some_kept[0] and labels[end] == no_kept[0]
+    found = keeper.classes(np.array([end]))[:, 0]
+    text = panel.status_label.text()
+    assert text.startswith(f"The last image, a {no_kept[0]}, comes back as a ")
+    assert all(f"a {cls} from the {title}" in text for (title, _), cls in zip(panel.models(), found)
+               if cls != no_kept[0])
+    assert f"No test {no_kept[0]} comes back as a {no_kept[0]} from every model." in text
+    assert "first image" not in text
 
 
 def test_titles_name_the_models_by_file_when_both_have_the_same_kind(panel, saved):
@@ -168,7 +200,9 @@ def test_a_hidden_panel_encodes_and_makes_its_preview_when_shown_not_with_every_
     assert len(encodings) == 1
     # Asked for while hidden (an export, a test), the animation is made then, for the model it has now: the ends
     # by class are those the autoencoder's codes pick.
-    ae_ends = pick_pair_by_label(mean_codes(ae, dataset.test_images), dataset.test_labels, 2, 7)
+    ae_codes = mean_codes(ae, dataset.test_images)
+    keeper = ClassKeeper([(ae, ae_codes), (ae, ae_codes)], dataset.test_images, dataset.test_labels)
+    ae_ends = pick_pair_by_label(ae_codes, dataset.test_labels, 2, 7, keeper=keeper)
     assert panel.ends() == ae_ends != vae_ends
     np.testing.assert_array_equal(panel.frames(), recipe([("Autoencoder ae", ae), ("Autoencoder ae2", ae)]))
 
@@ -244,7 +278,7 @@ def test_the_spec_controls_round_trip_every_field(qtbot):
     form = SpecForm()
     qtbot.addWidget(form)
     assert form.spec() == InterpolationSpec()  # starts at the command line's defaults
-    for spec in (SPEC, replace(SPEC, mode="lerp", ping_pong=False, caption=False, fps=12, scale=1)):
+    for spec in (SPEC, replace(SPEC, mode="lerp", ping_pong=False, caption=False, fps=12, scale=1, inputs=False)):
         with qtbot.waitSignal(form.changed):
             form.set_spec(spec)
         assert form.spec() == spec

@@ -11,10 +11,11 @@ from pathlib import Path
 import imageio.v3 as iio
 import numpy as np
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QColor, QKeySequence
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QToolBar
 
+from app.animation.animation_panel import KEPT_NOTE
 from app.animation.animation_tools import REPLAY_FPS, REPLAY_HOLD_S
 from core.animation.recipe import InterpolationSpec
 from core.animation.writers import gif_frame_duration_ms
@@ -112,7 +113,7 @@ def test_export_animation_equals_the_gif_command_with_the_comparison_model_on_th
     cli_path = tmp_path / "cli.gif"
     command = [sys.executable, "main.py", "gif", "--checkpoint", str(vae_path), "--compare", str(ae_path),
                "--from-label", "3", "--from-rank", "1", "--to-label", "8", "--frames", "10", "--fps", "25",
-               "--mode", "lerp", "--hold", "1", "--scale", "2", "--out", str(cli_path)]
+               "--mode", "lerp", "--hold", "1", "--no-ping-pong", "--scale", "2", "--out", str(cli_path)]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert gui_path.read_bytes() == cli_path.read_bytes()
@@ -136,6 +137,50 @@ def test_keeping_the_model_then_training_another_kind_animates_both(qtbot, windo
     np.testing.assert_array_equal(tools.panel.model().parameters.flat, window.session.model.parameters.flat)
     np.testing.assert_array_equal(tools.panel.comparison_model().parameters.flat, kept)
     assert tools.panel.model_step() == window.session.history.steps == 1
+
+
+def test_beside_a_kept_model_of_its_kind_the_preview_stays_readable_at_1024x700_and_says_what_is_next(qtbot,
+                                                                                                      window):
+    window.resize(1024, 700)
+    window.show()
+    qtbot.waitExposed(window)
+    step_once(qtbot, window)
+    tools, panel = window.animation, window.animation.panel
+    tools.animate_action.setChecked(True)
+    tools.keep_comparison_action.trigger()
+    qtbot.waitUntil(lambda: panel.comparison_model() is not None and panel.export_button.isEnabled())
+    panel.refresh()
+    # The status bar's message fits beside the run's figures; the panel says how to get a second model.
+    message = window.statusBar().currentMessage()
+    room = window.statusBar().width() - window.run_status.width() - 24
+    assert message.startswith("Kept VAE") and window.statusBar().fontMetrics().horizontalAdvance(message) <= room
+    assert panel.status_label.text().startswith(KEPT_NOTE)
+    label = panel.status_label
+    qtbot.waitUntil(lambda: label.height() >= label.heightForWidth(label.width()))        # all of it shows
+    qtbot.wait(50)
+    assert panel.scroll_area.verticalScrollBar().maximum() == 0          # and the buttons above it stay in view
+
+    # Two VAEs, told apart by name ("VAE step 1", "VAE current"): their titles wrap over their images.
+    assert [title.split()[0] for title, _ in panel.models()] == ["VAE", "VAE"]
+    view = panel.player.view
+    qtbot.waitUntil(lambda: view.target_rect().width() >= 180)
+    target = view.target_rect()
+    frame = view.frame()
+    assert target.height() >= 110 and abs(target.width() / target.height() - frame.shape[1] / frame.shape[0]) < 0.02
+    # As wide as the inputs' column and two panels titled "Autoencoder" at 8x, no more.
+    assert frame.shape[1] <= 24 + (116 + 24) + 2 * (260 + 24)
+    # Scaled down by averaging, not by dropping rows and columns: gray levels between the frame's appear.
+    shown = view.grab().toImage().copy(target)
+    grays = {QColor(shown.pixel(x, y)).red() for x in range(0, shown.width(), 2) for y in range(shown.height())}
+    assert len(grays) > len(np.unique(frame)) + 20
+
+    window.session.dirty = False                   # another model: the note has done its job
+    window.panel.set_configs(replace(window.session.model_config, kind="ae"), window.session.train_config)
+    window.reset()
+    step_once(qtbot, window)
+    qtbot.waitUntil(lambda: panel.model_step() == 1)
+    panel.refresh()
+    assert KEPT_NOTE not in panel.status_label.text()
 
 
 def test_training_keeps_replay_snapshots_and_exports_them_as_an_animation(qtbot, window, tmp_path):

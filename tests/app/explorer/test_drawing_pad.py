@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
-from app.explorer.drawing_pad import SCALE, SIDE, DrawingPad
+from app.explorer.drawing_pad import SCALE, SIDE, DrawingCanvas, DrawingPad
 from app.widgets.image_panel import to_gray8
 from core.data.digit_preparation import centre_of_mass, prepare_digit
 
@@ -48,6 +48,18 @@ def test_a_stroke_inks_the_pixels_along_its_path(pad, qtbot):
     np.testing.assert_array_equal(ink[14, 5:24], 1.0)  # the interpolated line, not just the move points
     assert not ink[:10].any() and not ink[19:].any() and not ink[:, :3].any()
     assert 0.0 < ink[16, 14] < 1.0  # soft edge, like MNIST strokes
+
+
+@pytest.mark.parametrize("side, scale", [(140, 5), (112, 4), (130, 4)])
+def test_a_narrow_window_shrinks_the_canvas_to_a_whole_scale_and_strokes_land_where_drawn(qtbot, side, scale):
+    canvas = DrawingCanvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(side, side)
+    canvas.show()
+    qtbot.waitExposed(canvas)
+    assert canvas.scale == scale and canvas.minimumWidth() == 4 * SIDE
+    QTest.mouseClick(canvas, LEFT, NONE, QPoint(int(20.5 * scale), int(6.5 * scale)))
+    assert canvas.ink[6, 20] == 1.0 and canvas.ink[6, 6] == 0.0 and canvas.ink[20, 20] == 0.0
 
 
 def test_separate_strokes_are_not_joined(pad, qtbot):

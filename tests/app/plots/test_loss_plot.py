@@ -160,3 +160,66 @@ def test_the_step_axis_has_ticks_only_at_whole_steps_for_a_two_step_run(qtbot, p
     (x0, x1), _ = plot.view_box.viewRange()
     ticks = [value for level in axis.tickValues(x0, x1, axis.geometry().width()) for value in level[1]]
     assert ticks and all(float(value).is_integer() for value in ticks)
+
+
+def long_run(epochs: int = 50, per_epoch: int = 35) -> History:
+    """An autoencoder's run: the loss falls from about 600 to 200 in the first epoch, then slowly to 140."""
+    rng = np.random.default_rng(0)
+    t = np.arange(epochs * per_epoch)
+    loss = 140 + 400 * np.exp(-t / 15) + 60 * np.exp(-t / 400) + 4 * rng.standard_normal(t.size)
+    marks = [EpochProgress(e, (e + 1) * per_epoch, 0.0, float(loss[(e + 1) * per_epoch - 1]) + 3, 0.0, 0.0, 1.0, 1e4)
+             for e in range(epochs)]
+    return History(loss=loss.tolist(), rec=loss.tolist(), kl=[0.0] * t.size, epochs=marks)
+
+
+def marker_pixels(plot: LossPlot) -> np.ndarray:
+    xs = plot.test_markers.xData
+    return np.array([plot.view_box.mapViewToScene(pg.Point(x, 150)).x() for x in xs])
+
+
+def test_after_50_epochs_the_test_markers_stay_apart_and_the_line_joins_every_epoch(qtbot, plot):
+    plot.resize(560, 190)                       # its size in a 1280x800 window
+    plot.set_history(long_run(), "ae")
+    qtbot.waitUntil(lambda: plot.view_box.width() > 400)
+    plot._refresh()
+    assert len(plot.test_curve.xData) == 50
+    gaps = np.diff(marker_pixels(plot))
+    assert gaps.min() >= 14 and len(plot.test_markers.xData) < 50
+    assert plot.test_markers.xData[-1] == 50 * 35                     # the latest epoch is always marked
+    plot.view_box.setXRange(40 * 35, 50 * 35, padding=0)              # zoomed in: every epoch has its marker
+    visible = [x for x in plot.test_markers.xData if x >= 40 * 35]
+    assert len(visible) == 11
+
+
+def test_a_long_run_shows_the_body_of_the_curve_and_its_start_falling_into_it(qtbot, plot):
+    history = long_run()
+    plot.resize(560, 190)
+    plot.set_history(history, "ae")
+    (_, _), (y0, y1) = plot.view_box.viewRange()
+    loss = np.array(history.loss)
+    body = loss[35:]                                                  # after the first epoch
+    assert y0 <= body.min() and y1 >= body.max()
+    assert (body.max() - y0) / (y1 - y0) >= 0.6                      # the body fills most of the height
+    start = loss[:35]
+    assert start.max() > y1 and ((start > body.max()) & (start < y1)).sum() >= 3   # the fall shows above it
+    plot.set_log_scale(True)                                          # the log scale shows everything
+    (_, _), (y0, y1) = plot.view_box.viewRange()
+    assert y1 >= np.log10(loss.max())
+
+
+def test_a_new_model_frames_the_empty_plot_anew_with_its_note_whole(qtbot, plot):
+    plot.resize(560, 190)
+    plot.set_history(long_run(), "ae")
+    plot.set_history(History(), "ae")                                 # Reset
+    (x0, x1), (y0, y1) = plot.view_box.viewRange()
+    assert (x0, x1) == (0, 1) and (y0, y1) == (0, 1)
+    assert not plot.plot_item.getAxis("bottom").style["showValues"]
+    for width in (560, 330):
+        plot.resize(width, 150)
+        qtbot.waitUntil(lambda width=width: plot.width() == width)
+        qtbot.wait(20)
+        note = plot.empty_note.mapRectToScene(plot.empty_note.boundingRect())
+        assert plot.view_box.sceneBoundingRect().contains(note)
+    plot.set_expected_steps(700)                                      # a run starts
+    plot.flush()
+    assert plot.view_box.viewRange()[0] == [0, 700]

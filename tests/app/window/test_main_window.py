@@ -592,7 +592,9 @@ def test_a_new_window_says_how_to_start(window):
     assert "Space" in window.statusBar().currentMessage() and "Train" in window.statusBar().currentMessage()
 
 
-def test_the_loss_plot_names_nats_only_for_the_cross_entropy(window):
+def test_the_loss_plot_names_nats_only_for_the_cross_entropy(qtbot, window):
+    window.show()                   # a narrow plot leaves the units to the title's tooltip
+    qtbot.waitExposed(window)
     title = window.loss_plot.title
     assert "(nats per image)" in title.text()
     combo = window.panel.reconstruction_combo

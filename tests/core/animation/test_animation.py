@@ -45,15 +45,27 @@ def pair():
     return ring.astype(np.float32), bar.astype(np.float32)
 
 
-def layout(scale: int, titles: list[str], caption: bool) -> dict:
-    """Where core/animation/frames.py puts things, written out independently: frame size and tile positions."""
+STILL = {"hold_frames": 0, "ping_pong": False}  # one frame per step, in order
+
+
+def layout(scale: int, titles: list[str], caption: bool, inputs: bool = False) -> dict:
+    """Where core/animation/frames.py puts things, written out independently: frame size and tile positions (one-word
+    titles, or short enough for one line), and the input column's images."""
     text_scale = max(1, scale // 2)
     tile, pad, gap, line = 28 * scale, 3 * scale, 2 * scale, 9 * text_scale
     column = max([tile] + [(6 * len(text) - 1) * text_scale for text in titles + (["t=0.00"] if caption else [])])
+    small = 28 * max(1, scale // 2)                                    # the inputs, at half the scale
+    input_column = max(small, (6 * len("Input") - 1) * text_scale) if inputs else 0
+    row = max(tile, 2 * small + scale) if inputs else tile            # the inputs one image pixel apart
     tile_top = pad + line + gap
-    height = tile_top + tile + (gap + line if caption else 0) + pad
-    lefts = [pad + i * (column + pad) + column // 2 - tile // 2 for i in range(len(titles))]
-    return {"shape": (height, pad + len(titles) * (column + pad)), "tile_top": tile_top, "tile": tile, "lefts": lefts}
+    height = tile_top + row + (gap + line if caption else 0) + pad
+    first = pad + (input_column + pad if inputs else 0)
+    lefts = [first + i * (column + pad) + column // 2 - tile // 2 for i in range(len(titles))]
+    input_left = pad + input_column // 2 - small // 2
+    input_top = tile_top + (row - 2 * small - scale) // 2
+    return {"shape": (height, first + len(titles) * (column + pad)), "tile_top": tile_top + (row - tile) // 2,
+            "tile": tile, "lefts": lefts, "small": small,
+            "inputs": [(input_top, input_left), (input_top + small + scale, input_left)]}
 
 
 def decoded_ends(model, x0, x1) -> np.ndarray:
@@ -72,8 +84,11 @@ def test_model_titles_name_the_kind_and_a_latent_size_other_than_two(models):
 
 
 def test_spec_refuses_impossible_settings_and_knows_the_animation_length():
-    assert InterpolationSpec(n_frames=60, hold_frames=10).length == 80
+    assert InterpolationSpec(n_frames=60, hold_frames=10, ping_pong=False).length == 80
     assert InterpolationSpec(n_frames=60, hold_frames=10, ping_pong=True).length == 138
+    # By default the ends pause for half a second and the loop plays back to the start, the inputs shown.
+    defaults = InterpolationSpec()
+    assert (defaults.hold_frames / defaults.fps, defaults.ping_pong, defaults.inputs) == (0.5, True, True)
     for bad in ({"n_frames": 1}, {"fps": 0}, {"fps": 0.001}, {"fps": 1e6}, {"fps": float("nan")}, {"mode": "cubic"},
                 {"hold_frames": -1}, {"scale": 0}):
         with pytest.raises(ValueError):
@@ -95,6 +110,24 @@ def test_pair_by_label_is_the_image_nearest_each_class_mean_then_the_next_ones()
         pick_pair_by_label(codes, labels, 0, 7)
 
 
+def test_pair_by_label_ranks_first_the_images_the_keeper_keeps_in_their_class():
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(3), 8)
+    codes = rng.normal(scale=0.3, size=(24, 2)) + labels[:, None] * 10.0  # (24, 2)
+    nearest = pick_pair_by_label(codes, labels, 0, 2)
+    asked = []
+
+    def keeper(indices: np.ndarray) -> np.ndarray:          # every model keeps all but that first 0
+        asked.append(sorted(indices.tolist()))
+        return indices != nearest[0]
+
+    preferred = pick_pair_by_label(codes, labels, 0, 2, keeper=keeper)
+    assert preferred[1] == nearest[1] and preferred[0] == pick_pair_by_label(codes, labels, 0, 2, 1)[0]
+    assert asked == [np.flatnonzero(labels == 0).tolist(), np.flatnonzero(labels == 2).tolist()]
+    assert pick_pair_by_label(codes, labels, 0, 2, -1, 0, keeper)[0] == nearest[0]   # ranked last in its class
+    assert pick_pair_by_label(codes, labels, 0, 2, 8, 0, keeper)[0] == preferred[0]  # ranks still wrap
+
+
 def test_mean_codes_scale_uint8_images_like_floats(models):
     _, vae = models[1]
     images = np.random.default_rng(0).integers(0, 256, (5, 784), dtype=np.uint8)
@@ -106,27 +139,27 @@ def test_mean_codes_scale_uint8_images_like_floats(models):
 def test_frames_follow_the_timeline_and_keep_their_size(models, pair, hold, ping_pong):
     spec = InterpolationSpec(n_frames=7, hold_frames=hold, ping_pong=ping_pong, scale=2)
     frames = interpolation_frames(models, *pair, spec)
-    expected_shape = layout(2, [title for title, _ in models], caption=True)["shape"]
+    expected_shape = layout(2, [title for title, _ in models], caption=True, inputs=True)["shape"]
     assert frames.shape == (7 + 2 * hold + (5 if ping_pong else 0), *expected_shape, 3)
     assert frames.dtype == np.uint8
-    plain = interpolation_frames(models, *pair, InterpolationSpec(n_frames=7, scale=2))
+    plain = interpolation_frames(models, *pair, InterpolationSpec(n_frames=7, scale=2, **STILL))
     # Holds repeat the end frames, ping-pong walks back to frame 1 (the loop supplies frame 0).
     order = [0] * hold + list(range(7)) + [6] * hold + (list(range(5, 0, -1)) if ping_pong else [])
     assert np.array_equal(frames, plain[order])
 
 
 def test_first_and_last_frames_are_the_decoded_end_points_of_every_model(models, pair):
-    spec = InterpolationSpec(n_frames=9, hold_frames=2, scale=3, mode="slerp")
+    spec = InterpolationSpec(n_frames=9, hold_frames=2, ping_pong=False, scale=3, mode="slerp")
     frames = interpolation_frames(models, *pair, spec)
     ends = [(title, decoded_ends(model, *pair)) for title, model in models]
-    first = compose_frames([(title, images[:1]) for title, images in ends], scale=3, t_values=[0.0])[0]
-    last = compose_frames([(title, images[1:]) for title, images in ends], scale=3, t_values=[1.0])[0]
+    first = compose_frames([(title, images[:1]) for title, images in ends], scale=3, t_values=[0.0], inputs=pair)[0]
+    last = compose_frames([(title, images[1:]) for title, images in ends], scale=3, t_values=[1.0], inputs=pair)[0]
     assert all(np.array_equal(frame, first) for frame in frames[:3])  # frame 0 and its hold
     assert all(np.array_equal(frame, last) for frame in frames[-3:])
 
 
 def test_each_panel_holds_its_own_models_interpolation(models, pair):
-    spec = InterpolationSpec(n_frames=5, scale=2, mode="lerp")
+    spec = InterpolationSpec(n_frames=5, scale=2, mode="lerp", inputs=False, **STILL)
     frames = interpolation_frames(models, *pair, spec)
     where = layout(2, [title for title, _ in models], caption=True)
     top, side = where["tile_top"], where["tile"]
@@ -143,9 +176,29 @@ def test_each_panel_holds_its_own_models_interpolation(models, pair):
 
 
 def test_a_single_model_makes_a_one_panel_animation(models, pair):
-    spec = InterpolationSpec(n_frames=4, scale=1, caption=False)
+    spec = InterpolationSpec(n_frames=4, scale=1, caption=False, inputs=False, **STILL)
     frames = interpolation_frames(models[:1], *pair, spec)
     assert frames.shape == (4, *layout(1, ["Autoencoder"], caption=False)["shape"], 3)
+
+
+@pytest.mark.parametrize("scale", [1, 2, 5, 8])
+def test_the_chosen_images_stand_in_a_column_before_the_models_start_above_end(models, pair, scale):
+    spec = InterpolationSpec(n_frames=6, scale=scale, **STILL)
+    frames = interpolation_frames(models, *pair, spec)
+    where = layout(scale, [title for title, _ in models], caption=True, inputs=True)
+    assert frames.shape == (6, *where["shape"], 3)
+    small = where["small"]
+    for (top, left), image in zip(where["inputs"], pair):          # in every frame, at half the scale
+        shown = frames[:, top:top + small, left:left + small, 0]
+        assert np.array_equal(shown, np.repeat(to_uint8_tiles(image[None], small // 28), 6, axis=0))
+    top, side = where["tile_top"], where["tile"]
+    for (_, model), left in zip(models, where["lefts"]):            # the models' tiles, moved right
+        tile = frames[[0, -1], top:top + side, left:left + side, 0]
+        assert np.array_equal(tile, to_uint8_tiles(decoded_ends(model, *pair), scale))
+    as_uint8 = [np.rint(image * 255).astype(np.uint8) for image in pair]     # 0..255 images are scaled to [0, 1]
+    column = slice(0, where["lefts"][0])
+    assert np.array_equal(interpolation_frames(models, *as_uint8, spec)[:, :, column],
+                          interpolation_frames(models, *[image / 255.0 for image in as_uint8], spec)[:, :, column])
 
 
 def test_images_of_another_size_than_the_models_are_refused(models, pair):

@@ -97,12 +97,25 @@ def test_caption_values_default_to_evenly_spaced_t():
     )
 
 
-def test_a_long_title_widens_the_panel_instead_of_being_cut():
+def test_a_long_title_wraps_at_its_spaces_and_widens_the_panel_only_to_its_longest_word():
     long_title = "Variational autoencoder"
     frames = compose_frames([(long_title, flat_images(1, 100))], scale=2, caption=False)
     title_ink = frames[0, :, :, 0] == TITLE_GRAY
-    assert title_ink.sum() == render_text(long_title).sum()
+    assert title_ink.sum() == render_text("Variational").sum() + render_text("autoencoder").sum()
     assert not title_ink[:, 0].any() and not title_ink[:, -1].any()
+    top, bottom, left, right = bounding_box(title_ink)
+    assert right - left == render_text("autoencoder").shape[1] and bottom - top > 9      # two lines, one word each
+    one_word = compose_frames([("Autoencoder", flat_images(1, 100))], scale=2, caption=False)
+    assert frames.shape[2] == one_word.shape[2]
+
+
+def test_two_models_of_one_kind_told_apart_by_name_are_as_wide_as_one_word_titles():
+    images = flat_images(2, 100)
+    named = compose_frames([("Autoencoder step 108", images), ("Autoencoder current", images)], scale=8)
+    plain = compose_frames([("Autoencoder", images), ("VAE", images)], scale=8)
+    assert named.shape[2] == plain.shape[2] and named.shape[1] > plain.shape[1]
+    short = compose_frames([("VAE (z=8)", images)], scale=8)          # fits over its image: one line
+    assert short.shape[1:] == compose_frames([("VAE", images)], scale=8).shape[1:]
 
 
 def test_compose_rejects_panels_of_different_lengths_and_wrong_t_counts():

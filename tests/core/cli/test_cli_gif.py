@@ -18,6 +18,7 @@ from core.animation.recipe import (
     mean_codes,
     pick_pair_by_label,
 )
+from core.animation.reconstructed_class import ClassKeeper
 from core.cli import gif as gif_command
 from core.cli.commands import run_cli
 from core.data.datasets import images_to_float, load_npz
@@ -59,9 +60,11 @@ def test_cli_gif_equals_the_in_process_frames_the_gui_would_show(tmp_path, saved
     # The GUI's path through the same recipe: --checkpoint's model chooses the images, --compare is drawn left.
     vae, ae = load_checkpoint(saved["vae"]).model, load_checkpoint(saved["ae"]).model
     dataset = load_npz(RESOURCES / "mnist5k.npz")
-    i0, i1 = pick_pair_by_label(mean_codes(vae, dataset.test_images), dataset.test_labels, 2, 7, 0, 3)
+    codes = [mean_codes(ae, dataset.test_images), mean_codes(vae, dataset.test_images)]
+    keeper = ClassKeeper(list(zip((ae, vae), codes)), dataset.test_images, dataset.test_labels)   # both judge
+    i0, i1 = pick_pair_by_label(codes[1], dataset.test_labels, 2, 7, 0, 3, keeper)
     x0, x1 = images_to_float(dataset.test_images[[i0, i1]])
-    spec = InterpolationSpec(n_frames=12, fps=20, mode="slerp", hold_frames=2, ping_pong=True, scale=1)
+    spec = InterpolationSpec(n_frames=12, fps=20, mode="slerp", hold_frames=2, ping_pong=True, scale=1, inputs=True)
     expected = interpolation_frames([("Autoencoder", ae), ("VAE (z=3)", vae)], x0, x1, spec)
 
     assert summary["models"] == ["Autoencoder", "VAE (z=3)"] and summary["frames"] == spec.length == 26
@@ -79,7 +82,7 @@ def test_cli_gif_equals_the_in_process_frames_the_gui_would_show(tmp_path, saved
 def test_png_frames_come_one_file_per_frame_without_merging(tmp_path, saved, capsys):
     out = tmp_path / "frames"
     argv = gif("--checkpoint", saved["ae"], "--from-label", 0, "--to-label", 1, "--frames", 5, "--hold", 1,
-               "--no-caption", "--out", out)
+               "--no-ping-pong", "--no-caption", "--out", out)
     assert run_cli(argv, RESOURCES) == 0
     names = sorted(os.listdir(out))
     assert names == [f"frame_{i:04d}.png" for i in range(7)]
@@ -163,7 +166,8 @@ def test_main_py_runs_the_gif_command_headless(tmp_path, saved):
               "print(qt, file=sys.stderr)\n"
               "sys.exit(status)\n")
     result = subprocess.run([sys.executable, "-c", script, *gif("--checkpoint", saved["ae"], "--from-label", 4,
-                             "--to-label", 9, "--frames", 3, "--out", tmp_path / "x.gif")],
+                             "--to-label", 9, "--frames", 3, "--hold", 0, "--no-ping-pong",
+                             "--out", tmp_path / "x.gif")],
                             cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stderr.strip().endswith("[]") and (tmp_path / "x.gif").exists()
@@ -174,7 +178,8 @@ def interrupt_gif_export(folder: Path, checkpoint: Path, number: int = signal.SI
     """Run `main.py gif` on a long export, send it signal ``number`` once its partial file exists; its exit status
     and stderr."""
     process = subprocess.Popen([sys.executable, "main.py", *gif("--checkpoint", checkpoint, "--from-label", 2,
-                                "--to-label", 7, "--frames", 1000, "--scale", 8, "--out", folder / "long.gif")],
+                                "--to-label", 7, "--frames", 1000, "--scale", 8, "--hold", 0, "--no-ping-pong",
+                                "--no-inputs", "--out", folder / "long.gif")],
                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 30
@@ -202,3 +207,27 @@ def test_a_real_ctrl_c_or_sigterm_during_the_export_exits_130_and_leaves_no_file
     assert status == 130, stderr
     assert "not written" in stderr and "Traceback" not in stderr
     assert os.listdir(folder) == []
+
+
+def test_stderr_names_the_models_that_reconstruct_a_chosen_image_as_another_class(tmp_path, saved, capsys):
+    dataset = load_npz(RESOURCES / "mnist5k.npz")
+    ae, vae = load_checkpoint(saved["ae"]).model, load_checkpoint(saved["vae"]).model
+    codes = [mean_codes(ae, dataset.test_images), mean_codes(vae, dataset.test_images)]
+    labels = dataset.test_labels
+    keeper = ClassKeeper(list(zip((ae, vae), codes)), dataset.test_images, labels)
+    kept = keeper(np.arange(len(labels)))
+    no_kept = [label for label in range(10) if not kept[labels == label].any()]
+    some_kept = [label for label in range(10) if kept[labels == label].any()]
+    assert no_kept and some_kept           # these two barely trained models keep some classes, not all
+    argv = gif("--checkpoint", saved["vae"], "--compare", saved["ae"], "--from-label", no_kept[0], "--to-label",
+               some_kept[0], "--frames", 2, "--hold", 0, "--no-ping-pong", "--out", tmp_path / "a.gif")
+    assert run_cli(argv, RESOURCES) == 0
+    captured = capsys.readouterr()
+    summary = json.loads(captured.out)
+    first, last = summary["from"]["test_index"], summary["to"]["test_index"]
+    assert kept[last] and "the last image" not in captured.err          # a kept one is chosen when there is one
+    for title, found in zip(summary["models"], keeper.classes(np.array([first]))[:, 0]):
+        if found != no_kept[0]:
+            assert f"note: the first image (test #{first}, a {no_kept[0]}) is reconstructed as a {found} by the " \
+                   f"{title}\n" in captured.err
+    assert f"note: no test image of class {no_kept[0]} is reconstructed as its class by every model" in captured.err

@@ -196,9 +196,10 @@ def test_a_second_writer_of_a_model_being_trained_is_refused_naming_the_first(tm
 # ---- exports ------------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("option, value, size", [
-    ("--frames", 100_000, "100,000 frames of 308 x 376 pixels, 34.7 GB in memory"),
-    ("--scale", 1_000, "60 frames of 38,500 x 47,000 pixels, 325.7 GB in memory"),
-    ("--hold", 1_000_000_000, "2,000,000,060 frames of 308 x 376 pixels, 694,848.0 GB in memory"),
+    # With the defaults: ends held 10 frames, a ping-pong loop, the chosen images' column.
+    ("--frames", 100_000, "200,018 frames of 448 x 384 pixels, 103.2 GB in memory"),
+    ("--scale", 1_000, "138 frames of 56,000 x 48,000 pixels, 1,112.8 GB in memory"),
+    ("--hold", 1_000_000_000, "2,000,000,118 frames of 448 x 384 pixels, 1,032,192.1 GB in memory"),
 ])
 @pytest.mark.parametrize("out", ["anim.gif", "frames"])
 def test_an_export_too_large_for_memory_is_refused_giving_its_size(tmp_path, capsys, model, option, value, size, out):
