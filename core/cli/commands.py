@@ -22,6 +22,7 @@ import numpy as np
 from core.atomic_files import make_parent_folder, resolve_output
 from core.cli.gif import add_gif_parser
 from core.cli.history import add_history_parser
+from core.cli.option_types import checked
 from core.cli.outputs import OutputIsInput, dataset_file, refuse_inputs
 from core.cli.stop_signals import StopSignals, stop_on_signals
 from core.data.datasets import PIXELS, default_cache_dir, load_dataset
@@ -85,9 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="reconstruction loss: Bernoulli cross-entropy or 0.5 * sum of squared errors")
     train.add_argument("--epochs", type=_whole_number("epochs", 1), default=10)
     train.add_argument("--batch-size", type=_whole_number("the batch size", 1, MAX_BATCH_SIZE), default=128)
-    train.add_argument("--lr", type=_checked(float, check_learning_rate), default=1e-3,
+    train.add_argument("--lr", type=checked(float, check_learning_rate), default=1e-3,
                        help="learning rate, above 0 and at most 10 (default: %(default)s)")
-    train.add_argument("--beta", type=_checked(float, check_beta), default=1.0,
+    train.add_argument("--beta", type=checked(float, check_beta), default=1.0,
                        help="weight of the KL term (VAE only)")
     train.add_argument("--kl-warmup", type=_whole_number("the KL warm-up", 0), default=0, metavar="EPOCHS",
                        help="raise the KL weight linearly from 0 to --beta over these first epochs (VAE only; "
@@ -106,24 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _checked(convert, check):
-    """An argparse ``type``: ``convert`` the text, then ``check`` the value (TrainConfig's checks), so that a bad
-    option is refused before anything runs, with argparse's message naming it."""
-    def parse(text: str):
-        try:
-            value = convert(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a {'whole ' if convert is int else ''}number: {text!r}") from None
-        try:
-            check(value)
-        except ValueError as error:
-            raise argparse.ArgumentTypeError(str(error)) from None
-        return value
-    return parse
-
-
 def _whole_number(name: str, minimum: int, maximum: int | None = None):
-    return _checked(int, lambda value: check_whole(name, value, minimum, maximum))
+    return checked(int, lambda value: check_whole(name, value, minimum, maximum))
 
 
 def run_cli(argv: list[str], resources: Path) -> int:

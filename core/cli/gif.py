@@ -30,6 +30,7 @@ from core.animation.recipe import (
 from core.animation.reconstructed_class import ClassKeeper
 from core.animation.writers import check_fps, mp4_available
 from core.atomic_files import make_parent_folder, resolve_output
+from core.cli.option_types import checked
 from core.cli.outputs import OutputIsInput, dataset_file, refuse_inputs
 from core.data.datasets import Dataset, default_cache_dir, images_to_float, load_dataset
 from core.data.errors import DatasetError
@@ -71,7 +72,7 @@ def add_gif_parser(commands: argparse._SubParsersAction) -> None:
     gif.add_argument("--to-rank", type=int, default=0, help="the same for the last image (default: %(default)s)")
     gif.add_argument("--frames", type=_whole_number(2), default=60,
                      help="interpolation steps, both ends included (default: %(default)s)")
-    gif.add_argument("--fps", type=_frame_rate, default=20,
+    gif.add_argument("--fps", type=checked(float, check_fps), default=20,
                      help="frames per second, 0.01 to 1000; a GIF plays at most 50 (default: %(default)s)")
     gif.add_argument("--mode", choices=MODES, default="slerp",
                      help="path through the latent space (default: %(default)s)")
@@ -94,28 +95,10 @@ def add_gif_parser(commands: argparse._SubParsersAction) -> None:
 
 def _whole_number(minimum: int):
     """An argparse type: a whole number of at least ``minimum``."""
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    def at_least(value: int) -> None:
         if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
-        return value
-    return parse
-
-
-def _frame_rate(text: str) -> float:
-    """An argparse type: a frame rate every format can store (core.animation.writers.check_fps)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    try:
-        check_fps(value)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-    return value
+            raise ValueError(f"must be at least {minimum}, got {value}")
+    return checked(int, at_least)
 
 
 class GifCommandError(Exception):

@@ -4,11 +4,9 @@ a loader run in a child process under an address-space limit, which reports how 
 peak memory."""
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import os
-import stat
 import struct
 import subprocess
 import sys
@@ -17,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 GiB = 1 << 30
@@ -102,18 +101,23 @@ def zip_bytes(members: list[Member]) -> bytes:
     return out.getvalue()
 
 
-def snapshot(folder: Path) -> dict[str, tuple]:
-    """What is in ``folder`` (recursively): each entry's type, size, modification time and, for a regular file, a
-    hash of its bytes; a pipe or device is not opened."""
-    state = {}
-    for path in sorted(folder.rglob("*")):
-        status = path.lstat()
-        digest = None
-        if stat.S_ISREG(status.st_mode):
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        state[str(path.relative_to(folder))] = (stat.S_IFMT(status.st_mode), status.st_size, status.st_mtime_ns,
-                                                digest)
-    return state
+def special_file(path: Path, kind: str) -> Path:
+    """Make at ``path`` a file that is no regular file: "fifo", "device" (skips the test without root), "folder",
+    "link to /dev/zero" or "link to /dev/urandom"."""
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "device":
+        try:
+            os.mknod(path, 0o600 | 0o020000, os.makedev(1, 5))          # a character device: /dev/zero's numbers
+        except PermissionError:
+            pytest.skip("making a device node needs root")
+    elif kind == "folder":
+        path.mkdir()
+    elif kind.startswith("link to "):
+        path.symlink_to(kind.removeprefix("link to "))
+    else:
+        raise ValueError(f"no special file of kind {kind!r}")
+    return path
 
 
 CHILD = r"""

@@ -4,7 +4,6 @@ leaving the disk as it was; the sizes are checked before anything is decompresse
 from __future__ import annotations
 
 import gzip
-import os
 import struct
 import time
 import zlib
@@ -24,9 +23,10 @@ from tests.core.hostile_files import (
     load_in_child,
     npy_bytes,
     npy_header,
-    snapshot,
+    special_file,
     zip_bytes,
 )
+from tests.helpers import disk_state
 
 SECONDS = 5
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -82,14 +82,14 @@ def assert_refused_in_child(kind: str, path: Path, *phrases: str, names: Path | 
     """Loading ``path`` as ``kind`` in a child under an address-space limit raises a DatasetError whose message
     names ``names`` (default: path) and says ``phrases``, within SECONDS, with little memory, changing nothing."""
     folder = path if path.is_dir() else path.parent
-    before = snapshot(folder)
+    before = disk_state(folder)
     outcome = load_in_child(kind, path)
     assert outcome["error"] == "DatasetError", outcome
     assert str(names or path) in outcome["message"], outcome
     for phrase in phrases:
         assert phrase in outcome["message"], outcome
     assert outcome["seconds"] < SECONDS and outcome["peak_growth"] < 256 << 20, outcome
-    assert snapshot(folder) == before
+    assert disk_state(folder) == before
     return outcome
 
 
@@ -196,21 +196,6 @@ def test_a_compressed_npz_dataset_loads(tmp_path):
 
 
 # ---- files that are no files -----------------------------------------------------------------------------------------
-def special_file(path: Path, kind: str) -> Path:
-    if kind == "fifo":
-        os.mkfifo(path)
-    elif kind == "device":
-        try:
-            os.mknod(path, 0o600 | 0o020000, os.makedev(1, 5))          # a character device: /dev/zero's numbers
-        except PermissionError:
-            pytest.skip("making a device node needs root")
-    elif kind == "link to /dev/zero":
-        path.symlink_to("/dev/zero")
-    elif kind == "link to /dev/urandom":
-        path.symlink_to("/dev/urandom")
-    return path
-
-
 KINDS = {"fifo": "a named pipe (FIFO), not a regular file", "device": "a character device, not a regular file",
          "link to /dev/zero": "a character device, not a regular file",
          "link to /dev/urandom": "a character device, not a regular file"}

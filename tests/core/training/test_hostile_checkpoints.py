@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import time
 import zlib
 from pathlib import Path
@@ -31,10 +30,10 @@ from tests.core.hostile_files import (
     load_in_child,
     npy_bytes,
     npy_header,
-    snapshot,
+    special_file,
     zip_bytes,
 )
-from tests.helpers import make_trainer
+from tests.helpers import disk_state, make_trainer
 
 SECONDS = 5                       # a refusal takes milliseconds; this leaves room for a loaded machine
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -74,7 +73,7 @@ def write(path: Path, arrays: dict[str, np.ndarray], metadata: dict | str | None
 def assert_refused(path: Path, *phrases: str, **options) -> str:
     """Loading ``path`` raises a CheckpointError naming it and saying ``phrases``, within SECONDS, and changes
     nothing on disk. Returns the message."""
-    before = snapshot(path.parent)
+    before = disk_state(path.parent)
     started = time.perf_counter()
     with pytest.raises(CheckpointError) as error:
         load_checkpoint(path, **options)
@@ -83,7 +82,7 @@ def assert_refused(path: Path, *phrases: str, **options) -> str:
     assert message.startswith(f"{path}: "), message
     for phrase in phrases:
         assert phrase in message, message
-    assert snapshot(path.parent) == before
+    assert disk_state(path.parent) == before
     return message
 
 
@@ -210,12 +209,12 @@ def test_resuming_a_model_for_other_images_on_the_digits_says_so_without_a_trace
 
     model, out = tmp_path / "wide.npz", tmp_path / "out.npz"
     save_small_model(model, "ae", 2, seed=3, input_dim=100, steps=1)
-    before = snapshot(tmp_path)
+    before = disk_state(tmp_path)
     done = subprocess.run([sys.executable, "main.py", "train", "--resume", str(model), "--epochs", "2", "--out",
                            str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1
     assert done.stderr == f"error: {model}: its model takes images of 100 pixels; these datasets have 784\n"
-    assert snapshot(tmp_path) == before
+    assert disk_state(tmp_path) == before
 
 
 # ---- arrays: shapes, dtypes and values ------------------------------------------------------------------------------
@@ -426,14 +425,14 @@ def zeros_crc(prefix: bytes, size: int) -> int:
 
 def assert_refused_in_child(path: Path, *phrases: str, headroom: int = 3 * GiB // 2) -> dict:
     """As assert_refused, in a child process whose address space may grow by ``headroom`` only."""
-    before = snapshot(path.parent)
+    before = disk_state(path.parent)
     outcome = load_in_child("checkpoint", path, headroom)
     assert outcome["error"] == "CheckpointError", outcome
     assert outcome["message"].startswith(f"{path}: ")
     for phrase in phrases:
         assert phrase in outcome["message"], outcome
     assert outcome["seconds"] < SECONDS and outcome["peak_growth"] < 256 << 20, outcome
-    assert snapshot(path.parent) == before
+    assert disk_state(path.parent) == before
     return outcome
 
 
@@ -519,22 +518,9 @@ def test_a_table_of_contents_of_30000_members_is_refused_before_it_is_parsed(tmp
 
 
 # ---- files that are no files -----------------------------------------------------------------------------------------
-def special_file(tmp_path: Path, kind: str) -> Path:
-    path = tmp_path / "model.npz"
-    if kind == "fifo":
-        os.mkfifo(path)
-    elif kind == "device":
-        try:
-            os.mknod(path, 0o600 | 0o020000, os.makedev(1, 5))          # a character device: /dev/zero's numbers
-        except PermissionError:
-            pytest.skip("making a device node needs root")
-    elif kind == "folder":
-        path.mkdir()
-    elif kind == "link to /dev/zero":
-        path.symlink_to("/dev/zero")
-    else:
-        return Path(kind)
-    return path
+def special_checkpoint(tmp_path: Path, kind: str) -> Path:
+    """A special file made as model.npz in ``tmp_path``, or ``kind`` itself when it is a path ("/dev/zero")."""
+    return Path(kind) if kind.startswith("/") else special_file(tmp_path / "model.npz", kind)
 
 
 @pytest.mark.parametrize("kind, message", [
@@ -546,16 +532,16 @@ def special_file(tmp_path: Path, kind: str) -> Path:
     ("/dev/urandom", "a character device, not a regular file"),
 ])
 def test_a_file_that_is_no_regular_file_is_refused_at_once(tmp_path, kind, message):
-    path = special_file(tmp_path, kind)
-    before = snapshot(tmp_path)
+    path = special_checkpoint(tmp_path, kind)
+    before = disk_state(tmp_path)
     outcome = load_in_child("checkpoint", path, timeout=60)      # a FIFO opened for reading would block for ever
     assert outcome["error"] == "CheckpointError" and outcome["message"] == f"{path}: {message}", outcome
     assert outcome["seconds"] < SECONDS and outcome["peak_growth"] < 64 << 20, outcome
-    assert snapshot(tmp_path) == before
+    assert disk_state(tmp_path) == before
 
 
 def test_is_checkpoint_file_says_no_to_a_fifo_without_blocking(tmp_path):
-    path = special_file(tmp_path, "fifo")
+    path = special_checkpoint(tmp_path, "fifo")
     started = time.perf_counter()
     assert not is_checkpoint_file(path)
     assert time.perf_counter() - started < SECONDS
