@@ -225,15 +225,8 @@ class MainWindow(QMainWindow):
         """A new model with fresh weights from the panel's architecture and seed."""
         if self.controller.state is RunState.RUNNING:
             return
-        if not self.file_commands.release_model():
+        if not self.file_commands.release_model() or not self._new_model_from_panel(self._panel_train_config()):
             return
-        try:
-            model_config = self.panel.model_config()
-        except ValueError as error:
-            self.message_bar.show_message(f"Cannot build this model: {error}.", "error")
-            return
-        self.session.set_train_config(self._panel_train_config())
-        self.session.new_model(model_config)
         self.setWindowTitle(UNTITLED)        # no file yet: Save asks for one
         self.message_bar.hide()
         self.show_model()
@@ -456,14 +449,20 @@ class MainWindow(QMainWindow):
         if self.session.trained or self.controller.state is not RunState.IDLE:
             self.session.set_train_config(self._panel_train_config())      # only the seed can change then
             return
+        if self._new_model_from_panel(self.panel.train_config()):
+            self.show_model()
+
+    def _new_model_from_panel(self, train_config: TrainConfig) -> bool:
+        """A fresh model of the panel's architecture, trained with ``train_config``; False (and a message) when the
+        panel's layers cannot make one."""
         try:
             model_config = self.panel.model_config()
         except ValueError as error:
             self.message_bar.show_message(f"Cannot build this model: {error}.", "error")
-            return
-        self.session.set_train_config(self.panel.train_config())
+            return False
+        self.session.set_train_config(train_config)
         self.session.new_model(model_config)
-        self.show_model()
+        return True
 
     @Slot()
     def _on_panel_training_changed(self) -> None:
