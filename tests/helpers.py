@@ -35,12 +35,12 @@ def blob_images(n: int, seed: int = 0) -> np.ndarray:
     return (noisy * 255).astype(np.uint8)
 
 
-def make_trainer(kind="vae", optimizer="adam", lr=3e-3, epochs=3, seed=0, n=600, parts=1):
+def make_trainer(kind="vae", optimizer="adam", lr=3e-3, epochs=3, seed=0, n=600, parts=1, in_helpers=False):
     model = build_model(ModelConfig(kind=kind, **SMALL_TRAINER_MODEL), np.random.default_rng(seed))
     config = TrainConfig(epochs=epochs, batch_size=32, lr=lr, optimizer=optimizer, seed=seed)
     images = blob_images(n)
     return Trainer(model, build_optimizer(optimizer, model.parameters.flat, lr),
-                   images[:500], images[500:], config, parts=parts)
+                   images[:500], images[500:], config, parts=parts, in_helpers=in_helpers)
 
 
 def save_small_model(path: Path, kind: str, latent_dim: int, seed: int, input_dim: int = 784, steps: int = 5) -> None:

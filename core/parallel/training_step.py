@@ -3,6 +3,9 @@
 Each step is split into ``parts``: part 0 runs in the calling process, the others in helper processes
 (core.parallel.helper_process, core.parallel.step_helper). They share, through core.parallel.shared_arrays, the
 parameters, the optimizer's state and every training buffer, so that nothing is copied between them during a step.
+With ``in_helpers``, every part runs in a helper and the calling process only coordinates: two runs trained at once
+by two threads of one process would otherwise contend for its GIL between NumPy calls, while a thread waiting on a
+pipe releases it (bench/compare_throughput.py measures both).
 
 Phase 1, rows: each part runs forward, loss and backward for its rows of the batch (``forward_backward_rows``).
 Phase 2, parameters: each part computes, over the whole batch, the gradient of its own share of the parameters
@@ -157,7 +160,8 @@ class StepPart:
 
 
 class ParallelTrainingStep:
-    """Training steps of ``model`` with ``optimizer``, each split over ``parts`` processes: this one and helpers.
+    """Training steps of ``model`` with ``optimizer``, each split over ``parts`` processes: this one and helpers,
+    or, with ``in_helpers``, ``parts`` helpers while this process only coordinates (see the module docstring).
 
     The helpers start at the first step (about 0.2 s) and run until ``close``, until this object is collected, or
     until this process ends. From then on the parameters, the optimizer's state and the training buffers lie in
@@ -165,11 +169,12 @@ class ParallelTrainingStep:
     this process alone, after a warning.
     """
 
-    def __init__(self, model: AutoEncoder, optimizer: Adam | SGD, parts: int = 1) -> None:
+    def __init__(self, model: AutoEncoder, optimizer: Adam | SGD, parts: int = 1, in_helpers: bool = False) -> None:
         self.model = model
         self.optimizer = optimizer
         self.requested_parts = max(1, parts)
         self.parts = self.requested_parts       # 1 if helpers could not start
+        self.in_helpers = in_helpers            # False if helpers could not start
         self.team = ThreadTeam(self.parts)      # threads for work between steps, such as evaluating the test set
         self._helpers: list[HelperProcess] = []
         self._capacity = 0                      # the largest batch the shared buffers hold
@@ -183,7 +188,8 @@ class ParallelTrainingStep:
 
     @property
     def helpers(self) -> tuple[HelperProcess, ...]:
-        """The helper processes running the other parts (empty until the first step, and after ``close``)."""
+        """The helper processes, running parts 1 to parts - 1, or every part with ``in_helpers`` (none until the first
+        step, and after ``close``)."""
         return tuple(self._helpers)
 
     def close(self) -> None:
@@ -217,22 +223,24 @@ class ParallelTrainingStep:
             eps = noise
         rows = split_rows(batch, self.parts)
         try:
-            for helper, helper_rows in zip(self._helpers, rows[1:]):
+            for helper, helper_rows in zip(self._helpers, rows[self._helper_parts.start:]):
                 if load_rows is not None:
                     load_rows(helper_rows)
                 helper.send(STEP, STEP_HEADER.pack(batch, beta, eps is not None))
-            if load_rows is not None:
-                load_rows(rows[0])
-            own = self._own_part()
-            reports = [own.forward_backward(shared_x, rows[0], beta, eps)]
-            own.begin_update(rows[0])
-            reports += [_read_report(helper.receive(REPORT)) for helper in self._helpers]
+            own = None if self.in_helpers else self._own_part()
+            reports = []
+            if own is not None:
+                if load_rows is not None:
+                    load_rows(rows[0])
+                reports.append(own.forward_backward(shared_x, rows[0], beta, eps))
+                own.begin_update(rows[0])
+            reports += [_read_report(helper.receive(REPORT)) for helper in self._helpers]     # in the order of parts
             losses, bound, rejected = self._decide(reports, batch, vet)
             applied = not rejected
             verdict = np.array([applied, *(self.optimizer.step_constants() if applied else ())], np.float64)
             for helper in self._helpers:
                 helper.send(VERDICT, verdict.tobytes())
-            if applied:
+            if applied and own is not None:
                 own.finish_update(rows[1:])
             for helper in self._helpers:
                 helper.receive(DONE)
@@ -263,6 +271,11 @@ class ParallelTrainingStep:
         self.optimizer.begin_step()
         return losses, bound, ""
 
+    @property
+    def _helper_parts(self) -> range:
+        """The parts that helpers run."""
+        return range(0 if self.in_helpers else 1, self.parts)
+
     def _own_part(self) -> StepPart:
         if self._own is None:
             self._own = StepPart(self.model, self.optimizer, 0, self.parts)
@@ -270,12 +283,12 @@ class ParallelTrainingStep:
 
     def _prepare(self, batch: int) -> None:
         """Size the buffers for ``batch`` rows, starting the helpers (again, larger) when they are needed."""
-        if self.parts > 1 and (not self._helpers or batch > self._capacity):
+        if self._helper_parts and (not self._helpers or batch > self._capacity):
             try:
                 self._start_helpers(batch)
             except (OSError, HelperFailed) as error:
                 warnings.warn(f"Training on one core: {error}", RuntimeWarning, stacklevel=3)
-                self.parts = 1
+                self.parts, self.in_helpers = 1, False
                 self._own = None
         self.model.resize(batch)
 
@@ -300,7 +313,7 @@ class ParallelTrainingStep:
                 arrays[f"optimizer.{name}"][...] = array
             setup = {"model": model.config.to_dict(), "optimizer": optimizer.settings(), "path": str(shared.path),
                      "layout": shared.layout, "parts": self.parts}
-            for index in range(1, self.parts):
+            for index in self._helper_parts:
                 self._helpers.append(HelperProcess(dict(setup, part=index)))
             for helper in self._helpers:
                 helper.wait_ready()

@@ -139,8 +139,10 @@ class Trainer:
     when a run is stopped and continued. ``lr`` and ``beta`` may be changed between steps (``beta`` is the KL
     weight after the warm-up, see ``beta_at``).
     ``parts`` > 1 splits every batch over that many processes (this one and helpers, see core.parallel.training_step;
-    use one BLAS thread then); ``close`` ends the helpers. ``train_step``, when given, is a ParallelTrainingStep of
-    this model and optimizer to use instead of a new one (its helpers already running), and ``parts`` is ignored.
+    use one BLAS thread then); with ``in_helpers``, all ``parts`` run in helpers and this process only coordinates
+    (for two runs trained at once by threads of one process); ``close`` ends the helpers. ``train_step``, when given,
+    is a ParallelTrainingStep of this model and optimizer to use instead of a new one (its helpers already running),
+    and ``parts`` and ``in_helpers`` are ignored.
     ``watch`` holds the blow-up rule (default: core.training.divergence's, on this history). Every ``keep_every``
     steps or more, at a step whose loss the watch finds normal, it keeps a copy of the parameters and the
     optimizer's state as they were before that step, to go back to if the run diverges.
@@ -149,7 +151,7 @@ class Trainer:
     def __init__(self, model: AutoEncoder, optimizer: Adam | SGD, train_images: np.ndarray,
                  test_images: np.ndarray, config: TrainConfig, history: History | None = None,
                  parts: int = 1, train_step: ParallelTrainingStep | None = None,
-                 watch: LossWatch | None = None) -> None:
+                 watch: LossWatch | None = None, in_helpers: bool = False) -> None:
         self.model = model
         self.optimizer = optimizer
         self.train_images = train_images
@@ -162,7 +164,7 @@ class Trainer:
         self._watch.restart(self.history.loss)
         self._kept = KeptState()
         self.keep_every = KEEP_EVERY
-        self._train_step = train_step or ParallelTrainingStep(model, optimizer, parts)
+        self._train_step = train_step or ParallelTrainingStep(model, optimizer, parts, in_helpers)
         self._epoch_order: tuple[int, np.ndarray] | None = None
 
     @property

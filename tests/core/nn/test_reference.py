@@ -90,17 +90,17 @@ def batches(kind, seed=1, batch=12):
             for _ in range(STEPS)]
 
 
-def assert_steps_agree(kind, activation, reconstruction, parts, beta=0.7):
-    """STEPS steps of ParallelTrainingStep over ``parts`` processes, and of reference.train_step, on the same
-    batches: the losses of every step and the parameters after it agree to RTOL."""
+def assert_steps_agree(kind, activation, reconstruction, parts, beta=0.7, in_helpers=False):
+    """STEPS steps of ParallelTrainingStep over ``parts`` processes (all of them helpers with ``in_helpers``), and of
+    reference.train_step, on the same batches: the losses of every step and the parameters after it agree to RTOL."""
     model, params = fast_and_reference(kind, activation, reconstruction)
-    step = ParallelTrainingStep(model, Adam(model.parameters.flat, lr=LR), parts)
+    step = ParallelTrainingStep(model, Adam(model.parameters.flat, lr=LR), parts, in_helpers)
     state = reference.adam_init(params)
     try:
         for t, (x, eps) in enumerate(batches(kind), start=1):
             outcome = step(x, beta, eps)
             params, state, losses = reference.train_step(params, state, t, x, activation, reconstruction, LR, beta, eps)
-            assert outcome.applied and step.parts == parts
+            assert outcome.applied and step.parts == parts and len(step.helpers) == parts - 1 + in_helpers
             for field in ("total", "rec", "kl"):
                 assert getattr(outcome.losses, field) == pytest.approx(losses[field], rel=RTOL, abs=ATOL), field
             fast = model.parameters.values            # views of the (maybe shared) flat vector
@@ -113,11 +113,11 @@ def assert_steps_agree(kind, activation, reconstruction, parts, beta=0.7):
         step.close()
 
 
-@pytest.mark.parametrize("parts", [1, 2])
+@pytest.mark.parametrize("parts, in_helpers", [(1, False), (2, False), (1, True), (2, True)])
 @pytest.mark.parametrize("reconstruction", ["bernoulli", "sse"])
 @pytest.mark.parametrize("kind", ["ae", "vae"])
-def test_fast_training_steps_equal_the_reference(kind, reconstruction, parts):
-    assert_steps_agree(kind, "leaky_relu", reconstruction, parts)
+def test_fast_training_steps_equal_the_reference(kind, reconstruction, parts, in_helpers):
+    assert_steps_agree(kind, "leaky_relu", reconstruction, parts, in_helpers=in_helpers)
 
 
 @pytest.mark.parametrize("activation", ["relu", "tanh"])

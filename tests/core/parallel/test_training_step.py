@@ -121,9 +121,11 @@ def optimizer_state(optimizer):
     return {name: array.copy() for name, array in optimizer.state_arrays().items()}, optimizer.t
 
 
+@pytest.mark.parametrize("in_helpers", [False, True])
 @pytest.mark.parametrize("parts", [1, 2])
 @pytest.mark.parametrize("case", ["lr inf", "lr 1e300", "gradient"])
-def test_a_step_that_could_leave_non_finite_values_is_rejected_and_changes_nothing_in_any_process(parts, case):
+def test_a_step_that_could_leave_non_finite_values_is_rejected_and_changes_nothing_in_any_process(parts, case,
+                                                                                                   in_helpers):
     """In float32, a learning rate of inf or 1e300 makes Adam's update infinite, and a squared gradient above
     (1 - b2) FLOAT32_MAX / 2 could, step after step, make V infinite; such steps used to be applied. Rejected, no
     part changes anything: the parameters and Adam's moments, which the helper's part updates too in the shared
@@ -132,7 +134,7 @@ def test_a_step_that_could_leave_non_finite_values_is_rejected_and_changes_nothi
     model = build_model(ModelConfig(kind="ae", **{**CONFIG, "dtype": "float32"}), rng)
     x, eps = rng.random((4, 30)).astype(np.float32), None
     optimizer = build_optimizer("adam", model.parameters.flat, 0.01)
-    step = ParallelTrainingStep(model, optimizer, parts)
+    step = ParallelTrainingStep(model, optimizer, parts, in_helpers)
     step(x, 1.0, eps)                                     # helpers started, moments not zero
     if case == "gradient":
         x[0, 0] = 3e9                                     # |g|^2 above Adam's limit (1.7e35), below FLOAT32_MAX
@@ -152,11 +154,12 @@ def test_a_step_that_could_leave_non_finite_values_is_rejected_and_changes_nothi
     step.close()
 
 
+@pytest.mark.parametrize("in_helpers", [False, True])
 @pytest.mark.parametrize("parts", [1, 2])
-def test_vet_sees_the_state_before_the_step_and_may_reject_it(parts):
+def test_vet_sees_the_state_before_the_step_and_may_reject_it(parts, in_helpers):
     model, x, eps = model_and_batch("ae")
     optimizer = build_optimizer("adam", model.parameters.flat, 0.01)
-    step = ParallelTrainingStep(model, optimizer, parts)
+    step = ParallelTrainingStep(model, optimizer, parts, in_helpers)
     seen = []
 
     def vet(losses):
@@ -173,6 +176,53 @@ def test_vet_sees_the_state_before_the_step_and_may_reject_it(parts):
     assert np.array_equal(seen[0][1], weights) and seen[0][2] == 0 and np.array_equal(seen[2][1], after_two)
     assert seen[2][0] == outcome.losses.total
     step.close()
+
+
+@pytest.mark.parametrize("kind", ["ae", "vae"])
+@pytest.mark.parametrize("parts", [1, 2])
+def test_steps_in_helpers_equal_steps_partly_in_this_process(kind, parts):
+    """Every part in a helper computes what part 0 in this process and the rest in helpers compute: the same rows
+    per part, the losses summed in the same order."""
+    models = [model_and_batch(kind)[0] for _ in range(2)]
+    _, x, eps = model_and_batch(kind)
+    steps = [ParallelTrainingStep(model, build_optimizer("adam", model.parameters.flat, 0.01), parts, in_helpers)
+             for model, in_helpers in zip(models, (False, True))]
+    try:
+        for _ in range(3):
+            partly, wholly = (step(x, 0.7, eps) for step in steps)
+            assert partly.applied and wholly.applied
+            for field in ("total", "rec", "kl"):
+                assert getattr(wholly.losses, field) == pytest.approx(getattr(partly.losses, field), rel=1e-12)
+        assert len(steps[1].helpers) == parts and steps[1].in_helpers
+        np.testing.assert_allclose(models[1].parameters.flat, models[0].parameters.flat, rtol=1e-12, atol=1e-14)
+        assert steps[1].optimizer.t == steps[0].optimizer.t == 3
+    finally:
+        for step in steps:
+            step.close()
+
+
+def test_in_helpers_this_process_computes_nothing_of_a_step_and_close_ends_the_helpers(monkeypatch):
+    model, x, eps = model_and_batch("vae")
+    step = ParallelTrainingStep(model, build_optimizer("adam", model.parameters.flat, 0.01), 2, in_helpers=True)
+    loaded = []
+
+    def load_rows(rows):
+        loaded.append(rows)
+        buffer[rows] = x[rows]
+
+    def computes(*args):
+        raise AssertionError("a part of the step ran in the calling process")
+
+    buffer = step.input_buffer(len(x))
+    for name in ("forward_backward", "begin_update", "finish_update"):
+        monkeypatch.setattr(training_step.StepPart, name, computes)
+    monkeypatch.setattr(model, "forward_backward_rows", computes)
+    assert step(buffer, 1.0, eps, load_rows).applied
+    assert loaded == [slice(0, 5), slice(5, 11)]           # each helper's rows, before its part starts
+    processes = [helper.process for helper in step.helpers]
+    assert len(processes) == 2 and all(process.poll() is None for process in processes)
+    step.close()
+    assert all(process.poll() is not None for process in processes) and step.helpers == ()
 
 
 def test_an_error_in_this_process_is_raised_ends_the_helpers_and_the_next_step_runs():
@@ -244,16 +294,17 @@ def test_helpers_end_when_their_step_is_dropped_without_closing():
     assert process.wait(5) == 0
 
 
-def test_without_helpers_it_warns_and_trains_in_this_process(monkeypatch):
+@pytest.mark.parametrize("parts, in_helpers", [(2, False), (1, True), (2, True)])
+def test_without_helpers_it_warns_and_trains_in_this_process(monkeypatch, parts, in_helpers):
     def cannot_start(setup):
         raise OSError("no processes here")
 
     monkeypatch.setattr(training_step, "HelperProcess", cannot_start)
     parallel, x, eps = model_and_batch("vae")
-    step = ParallelTrainingStep(parallel, build_optimizer("adam", parallel.parameters.flat, 0.01), 2)
+    step = ParallelTrainingStep(parallel, build_optimizer("adam", parallel.parameters.flat, 0.01), parts, in_helpers)
     with pytest.warns(RuntimeWarning, match="Training on one core: no processes here"):
         outcome = step(x, 1.0, eps)
-    assert outcome.applied and step.parts == 1
+    assert outcome.applied and step.parts == 1 and not step.in_helpers
     plain = trained_in_one_process("vae", "adam", 1, 1.0)
     np.testing.assert_allclose(parallel.parameters.flat, plain.parameters.flat, rtol=1e-10, atol=1e-12)
 

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from core.nn.models import LossTerms
+from core.parallel import training_step
 from core.training.trainer import (
     EpochProgress,
     StepProgress,
@@ -47,6 +48,24 @@ def test_splitting_batches_over_processes_trains_the_same_model(kind):
     again = make_trainer(kind, parts=2)
     list(again.run())
     assert again.history.loss == two.history.loss          # and it is reproducible
+
+
+@pytest.mark.parametrize("parts", [1, 2])
+def test_a_trainer_with_every_part_in_helpers_trains_the_same_model(parts, monkeypatch):
+    """The option reaches the step: no part runs in this process, and the run is the one trained partly here."""
+    here = make_trainer("vae", parts=parts)
+    list(here.run())
+    here.close()
+
+    def computes(*args):
+        raise AssertionError("a part of the step ran in this process")
+
+    monkeypatch.setattr(training_step.StepPart, "forward_backward", computes)     # the helpers have their own
+    helped = make_trainer("vae", parts=parts, in_helpers=True)
+    list(helped.run())
+    helped.close()
+    np.testing.assert_allclose(helped.history.loss, here.history.loss, rtol=1e-4)
+    np.testing.assert_allclose(helped.model.parameters.flat, here.model.parameters.flat, atol=1e-4)
 
 
 def test_stopping_and_continuing_gives_the_same_losses_as_one_run():
