@@ -1,5 +1,6 @@
 """The loss plot: per-step training loss (raw, faint) under its moving average, the reconstruction and KL parts,
-and the test loss after each epoch as markers, with a log-scale toggle and a hover readout.
+and the test loss after each epoch as markers, with a log-scale toggle and a hover readout. A second run may share
+it for comparison: then each run has its colour, and its loss and reconstruction are told apart by line style.
 
 It streams: new steps are appended to growable arrays and drawn with setData at most REFRESH_HZ times a second,
 and pyqtgraph's peak downsampling with clip-to-view keeps it fast after 100,000 steps. The axes are cached as
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QPointF, QTimer, Signal, Slot
 from PySide6.QtGui import QColor, QFont, QPalette, QTextDocument
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -25,10 +26,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.plots.loss_series import RunSeries
+from app.plots.run_curves import RUN_COLORS, TERM_COLORS, RunCurves
 from app.widgets.plain_axis import PlainAxis
 from core.training.trainer import EpochProgress, History, StepProgress
 
-EMA_ALPHA = 0.1           # moving-average weight of the newest step (about the last 10 steps: little lag)
 # Redraws a second while steps stream in. Each costs the GUI thread a few ms, which the training threads lose too
 # (they wait for each other): 2 instead of 4 took the GUI thread from 7.0% to 6.0% of a core while training.
 REFRESH_HZ = 2
@@ -36,10 +38,7 @@ Y_MARGIN = 0.05          # of the data's span, above and below
 X_MARGIN = 0.01          # of the steps shown, after the last
 Y_SLACK = 1.4            # the y range shrinks once it is this many times the data's span
 BODY_HEADROOM = 0.5      # room above the curve's body for its first steps, as a share of the body's span
-MARKER_SIZE = 7          # pixels
-MARKER_GAP = 14          # pixels at least between two test-loss markers
 EMPTY_NOTE = "The loss of every step appears here as the model trains."
-COLORS = {"loss": "#3f90da", "rec": "#2ca58d", "kl": "#e76300", "test": "#d6336c"}
 
 
 def _html_width(html: str, font: QFont) -> int:
@@ -51,47 +50,8 @@ def _html_width(html: str, font: QFont) -> int:
     return math.ceil(document.idealWidth())
 
 
-class GrowingArray:
-    """A float64 array that grows by doubling, so appending n values costs O(n) overall."""
-
-    def __init__(self, capacity: int = 1024) -> None:
-        self._data = np.empty(capacity)
-        self.size = 0
-
-    def extend(self, values: Sequence[float] | np.ndarray) -> None:
-        values = np.asarray(values, dtype=np.float64)
-        needed = self.size + len(values)
-        if needed > len(self._data):
-            grown = np.empty(max(needed, 2 * len(self._data)))
-            grown[:self.size] = self._data[:self.size]
-            self._data = grown
-        self._data[self.size:needed] = values
-        self.size = needed
-
-    def view(self) -> np.ndarray:
-        """The values so far (a view: it stays valid, later appends do not change it)."""
-        return self._data[:self.size]
-
-    def clear(self) -> None:
-        self.size = 0
-
-
-class MovingAverage:
-    """Exponential moving average with bias correction (it starts at the first value, not at zero)."""
-
-    def __init__(self, alpha: float = EMA_ALPHA) -> None:
-        self.alpha = alpha
-        self._biased = 0.0
-        self._weight = 0.0
-
-    def update(self, values: Sequence[float]) -> list[float]:
-        out = []
-        keep = 1.0 - self.alpha
-        for value in values:
-            self._biased = keep * self._biased + self.alpha * value
-            self._weight = keep * self._weight + self.alpha
-            out.append(self._biased / self._weight)
-        return out
+def _colored(color: str, text: str) -> str:
+    return f"<span style='color:{color}'>{text}</span>"
 
 
 class StepAxis(PlainAxis):
@@ -103,7 +63,8 @@ class StepAxis(PlainAxis):
 
 
 class LossPlot(QWidget):
-    """Shows ``history`` (a core History) and the steps appended to it while training runs.
+    """Shows ``history`` (a core History) and the steps appended to it while training runs; `set_comparison` adds
+    a second run's history beside it.
 
     model_kind "ae" hides the KL curve (the autoencoder's loss is its reconstruction).
     """
@@ -112,12 +73,10 @@ class LossPlot(QWidget):
 
     def __init__(self, history: History, model_kind: str = "vae", parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._steps = GrowingArray()
-        self._raw = {name: GrowingArray() for name in ("loss", "rec", "kl")}
-        self._smooth = {name: GrowingArray() for name in ("loss", "rec", "kl")}
-        self._averages = {name: MovingAverage() for name in ("loss", "rec", "kl")}
-        self._epochs: list[EpochProgress] = []
-        self._model_kind = model_kind
+        self._runs = (RunSeries(), RunSeries())      # the history shown, and the comparison's
+        self._kinds = [model_kind, "vae"]
+        self._names = ("", "")                       # the runs' names while comparing
+        self._comparing = False
         self._stale = False
         self._expected_steps = 0      # the x axis reaches at least this far (the end of the current run)
         self._follow = True           # the view follows the data until the user pans or zooms
@@ -156,23 +115,12 @@ class LossPlot(QWidget):
         self.view_box.sigResized.connect(self._on_view_box_resized)
         for name in ("left", "bottom"):
             self.plot_item.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        self.curves = {
-            "raw": self._curve(COLORS["loss"], 1.0, alpha=70, smooth=False),
-            "loss": self._curve(COLORS["loss"], 2.2),
-            "rec": self._curve(COLORS["rec"], 1.6),
-            "kl": self._curve(COLORS["kl"], 1.6),
-        }
-        self.curves["loss"].setZValue(2)      # the moving average on top of its parts
-        # The test loss of every epoch as a thin dashed line, with a marker on the epochs that leave MARKER_GAP pixels
-        # between markers (after 50 epochs, one on every epoch would merge into a band over the training curve).
-        self.test_curve = pg.PlotDataItem(
-            pen=pg.mkPen(COLORS["test"], width=self.devicePixelRatioF(), style=Qt.PenStyle.DashLine))
-        self.test_markers = pg.PlotDataItem(pen=None, symbol="o", symbolSize=MARKER_SIZE, symbolBrush=COLORS["test"],
-                                            symbolPen=pg.mkPen(COLORS["test"]))
-        for z, item in enumerate((self.test_curve, self.test_markers), start=3):
-            item.setZValue(z)
-            self.plot_item.addItem(item)
-        self._marker_every = 0           # the markers shown are on every this-many-th epoch (and the last)
+        self._curves = (RunCurves(self.plot_item, self.devicePixelRatioF()),
+                        RunCurves(self.plot_item, self.devicePixelRatioF()))
+        # The shown history's items by their names of before comparisons, and the compared run's (for tests).
+        self.curves = self._curves[0].curves
+        self.test_curve, self.test_markers = self._curves[0].test_curve, self._curves[0].test_markers
+        self.comparison_curves = self._curves[1]
         self.empty_note = pg.TextItem(anchor=(0.5, 0.5))
         self.empty_note.setHtml(f"<div align='center'>{EMPTY_NOTE}</div>")
         self.plot_item.addItem(self.empty_note, ignoreBounds=True)
@@ -203,7 +151,7 @@ class LossPlot(QWidget):
     # ---- public API -------------------------------------------------------------------------------------------
     @property
     def step_count(self) -> int:
-        return self._steps.size
+        return self._runs[0].size
 
     @property
     def log_scale(self) -> bool:
@@ -231,36 +179,54 @@ class LossPlot(QWidget):
         return f"Loss{units}"
 
     def set_history(self, history: History, model_kind: str | None = None) -> None:
-        """Show a whole history again (after a reset or opening a checkpoint); drawn at once."""
+        """Show a whole history again (after a reset or opening a checkpoint); drawn at once. A comparison stays."""
         if model_kind is not None:
-            self._model_kind = model_kind
-        self._steps.clear()
-        for name in self._raw:
-            self._raw[name].clear()
-            self._smooth[name].clear()
-            self._averages[name] = MovingAverage()
-        self._epochs = []
-        self._append(history.loss, history.rec, history.kl)
-        self._epochs = list(history.epochs)
-        self.test_curve.setData([], [])          # drawn again by _refresh, whatever the number of epochs
-        self._update_curve_visibility()
-        self._show_legend()
+            self._kinds[0] = model_kind
+        self._runs[0].set_history(history)
+        self._curves[0].reset()
+        self._restyle()
         self._expected_steps = 0
-        self._follow = True
-        if not history.steps:       # frame the empty note again, wherever the last steps had taken the view
-            self.view_box.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
-        self._refresh()
+        self._reframe()
+
+    def set_comparison(self, history: History | None, model_kind: str = "vae",
+                       names: tuple[str, str] = ("A", "B")) -> None:
+        """Show ``history`` beside the shown one, for comparison, or no comparison for None; drawn at once.
+
+        model_kind: the compared run's "ae" or "vae". names: what the legend and the readout call the shown
+        run and the compared one, e.g. ("AE", "VAE") or ("beta 0.1", "beta 4").
+        """
+        self._comparing = history is not None
+        self._runs[1].set_history(history or History())      # None frees the comparison's arrays too
+        self._curves[1].reset()
+        self._curves[1].set_visible(self._comparing)
+        self._kinds[1] = model_kind
+        self._names = names
+        self._restyle()
+        self._reframe()
 
     def append_steps(self, records: Sequence[StepProgress]) -> None:
         """Add steps as they arrive from the worker; drawn within 1 / REFRESH_HZ seconds."""
         if records:
-            self._append([r.loss for r in records], [r.rec for r in records], [r.kl for r in records])
+            self._runs[0].append_steps(records)
+            self._schedule_refresh()
+
+    def append_comparison_steps(self, records: Sequence[StepProgress]) -> None:
+        """Add steps to the compared run, as `append_steps`. Dropped without a comparison: steps of a compared
+        run that was just removed may still be on their way from its worker."""
+        if records and self._comparing:
+            self._runs[1].append_steps(records)
             self._schedule_refresh()
 
     def add_epoch(self, record: EpochProgress) -> None:
         """Add the test loss of a finished epoch as a marker at its last step."""
-        self._epochs.append(record)
+        self._runs[0].epochs.append(record)
         self._schedule_refresh()
+
+    def add_comparison_epoch(self, record: EpochProgress) -> None:
+        """Add an epoch to the compared run, as `add_epoch` (dropped without a comparison)."""
+        if self._comparing:
+            self._runs[1].epochs.append(record)
+            self._schedule_refresh()
 
     def set_expected_steps(self, steps: int) -> None:
         """Let the step axis reach ``steps`` (the end of the run now starting), so it need not grow as it runs."""
@@ -273,36 +239,33 @@ class LossPlot(QWidget):
         self._update_range(force=True)
 
     def series(self, name: str) -> np.ndarray:
-        """The plotted values of "loss", "rec", "kl" (raw per step) or "loss_ema"; for tests and export."""
-        if name.endswith("_ema"):
-            return self._smooth[name[:-4]].view()
-        return self._raw[name].view()
+        """The plotted values of "loss", "rec", "kl" (raw per step) or "loss_ema", "rec_ema", "kl_ema" (averaged);
+        for tests and export."""
+        return self._runs[0].series(name)
+
+    def comparison_series(self, name: str) -> np.ndarray:
+        """The compared run's values, named as in `series` (empty without a comparison)."""
+        return self._runs[1].series(name)
 
     # ---- drawing ----------------------------------------------------------------------------------------------
-    def _curve(self, color: str, width: float, alpha: int = 255, smooth: bool = True) -> pg.PlotDataItem:
-        """A curve drawn from at most a few points per pixel column of the visible range.
+    def _drawn(self) -> list[tuple[RunSeries, RunCurves]]:
+        """The runs on the plot: the shown history, and the compared one while comparing."""
+        return list(zip(self._runs, self._curves))[:2 if self._comparing else 1]
 
-        The noisy raw loss keeps each column's minimum and maximum ("peak") and is drawn without antialiasing.
-        The smooth averages need only one point per four columns: wide antialiased pens cost time per point
-        (a full repaint at 720 steps, 580x190 pixels: 3.3 ms with one point per two columns, 2.2 ms per four),
-        and the curves look the same.
-        """
-        pen_color = QColor(color)
-        pen_color.setAlpha(alpha)
-        # pyqtgraph's pens are cosmetic (widths in device pixels): scale them for high-DPI screens.
-        curve = pg.PlotDataItem(pen=pg.mkPen(pen_color, width=width * self.devicePixelRatioF()), antialias=smooth,
-                                autoDownsampleFactor=0.25 if smooth else 2.0)
-        self.plot_item.addItem(curve)       # applies the PlotItem's downsampling mode: set ours after it
-        curve.setDownsampling(auto=True, method="subsample" if smooth else "peak")
-        curve.setClipToView(True)
-        return curve
+    def _restyle(self) -> None:
+        """Style the shown run alone, or both runs in their colours; the legend follows."""
+        self._curves[0].set_style(RUN_COLORS[0] if self._comparing else None, vae=self._kinds[0] == "vae")
+        self._curves[1].set_style(RUN_COLORS[1], vae=self._kinds[1] == "vae")
+        self._curves[1].set_visible(self._comparing)
+        self._show_legend()
 
-    def _append(self, loss: Sequence[float], rec: Sequence[float], kl: Sequence[float]) -> None:
-        start = self._steps.size
-        self._steps.extend(np.arange(start + 1, start + len(loss) + 1))
-        for name, values in (("loss", loss), ("rec", rec), ("kl", kl)):
-            self._raw[name].extend(values)
-            self._smooth[name].extend(self._averages[name].update(values))
+    def _reframe(self) -> None:
+        """Draw new histories at once, and frame them anew."""
+        self._follow = True
+        if not any(series.size for series, _ in self._drawn()):
+            # Frame the empty note again, wherever the last steps had taken the view.
+            self.view_box.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+        self._refresh()
 
     def flush(self) -> None:
         """Draw what has arrived now, not at the next timed redraw (when a run ends or pauses)."""
@@ -318,42 +281,20 @@ class LossPlot(QWidget):
     @Slot()
     def _refresh(self) -> None:
         self._stale = False
-        x = self._steps.view()
-        if (x.size == 0) != self._empty:
-            self._empty = x.size == 0
-            self.empty_note.setVisible(self._empty)
+        empty = not any(series.size for series, _ in self._drawn())
+        if empty != self._empty:
+            self._empty = empty
+            self.empty_note.setVisible(empty)
             for axis in ("left", "bottom"):
-                self.plot_item.getAxis(axis).setStyle(showValues=not self._empty)   # no scale before the first loss
-        # Every loss in a history is finite (a diverging step is never recorded): skip pyqtgraph's check.
-        self.curves["raw"].setData(x, self._raw["loss"].view(), skipFiniteCheck=True)
-        self.curves["loss"].setData(x, self._smooth["loss"].view(), skipFiniteCheck=True)
-        vae = self._model_kind == "vae"
-        for name in ("rec", "kl"):
-            if vae:
-                self.curves[name].setData(x, self._smooth[name].view(), skipFiniteCheck=True)
-            else:
-                self.curves[name].setData([], [])
-        if len(self._epochs) != len(self.test_curve.xData if self.test_curve.xData is not None else ()):
-            self.test_curve.setData([e.step for e in self._epochs], [e.test_loss for e in self._epochs])
-            self._marker_every = 0
+                self.plot_item.getAxis(axis).setStyle(showValues=not empty)   # no scale before the first loss
+        for series, curves in self._drawn():
+            curves.draw(series)
         self._update_range()
         self._update_markers()
 
     def _update_markers(self, *args) -> None:
-        """Mark every k-th epoch's test loss and the last one, k the smallest of 1, 2, 5, 10, 20, 50, ... that leaves
-        MARKER_GAP pixels between markers at the view's scale (counted from the first epoch, so that the marked
-        epochs stay the same as more arrive)."""
-        count = len(self._epochs)
-        (x0, x1), _ = self.view_box.viewRange()
-        pixels_per_epoch = (self.view_box.width() / max(x1 - x0, 1e-9)) * self._epochs[-1].step / count if count else 0
-        every = 1
-        while every * pixels_per_epoch < MARKER_GAP and every < count:
-            every = every * 5 // 2 if str(every).startswith("2") else every * 2     # 1, 2, 5, 10, 20, 50, ...
-        if count and every == self._marker_every:
-            return
-        self._marker_every = every
-        marked = [e for i, e in enumerate(self._epochs, start=1) if i % every == 0 or i == count]
-        self.test_markers.setData([e.step for e in marked], [e.test_loss for e in marked])
+        for series, curves in self._drawn():
+            curves.update_markers(series, self.view_box)
 
     def _on_view_box_resized(self, *args) -> None:
         self._update_markers()
@@ -365,8 +306,8 @@ class LossPlot(QWidget):
 
     def _update_range(self, force: bool = False) -> None:
         """Frame the steps and the losses, changing the view only when the data leaves it or fills too little."""
-        n = self._steps.size
-        if n == 0:       # an empty plot (a new model): a plain frame with the note in its middle
+        drawn = [(series, curves) for series, curves in self._drawn() if series.size]
+        if not drawn:       # an empty plot (a new model): a plain frame with the note in its middle
             x_end = max(self._expected_steps, 1)
             self.empty_note.setPos(x_end / 2, 0.5)
             self.view_box.setRange(xRange=(0, x_end), yRange=(0, 1), padding=0)
@@ -374,23 +315,22 @@ class LossPlot(QWidget):
         if not self._follow:
             return
         (x0, x1), (y0, y1) = self.view_box.viewRange()
-        last = max(n, self._expected_steps, 2)
+        last = max(max(series.size for series, _ in drawn), self._expected_steps, 2)
         x_end = last + max(0.5, X_MARGIN * last)       # the last step's test marker whole, its tick labelled
         # The first steps' losses are far above the rest (three times as high, say): a view of all of them would
         # squash the body of the curve, the steps after them, into its bottom third. So the top leaves the body
         # (the steps after the first 2 to 10%) at least 1 / (1 + BODY_HEADROOM) of the height, and shows the start
         # falling through the room above it: cut where it starts higher still. The log scale shows everything.
-        skip = 0 if self.log_scale else min(n // 10, max(20, n // 50))
-        curves = [self._raw["loss"].view(), self._smooth["loss"].view()]
-        if self._model_kind == "vae":
-            curves += [self._smooth["rec"].view(), self._smooth["kl"].view()]
-        tests = [np.array([e.test_loss for e in self._epochs])] if self._epochs else []
-        low = min(float(np.min(v)) for v in curves + tests)
-        body_high = max(float(np.max(v)) for v in [self._raw["loss"].view()[skip:]] + tests)
-        everything = max(float(np.max(v)) for v in [self._raw["loss"].view()] + tests)
+        values = [v for series, curves in drawn for v in curves.values(series)]
+        tests = [series.test_losses() for series, _ in drawn if series.epochs]
+        tops = [curves.top(series) for series, curves in drawn]
+        skips = [0 if self.log_scale else min(len(top) // 10, max(20, len(top) // 50)) for top in tops]
+        low = min(float(np.min(v)) for v in values)
+        body_high = max(float(np.max(v)) for v in [top[skip:] for top, skip in zip(tops, skips)] + tests)
+        everything = max(float(np.max(v)) for v in tops + tests)
         high = min(everything, body_high + BODY_HEADROOM * (body_high - low))
         if self.log_scale:
-            positive = [v[v > 0] for v in curves + tests]
+            positive = [v[v > 0] for v in values]
             low = np.log10(min(float(p.min()) for p in positive if p.size)) if any(p.size for p in positive) else 0
             high = np.log10(max(high, 1e-12))
         span = max(high - low, 1e-9 if not self.log_scale else 0.1)
@@ -400,17 +340,24 @@ class LossPlot(QWidget):
             self.view_box.setRange(xRange=(0, x_end), yRange=(low, high) if (force or y_stale) else (y0, y1),
                                    padding=0)
 
-    def _update_curve_visibility(self) -> None:
-        for curve in ("rec", "kl"):
-            self.curves[curve].setVisible(self._model_kind == "vae")
-
-    def _legend_text(self, short: bool, vae: bool) -> str:
-        entries = [("loss", "━", "loss")]
-        if vae:
-            entries += [("rec", "━", "rec" if short else "reconstruction"), ("kl", "━", "KL")]
-        entries.append(("test", "●", "test" if short else "test loss" + (" (β = 1)" if vae else "")))
+    # ---- header: the legend, or the readout while hovering ----------------------------------------------------
+    def _legend_text(self, short: bool, kinds: Sequence[str]) -> str:
+        """Each curve's glyph in its colour and its name, for a run of ``kinds[0]`` alone or compared runs."""
+        vae = "vae" in kinds
+        test = "test" if short else "test loss" + (" (β = 1)" if vae else "")
+        if len(kinds) == 1:
+            entries = [(TERM_COLORS["loss"], "━", "loss")]
+            if vae:
+                entries += [(TERM_COLORS["rec"], "━", "rec" if short else "reconstruction"),
+                            (TERM_COLORS["kl"], "━", "KL")]
+            entries.append((TERM_COLORS["test"], "●", test))
+        else:           # a colour per run; the line styles, in the text's colour, tell the terms apart
+            entries = [(color, "━", name) for color, name in zip(RUN_COLORS, self._names)]
+            if vae:
+                entries.append((None, "╍", "rec" if short else "reconstruction"))
+            entries.append((None, "●", test))
         return "&nbsp;&nbsp;&nbsp;".join(
-            f"<span style='color:{COLORS[key]}'>{glyph}</span>&nbsp;{text}" for key, glyph, text in entries)
+            (_colored(color, glyph) if color else glyph) + f"&nbsp;{text}" for color, glyph, text in entries)
 
     def _header_width(self, title: str, legend: str) -> int:
         """The header's width with this title and legend: margins, spacing and the Log scale box included."""
@@ -423,22 +370,56 @@ class LossPlot(QWidget):
         """The header names each curve in its colour (the hover readout replaces it, and the title, while hovering):
         in short words when the full ones do not fit, then without the title's units. The plot is never narrower
         than the shortest header, so the legend is never cut and never runs under the Log scale box."""
-        vae = self._model_kind == "vae"
-        levels = [(self._title_text(True), self._legend_text(False, vae)),
-                  (self._title_text(True), self._legend_text(True, vae)),
-                  (self._title_text(False), self._legend_text(True, vae))]
+        kinds = self._kinds if self._comparing else self._kinds[:1]
+        levels = [(self._title_text(True), self._legend_text(False, kinds)),
+                  (self._title_text(True), self._legend_text(True, kinds)),
+                  (self._title_text(False), self._legend_text(True, kinds))]
         title, legend = next(((title, legend) for title, legend in levels
                               if self._header_width(title, legend) <= self.width()), levels[-1])
-        self.setMinimumWidth(self._header_width(self._title_text(False), self._legend_text(True, True)))
+        # The same minimum for an autoencoder as for a VAE, so that a new model does not change the layout.
+        widest = self._legend_text(True, [*kinds[:-1], "vae"])
+        self.setMinimumWidth(self._header_width(self._title_text(False), widest))
         self.title.setText(title)
         self.title.setVisible(True)
         self.readout.setText(legend)
+
+    def readout_text(self, step: int, short: bool = False) -> str:
+        """The readout for a 1-based step: alone, the raw and averaged loss, the parts and the test loss near it;
+        compared, each run's averaged loss and reconstruction, and test loss near it, after its name. ``short``
+        leaves out the average alone, and the reconstruction and test losses compared."""
+        parts = [f"step {step:,}"]
+        i = step - 1
+        # Four significant digits (184.7, 4.881, 0.05234): the whole readout fits the header of a 1280-pixel window.
+        if not self._comparing:
+            series, vae = self._runs[0], self._kinds[0] == "vae"
+            average = "" if short else f" (avg {series.smooth['loss'].view()[i]:.4g})"
+            parts.append(_colored(TERM_COLORS["loss"], f"loss {series.raw['loss'].view()[i]:.4g}") + average)
+            if vae:
+                parts += [_colored(TERM_COLORS["rec"], f"rec {series.smooth['rec'].view()[i]:.4g}"),
+                          _colored(TERM_COLORS["kl"], f"KL {series.smooth['kl'].view()[i]:.4g}")]
+            test = series.test_loss_near(step)
+            if test is not None:
+                parts.append(_colored(TERM_COLORS["test"], f"test {test:.4g}"))
+            return "&nbsp;&nbsp;".join(parts)
+        for series, kind, name, color in zip(self._runs, self._kinds, self._names, RUN_COLORS):
+            if step > series.size:      # a run that has not got this far
+                continue
+            text = f"{name} {series.smooth['loss'].view()[i]:.4g}"
+            if kind == "vae" and not short:
+                text += f" (rec {series.smooth['rec'].view()[i]:.4g})"
+            test = series.test_loss_near(step)
+            if test is not None and not short:
+                text += f", test {test:.4g}"
+            parts.append(_colored(color, text))
+        return "&nbsp;&nbsp;&nbsp;".join(parts)
 
     def _apply_theme(self) -> None:
         palette = self.palette()
         background = palette.color(QPalette.ColorRole.Base)
         text = palette.color(QPalette.ColorRole.Text)
         self.plot_widget.setBackground(background)
+        for curves in self._curves:
+            curves.set_background(background)
         axis_color = QColor(text)
         axis_color.setAlpha(150)
         for name in ("left", "bottom"):
@@ -474,7 +455,7 @@ class LossPlot(QWidget):
     def _on_scene_mouse_moved(self, args: tuple[QPointF]) -> None:
         position = args[0]
         view_box = self.plot_item.getViewBox()
-        n = self._steps.size
+        n = max(series.size for series, _ in self._drawn())
         # A move reported late by the rate-limiting proxy may come after the pointer has left.
         if n == 0 or self._pointer_outside or not view_box.sceneBoundingRect().contains(position):
             self._hide_readout()
@@ -484,27 +465,10 @@ class LossPlot(QWidget):
         self.cursor_line.setPos(step)
         self.cursor_line.setVisible(True)
         self.title.setVisible(False)         # the readout takes the title's room too
-        self.readout.setText(self.readout_text(step))
-
-    def readout_text(self, step: int) -> str:
-        """The readout for a 1-based step: raw and averaged loss, the parts, and the test loss near it."""
-        i = step - 1
-
-        def colored(key: str, text: str) -> str:
-            return f"<span style='color:{COLORS[key]}'>{text}</span>"
-
-        # Four significant digits (184.7, 4.881, 0.05234): the whole readout fits the header of a 1280-pixel window.
-        parts = [f"step {step:,}", colored("loss", f"loss {self._raw['loss'].view()[i]:.4g}") +
-                 f" (avg {self._smooth['loss'].view()[i]:.4g})"]
-        if self._model_kind == "vae":
-            parts += [colored("rec", f"rec {self._smooth['rec'].view()[i]:.4g}"),
-                      colored("kl", f"KL {self._smooth['kl'].view()[i]:.4g}")]
-        if self._epochs:
-            nearest = min(self._epochs, key=lambda e: abs(e.step - step))
-            span = max(1, self._steps.size // 100)
-            if abs(nearest.step - step) <= span:
-                parts.append(colored("test", f"test {nearest.test_loss:.4g}"))
-        return "&nbsp;&nbsp;".join(parts)
+        text = self.readout_text(step)
+        if self._header_width("", text) > self.width():      # rather fewer numbers than one cut in half
+            text = self.readout_text(step, short=True)
+        self.readout.setText(text)
 
     def _on_log_check_toggled(self, on: bool) -> None:
         self.plot_item.setLogMode(y=on)

@@ -10,7 +10,8 @@ from PySide6.QtCore import QEvent, QPointF
 from PySide6.QtGui import QEnterEvent, QTextDocument
 from PySide6.QtWidgets import QApplication, QLabel
 
-from app.plots.loss_plot import GrowingArray, LossPlot, MovingAverage
+from app.plots.loss_plot import LossPlot
+from app.plots.loss_series import GrowingArray, MovingAverage
 from core.training.trainer import EpochProgress, History, StepProgress
 
 
