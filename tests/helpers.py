@@ -77,8 +77,8 @@ class ScriptedQuestions:
         self.paths = dict(paths or {})
         self.asked: list[str] = []
 
-    def ask_to_save(self) -> SaveAnswer:
-        self.asked.append("ask_to_save")
+    def ask_to_save(self, name: str = "model") -> SaveAnswer:
+        self.asked.append("ask_to_save" if name == "model" else f"ask_to_save: {name}")
         return self.save() if callable(self.save) else self.save
 
     def ask_to_restore(self, description: str) -> bool:

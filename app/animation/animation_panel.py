@@ -101,6 +101,7 @@ class AnimationPanel(QWidget):
 
         self.comparison_label = QLabel("—")
         self.comparison_label.setObjectName("hint")
+        self._comparison_choice = True      # False in compare mode
         self.open_comparison_button = QPushButton("Open…")
         self.open_comparison_button.setToolTip("Show a saved model beside this one, on the same two images.")
         self.keep_button = QPushButton("Keep this")
@@ -362,14 +363,20 @@ class AnimationPanel(QWidget):
             self._keeper = ClassKeeper(models, self._images, self._labels)
         self.picker.set_codes(self._codes, self._keeper)
 
+    def set_comparison_choice_enabled(self, enabled: bool) -> None:
+        """Let the user open, keep and remove a comparison model, or not (compare mode gives its second run)."""
+        self._comparison_choice = enabled
+        self.open_comparison_button.setEnabled(enabled)
+        self._update_comparison_controls()
+
     def _update_comparison_controls(self) -> None:
         comparison = self._comparison
         text = "—" if comparison is None else f"{model_title(comparison)} ({self._names[0]})"
         metrics = self.comparison_label.fontMetrics()
         self.comparison_label.setText(metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, LABEL_WIDTH - 30))
         self.comparison_label.setToolTip(text)
-        self.remove_comparison_button.setEnabled(comparison is not None)
-        self.keep_button.setEnabled(self._model is not None)
+        self.remove_comparison_button.setEnabled(comparison is not None and self._comparison_choice)
+        self.keep_button.setEnabled(self._model is not None and self._comparison_choice)
 
     def _set_status(self, text: str) -> None:
         self.status_label.setText(text)

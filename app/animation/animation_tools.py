@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from app.workspace.session import Session
     from app.workspace.training_controller import TrainingController
     from app.workspace.training_worker import ModelSnapshot
+    from app.workspace.workspace import TrainingRun
 
 REPLAY_SIDE = 480  # pixels, square
 REPLAY_FPS = 10  # snapshots come about once a second: ten times faster than training went, give or take
@@ -88,6 +89,8 @@ class AnimationTools(QObject):
         self.stack.addWidget(self.panel)
         self._split_before: tuple[list[int], list[int]] | None = None   # the view's split before and after _fit_split
         self._explorer: LatentExplorer | None = None     # set at once by attach_explorer
+        self._comparison_run: TrainingRun | None = None    # a comparison's second run, animated on the left
+        self._comparison_name = ""
         self._build_actions()
         self._install(menus, actions)
         self.panel.path_changed.connect(self._on_panel_path_changed)
@@ -190,6 +193,22 @@ class AnimationTools(QObject):
         self.panel.set_test_set(dataset.test_images, dataset.test_labels, dataset.class_names)
         self._controller.when_model_free(self._give_model)
 
+    def set_comparison_run(self, run: TrainingRun | None, name: str = "") -> None:
+        """Animate ``run``'s model (a comparison's second run, called ``name``) on the left of the window's own, from
+        its weights as they train, in place of a kept or opened comparison model; None: no comparison."""
+        if self._comparison_run is not None and self._comparison_run is not run:
+            self._comparison_run.controller.run_finished.disconnect(self._on_comparison_run_finished)
+        if run is not None and run is not self._comparison_run:
+            run.controller.run_finished.connect(self._on_comparison_run_finished)
+        self._comparison_run, self._comparison_name = run, name
+        for action in (self.open_comparison_action, self.keep_comparison_action):
+            action.setEnabled(run is None)
+        self.panel.set_comparison_choice_enabled(run is None)
+        if run is None:
+            self.panel.set_comparison_model(None)
+        else:
+            run.controller.when_model_free(self._give_comparison_model)
+
     def add_snapshot(self, snapshot: ModelSnapshot, labels: np.ndarray) -> None:
         """Keep the scatter of this snapshot for the replay; labels (n,) are the classes of its codes."""
         self.replay.add(snapshot.step, snapshot.codes, labels)
@@ -290,6 +309,16 @@ class AnimationTools(QObject):
         name = session.path.stem if session.path is not None else "current"
         self.panel.set_model(session.model, name, session.history.steps)
 
+    def _give_comparison_model(self) -> None:
+        if self._comparison_run is not None:
+            self.panel.set_comparison_model(self._comparison_run.session.model, self._comparison_name)
+
+    def _give_models(self) -> None:
+        """The window's model, and the comparison run's, each when its run lets it be read."""
+        self._controller.when_model_free(self._give_model)
+        if self._comparison_run is not None:
+            self._comparison_run.controller.when_model_free(self._give_comparison_model)
+
     def _keep_model(self) -> None:
         session = self._session
         name = session.path.stem if session.path is not None else f"step {session.history.steps:,}"
@@ -353,18 +382,22 @@ class AnimationTools(QObject):
 
     @Slot()
     def _on_panel_model_requested(self) -> None:
-        self._controller.when_model_free(self._give_model)
+        self._give_models()
 
     @Slot()
     def _on_controller_run_finished(self) -> None:
         self._controller.when_model_free(self._give_model)
 
+    @Slot()
+    def _on_comparison_run_finished(self) -> None:
+        self._comparison_run.controller.when_model_free(self._give_comparison_model)
+
     @Slot(bool)
     def _on_animate_action_toggled(self, on: bool) -> None:
         self.stack.setCurrentIndex(1 if on else 0)
         self._fit_split(on)
-        if on and self.panel.model_step() != self._session.history.steps:
-            self._controller.when_model_free(self._give_model)  # the weights have trained since
+        if on and (self.panel.model_step() != self._session.history.steps or self._comparison_run is not None):
+            self._give_models()         # the weights have trained since
 
     def _fit_split(self, animate: bool) -> None:
         """Give the Animate panel the height its controls and strip ask for, from the explorer above it, and give

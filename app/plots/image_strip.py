@@ -35,9 +35,20 @@ class ImageGrid(QWidget):
         """The picture the rows are packed into (None until rows are set, or after they are cleared)."""
         return self._image
 
+    def natural_label_width(self) -> int:
+        """The width the row labels need (with the padding), whatever ``min_label_width`` says."""
+        return max([0, *(self.fontMetrics().horizontalAdvance(label) + LABEL_PADDING
+                         for label in self.row_labels if label)])
+
     def label_width(self) -> int:
-        widths = [self.fontMetrics().horizontalAdvance(label) + LABEL_PADDING for label in self.row_labels if label]
-        return max([self.min_label_width, *widths])
+        return max(self.min_label_width, self.natural_label_width())
+
+    def set_row_labels(self, row_labels: Sequence[str]) -> None:
+        """Rows with these labels from now on; the images are cleared until the next ``set_rows``."""
+        self.row_labels = list(row_labels)
+        self.setMinimumHeight(len(self.row_labels) * 20)
+        self.clear()
+        self.updateGeometry()
 
     def sizeHint(self) -> QSize:
         return QSize(self.label_width() + self.columns * 40, len(self.row_labels) * 40)

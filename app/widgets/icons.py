@@ -51,3 +51,16 @@ def pencil_icon(color: QColor) -> QIcon:
         painter.setBrush(color)
         painter.drawPolygon([QPointF(-4, 3), QPointF(4, 3), QPointF(0, 11)])   # the point
     return _drawn_icon(draw)
+
+
+def compare_icon(color: QColor) -> QIcon:
+    """Two panes side by side, a dot in each: two runs compared."""
+    def draw(painter: QPainter) -> None:
+        painter.setPen(QPen(color, 2, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRoundedRect(3, 7, 12, 18, 2, 2)
+        painter.drawRoundedRect(17, 7, 12, 18, 2, 2)
+        painter.setBrush(color)
+        painter.drawEllipse(QPointF(9, 16), 2.5, 2.5)
+        painter.drawEllipse(QPointF(23, 16), 2.5, 2.5)
+    return _drawn_icon(draw)

@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence, QPalette
 from PySide6.QtWidgets import QMenu, QMenuBar, QStyle, QToolBar, QWidget
 
-from app.widgets.icons import pencil_icon
+from app.widgets.icons import compare_icon, pencil_icon
 from app.window.recent_menu import RecentModelsMenu
 from app.workspace.training_controller import RunState
 
@@ -23,10 +23,11 @@ if TYPE_CHECKING:
     from app.window.settings_panel import SettingsPanel
     from app.workspace.app_settings import AppSettings
 
-# The slots WindowActions needs, by the name of the action that calls them. "log_scale" and "draw" are checkable:
+# The slots WindowActions needs, by the name of the action that calls them. "log_scale", "draw" and "compare" are
+# checkable:
 # their slots get the new checked state.
 SLOT_NAMES = ("train", "pause", "space", "step", "stop", "reset", "open", "save", "save_as", "open_npz", "open_idx",
-              "download", "quit", "log_scale", "fit", "shortcuts", "about", "draw")
+              "download", "quit", "log_scale", "fit", "shortcuts", "about", "draw", "compare", "write_up")
 
 
 def make_action(parent: QWidget, text: str, slot: Callable, shortcut: QKeySequence | str | None = None,
@@ -53,7 +54,8 @@ def make_action(parent: QWidget, text: str, slot: Callable, shortcut: QKeySequen
 class WindowActions:
     """The window's commands as QActions of ``parent``, each calling ``slots[name]`` (the names in SLOT_NAMES):
     `train`, `pause` (Pause or Resume), `space` (Train, Pause or Resume), `step`, `stop`, `reset`, `open`, `save`,
-    `save_as`, `open_npz`, `open_idx`, `download`, `quit`, `log_scale`, `fit`, `shortcuts`, `about` and `draw`."""
+    `save_as`, `open_npz`, `open_idx`, `download`, `quit`, `log_scale`, `fit`, `shortcuts`, `about`, `draw`,
+    `compare` (a second run beside the first) and `write_up` (the write-up's AE and VAE side by side)."""
 
     def __init__(self, parent: QWidget, slots: Mapping[str, Callable]) -> None:
         if set(slots) != set(SLOT_NAMES):
@@ -97,6 +99,13 @@ class WindowActions:
         self.draw = action("&Draw", slots["draw"], "Ctrl+D",
                            "Draw a digit with the mouse and see it encoded and decoded live (Ctrl+D).", checkable=True)
         self.draw.setIcon(pencil_icon(parent.palette().color(QPalette.ColorRole.WindowText)))
+        self.compare = action("&Compare Two Runs", slots["compare"], "Ctrl+K",
+                              "Train a second model beside this one, at once and on the same batches: by default "
+                              "the same layers of the other kind, an AE beside a VAE (Ctrl+K).", checkable=True)
+        self.compare.setIcon(compare_icon(parent.palette().color(QPalette.ColorRole.WindowText)))
+        self.write_up = action("Compare as in the &Write-up", slots["write_up"], None,
+                               "The write-up's VAE (784-128-128, latent 8, LeakyReLU, squared error, Adam, batch 128) "
+                               "beside an AE of the same shape, on the largest digit set at hand.")
         self._play_icon = parent.style().standardIcon(pixmap.SP_MediaPlay)       # Pause turns into Resume
         self._pause_icon = self.pause.icon()
 
@@ -139,6 +148,8 @@ def build_menus_and_toolbar(menu_bar: QMenuBar, toolbar: QToolBar, actions: Wind
     train_menu.addActions([actions.space, actions.step, actions.stop])
     train_menu.addSeparator()
     train_menu.addAction(actions.reset)
+    train_menu.addSeparator()
+    train_menu.addActions([actions.compare, actions.write_up])
     view_menu = menu_bar.addMenu("&View")
     view_menu.addActions([actions.log_scale, actions.fit, actions.draw])
     view_menu.addSeparator()
@@ -151,11 +162,12 @@ def build_menus_and_toolbar(menu_bar: QMenuBar, toolbar: QToolBar, actions: Wind
     toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
     toolbar.addActions([actions.train, actions.pause, actions.step, actions.stop])
     toolbar.addSeparator()
-    toolbar.addAction(actions.reset)
+    toolbar.addActions([actions.reset, actions.compare])
     toolbar.addSeparator()
     toolbar.addActions([actions.open, actions.save])
     actions.open.setIconText("Open")
     actions.save.setIconText("Save")
+    actions.compare.setIconText("Compare")
     toolbar.addAction(actions.draw)
     return WindowMenus(file_menu, train_menu, view_menu, help_menu, recent, toolbar)
 
@@ -170,7 +182,7 @@ def update_actions(actions: WindowActions, panel: SettingsPanel, state: RunState
     actions.step.setEnabled(not running)
     actions.stop.setEnabled(not idle)
     actions.reset.setEnabled(not running)
-    for action in actions.dataset_actions():
+    for action in (*actions.dataset_actions(), actions.compare, actions.write_up):
         action.setEnabled(idle)
     panel.set_running(not idle)
     panel.set_architecture_locked(not idle or trained)

@@ -20,9 +20,9 @@ class DialogQuestions:
     def __init__(self, parent: QWidget) -> None:
         self.parent = parent
 
-    def ask_to_save(self) -> SaveAnswer:
+    def ask_to_save(self, name: str = "model") -> SaveAnswer:
         answer = QMessageBox.question(
-            self.parent, "Save the model?", "The model has been trained since it was last saved. Save it?",
+            self.parent, f"Save the {name}?", f"The {name} has been trained since it was last saved. Save it?",
             BUTTON.Save | BUTTON.Discard | BUTTON.Cancel, BUTTON.Save)
         return SAVE_ANSWERS.get(answer, SaveAnswer.CANCEL)
 

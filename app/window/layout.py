@@ -95,6 +95,7 @@ class WindowLayout:
         self._explorer_row_layout.setSpacing(0)
         self._explorer_row_layout.addWidget(explorer, 1)
         self._explorer_row_layout.addWidget(drawing_column)
+        self._comparison_explorer: QWidget | None = None
         self.view_splitter.addWidget(explorer_row)
         self.view_splitter.addWidget(lower)
         self.view_splitter.setStretchFactor(0, 3)
@@ -121,6 +122,15 @@ class WindowLayout:
     def replace_explorer(self, old: QWidget, new: QWidget) -> None:
         """Put ``new`` where the explorer ``old`` is (the caller deletes ``old``)."""
         self._explorer_row_layout.replaceWidget(old, new)
+
+    def set_comparison_explorer(self, explorer: QWidget | None) -> None:
+        """Put the comparison's second explorer left of the first one (replacing the one there), or none."""
+        old, self._comparison_explorer = self._comparison_explorer, explorer
+        if old is not None:
+            self._explorer_row_layout.removeWidget(old)
+            old.hide()
+        if explorer is not None:
+            self._explorer_row_layout.insertWidget(0, explorer, 1)
 
     def splitters(self) -> tuple[QSplitter, QSplitter, QSplitter]:
         return self.main_splitter, self.view_splitter, self.bottom_splitter

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
+from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QTabWidget
 
 from app.animation.animation_tools import AnimationTools
 from app.explorer.drawing_pad import DrawingPad
@@ -26,22 +26,26 @@ from app.plots.image_strip import ImageStrip
 from app.plots.loss_plot import LossPlot
 from app.window.about import about_html
 from app.window.actions import WindowActions, build_menus_and_toolbar
+from app.window.compare_mode import CompareMode
 from app.window.dialog_questions import DialogQuestions
 from app.window.download_dialog import DownloadDialog, Downloader
 from app.window.layout import STYLE_SHEET, WindowLayout, make_drawing_column, make_training_view
 from app.window.message_bar import MessageBar
 from app.window.run_display import RunDisplay
 from app.window.run_status import RunStatus
+from app.window.run_strips import RunStrips
 from app.window.settings_panel import SettingsPanel
 from app.window.shortcuts_dialog import ShortcutsDialog
 from app.window.training_keys import TrainingKeys
 from app.workspace.app_settings import AppSettings
+from app.workspace.comparison import other_kind
 from app.workspace.dataset_commands import DatasetCommands
-from app.workspace.datasets import DatasetCatalog
+from app.workspace.datasets import DatasetCatalog, largest_digit_set
 from app.workspace.file_commands import FileCommands
 from app.workspace.path_opener import PathOpener, openable_path
 from app.workspace.questions import Questions
 from app.workspace.recovery import Recovery
+from app.workspace.run_group import RunGroup
 from app.workspace.session import SAMPLE_COUNT, Session
 from app.workspace.training_controller import RunState, TrainingController
 from app.workspace.training_worker import ModelSnapshot
@@ -51,11 +55,17 @@ from core.data.download import download_mnist
 from core.nn.models import EncoderSnapshot
 from core.parallel.thread_team import training_parts
 from core.training.config import TrainConfig
+from core.training.presets import write_up_settings
 
 # Measured with bench/gui_responsiveness.py (see its docstring): as the headless command line does, every core
 # trains part of each batch with one BLAS thread each (one training thread with two BLAS threads is as fast when
 # it works, but its BLAS helper busy-waits against the GUI thread and collapses 3-10x in some runs).
 APP_TRAIN_PARTS = training_parts()
+
+
+def comparison_parts(train_parts: int) -> int:
+    """Processes each run of a comparison splits its batches over: the cores shared between the two runs."""
+    return max(1, train_parts // 2)
 APP_BLAS_THREADS = 1
 CLOSE_TIMEOUT_MS = 1000
 UNTITLED = "Untitled[*] — Latent Lab"
@@ -83,7 +93,8 @@ class MainWindow(QMainWindow):
         session = Session(dataset, spec, self.app_settings.model_config(), self.app_settings.train_config(),
                           train_parts)
         self.workspace.add_run(TrainingRun(session, TrainingController(session, blas_threads, self)))
-        self._build_commands(questions or DialogQuestions(self))
+        self._questions = questions or DialogQuestions(self)
+        self._build_commands(self._questions)
         self._explorer_labels = np.zeros(0, dtype=np.intp)
         self._explorer_images = np.zeros((0, 784), dtype=np.uint8)
         self._encoder: EncoderSnapshot | None = None     # the latest snapshot's, for the drawing pad
@@ -96,20 +107,21 @@ class MainWindow(QMainWindow):
         columns = 10
         self.reconstruction_strip = ImageStrip("Reconstructions", ("Test images", "Reconstructed"), columns)
         self.sample_strip = ImageStrip("Samples from the prior", ("z ~ N(0, I)", ""), SAMPLE_COUNT // 2)
-        label_width = max(self.reconstruction_strip.grid.label_width(), self.sample_strip.grid.label_width())
-        self.sample_strip.grid.min_label_width = self.reconstruction_strip.grid.min_label_width = label_width
+        self.strips = RunStrips(self.reconstruction_strip, self.sample_strip)
+        self.run_group = RunGroup([self.controller], self)
         self.explorer = LatentExplorer(dataset.class_names)
         self.run_status = RunStatus(self.session.batch_sizes)
         self.drawing_pad = DrawingPad()
         self.drawing_column = make_drawing_column(self.drawing_pad)
         self.window_actions = WindowActions(self, {
-            "train": self.train, "pause": self.controller.toggle_pause, "space": self.toggle_run,
-            "step": self.controller.step, "stop": self.controller.stop, "reset": self.reset,
+            "train": self.train, "pause": self.run_group.toggle_pause, "space": self.toggle_run,
+            "step": self.run_group.step, "stop": self.run_group.stop, "reset": self.reset,
             "open": self.file_commands.open_checkpoint, "save": self.file_commands.save,
             "save_as": self.file_commands.save_as, "open_npz": self.dataset_commands.open_dataset_file,
             "open_idx": self.dataset_commands.open_dataset_folder, "download": self.download_mnist,
             "quit": self.close, "log_scale": self.loss_plot.set_log_scale, "fit": self.fit_explorer,
-            "shortcuts": self.show_shortcuts, "about": self.show_about, "draw": self.show_drawing_pad})
+            "shortcuts": self.show_shortcuts, "about": self.show_about, "draw": self.show_drawing_pad,
+            "compare": self.set_comparing, "write_up": self.compare_as_in_write_up})
         self.window_actions.log_scale.setChecked(self.loss_plot.log_scale)
         actions = self.window_actions
         self.training_keys = TrainingKeys(self, [actions.space, actions.stop, actions.step, actions.reset])
@@ -121,7 +133,11 @@ class MainWindow(QMainWindow):
             self, session=self.session, controller=self.controller, explorer=self.explorer,
             loss_plot=self.loss_plot, training_view=training_view, actions=self.window_actions, menus=self.menus,
             message_bar=self.message_bar, status_bar=self.statusBar(), settings=self.app_settings)
-        self.window_layout = WindowLayout(self.panel, self.message_bar, self.explorer, self.drawing_column,
+        self.panel_tabs = QTabWidget()         # the runs' settings: a tab each in a comparison, no tab bar otherwise
+        self.panel_tabs.setTabBarAutoHide(True)
+        self.panel_tabs.setDocumentMode(True)
+        self.panel_tabs.addTab(self.panel, "")
+        self.window_layout = WindowLayout(self.panel_tabs, self.message_bar, self.explorer, self.drawing_column,
                                           training_view, self.animation.stack)
         self.setCentralWidget(self.window_layout.central)
         self.statusBar().addPermanentWidget(self.run_status)
@@ -130,6 +146,12 @@ class MainWindow(QMainWindow):
             self.controller, self.session, actions=self.window_actions, panel=self.panel, loss_plot=self.loss_plot,
             run_status=self.run_status, explorer=self.explorer, message_bar=self.message_bar,
             status_bar=self.statusBar(), show_snapshot=self.show_snapshot, mark_modified=self._mark_modified,
+            group=self.run_group, parent=self)
+        self.compare = CompareMode(
+            workspace=self.workspace, group=self.run_group, tabs=self.panel_tabs, layout=self.window_layout,
+            loss_plot=self.loss_plot, strips=self.strips, animation=self.animation, message_bar=self.message_bar,
+            status_bar=self.statusBar(), datasets=self.dataset_commands, questions=self._questions,
+            parts=comparison_parts(train_parts), blas_threads=blas_threads, close_timeout_ms=CLOSE_TIMEOUT_MS,
             parent=self)
         self._connect()
 
@@ -191,21 +213,28 @@ class MainWindow(QMainWindow):
         self.drawing_pad.drawing_cleared.connect(self._on_drawing_pad_drawing_cleared)
         self.controller.run_started.connect(self._on_controller_run_started)
         self.controller.run_finished.connect(self._on_controller_run_finished)
+        self.run_group.state_changed.connect(self._on_run_group_state_changed)
 
     # ---- training commands ------------------------------------------------------------------------------------
     @Slot()
     def train(self) -> None:
-        if self.controller.state is RunState.IDLE:
+        """Train every run (both runs of a comparison), unless one trains already."""
+        if self.run_group.state is RunState.IDLE:
             self.message_bar.hide()
-            self.controller.start()
+            self.run_group.start()
 
     @Slot()
     def toggle_run(self) -> None:
         """Space: train when idle, otherwise pause or resume."""
-        if self.controller.state is RunState.IDLE:
+        if self.run_group.state is RunState.IDLE:
             self.train()
         else:
-            self.controller.toggle_pause()
+            self.run_group.toggle_pause()
+
+    @Slot(object)
+    def _on_run_group_state_changed(self, state: RunState) -> None:
+        self.run_display.update_actions()
+        self.compare.update_actions()
 
     @Slot()
     def _on_controller_run_started(self) -> None:
@@ -222,15 +251,51 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def reset(self) -> None:
-        """A new model with fresh weights from the panel's architecture and seed."""
-        if self.controller.state is RunState.RUNNING:
+        """A new model with fresh weights from the panel's architecture and seed (each run's, in a comparison)."""
+        if self.run_group.state is RunState.RUNNING:
             return
         if not self.file_commands.release_model() or not self._new_model_from_panel(self._panel_train_config()):
             return
         self.setWindowTitle(UNTITLED)        # no file yet: Save asks for one
         self.message_bar.hide()
         self.show_model()
+        self.compare.reset()
         self.statusBar().showMessage("New model with fresh random weights.", 4000)
+
+    # ---- compare mode -----------------------------------------------------------------------------------------
+    @Slot(bool)
+    def set_comparing(self, on: bool) -> None:
+        """Compare Two Runs: show a second run beside this one (the other kind of model by default), or end it
+        (after asking to save its model; the action stays checked if the user cancels)."""
+        done = self.compare.start() if on else self.compare.end()
+        if not done and self.compare.active != on:
+            self.window_actions.compare.setChecked(self.compare.active)
+            return
+        self.window_actions.compare.setChecked(self.compare.active)
+        self.run_display.update_actions()
+        if on:
+            self.statusBar().showMessage(f"Comparing {self.compare.names[1]} and {self.compare.names[0]}: Train "
+                                         f"trains both at once, on the same batches.", 8000)
+
+    @Slot()
+    def compare_as_in_write_up(self) -> None:
+        """The write-up's VAE beside an AE of the same shape, on the largest set of digits at hand: new models."""
+        if self.run_group.state is not RunState.IDLE or not self.compare.end() \
+                or not self.file_commands.release_model():
+            return
+        vae, training = write_up_settings()
+        spec = largest_digit_set(self.workspace.catalog)
+        if spec != self.session.dataset_spec:
+            self.dataset_commands.load_dataset(spec)
+        self.panel.set_configs(vae, training)
+        self.session.set_train_config(training)
+        self.session.new_model(vae)
+        self.setWindowTitle(UNTITLED)
+        self.show_model()
+        self.compare.start((other_kind(vae), training))
+        self.window_actions.compare.setChecked(True)
+        self.run_display.update_actions()
+        self.statusBar().showMessage("The write-up's models: press Train (Space).", 8000)
 
     # ---- files and datasets: FileCommands and DatasetCommands do the work, the window shows what they report ----
     @Slot()
@@ -245,6 +310,7 @@ class MainWindow(QMainWindow):
     def _on_file_commands_model_replaced(self) -> None:
         self.panel.set_configs(self.session.model_config, self.session.train_config)
         self.show_model()
+        self.compare.first_run_changed()
 
     @Slot(object, str)
     def _on_file_commands_model_opened(self, path: Path, note: str) -> None:
@@ -280,6 +346,7 @@ class MainWindow(QMainWindow):
         self.panel.set_dataset_info(f"{len(dataset.train_images):,} training · {len(dataset.test_images):,} test "
                                     f"images")
         self.show_classes(dataset.class_names)
+        self.compare.set_dataset(dataset, spec)
 
     @Slot(str)
     def _on_dataset_commands_dataset_opened(self, spec: str) -> None:
@@ -337,13 +404,13 @@ class MainWindow(QMainWindow):
         session = self.session
         self.loss_plot.set_history(session.history, session.model_config.kind)
         self.loss_plot.set_reconstruction(session.model_config.reconstruction)
-        self.sample_strip.show_note(None if session.model_config.kind == "vae" else
-                                    "Only a VAE has a prior to sample from.")
         test = session.dataset.test_images
         indices = session.explorer_indices()
         self._explorer_images = test[indices]
         self._explorer_labels = session.dataset.test_labels[indices].astype(np.intp)
-        self._strip_images = test[session.strip_indices()]
+        if not self.compare.active:
+            self.strips.set_runs([(session, "", session.model_config.kind)])
+        self.strips.set_test_images(test[session.strip_indices()])
         self.animation.show_model()
         self.show_snapshot(self.controller.snapshot_now())
         self.run_display.fit_explorer()
@@ -361,11 +428,8 @@ class MainWindow(QMainWindow):
         self.explorer.set_manifold_ready(snapshot.step >= self.session.batches_per_epoch)
         self._encoder = snapshot.encoder
         self._show_drawing(keep_probe=True)      # the star follows training
-        self.reconstruction_strip.set_rows([self._strip_images, snapshot.strip_reconstructions])
+        self.strips.show(self.session, snapshot.strip_reconstructions, snapshot.prior_samples)
         self.animation.add_snapshot(snapshot, self._explorer_labels)
-        if snapshot.prior_samples is not None:
-            half = len(snapshot.prior_samples) // 2
-            self.sample_strip.set_rows([snapshot.prior_samples[:half], snapshot.prior_samples[half:]])
 
     def _show_drawing(self, keep_probe: bool = False) -> None:
         """Encode the pad's drawing with the latest encoder snapshot and star it in the explorer (if the pad is
@@ -385,8 +449,9 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def fit_explorer(self) -> None:
-        """Frame all latent codes, and keep framing them as training moves them (the Fit action)."""
+        """Frame all latent codes, and keep framing them as training moves them (the Fit action; both runs')."""
         self.run_display.fit_explorer()
+        self.compare.fit_explorer()
 
     def _show_epochs(self) -> None:
         """Epochs is the total the model trains to (as on the command line), never fewer than it has trained (a
@@ -448,9 +513,9 @@ class MainWindow(QMainWindow):
     def _on_panel_architecture_changed(self) -> None:
         if self.session.trained or self.controller.state is not RunState.IDLE:
             self.session.set_train_config(self._panel_train_config())      # only the seed can change then
-            return
-        if self._new_model_from_panel(self.panel.train_config()):
+        elif self._new_model_from_panel(self.panel.train_config()):
             self.show_model()
+        self.compare.first_run_changed()
 
     def _new_model_from_panel(self, train_config: TrainConfig) -> bool:
         """A fresh model of the panel's architecture, trained with ``train_config``; False (and a message) when the
@@ -467,6 +532,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def _on_panel_training_changed(self) -> None:
         self.session.set_train_config(self._panel_train_config())
+        self.compare.first_run_changed()
         self._show_epochs()             # a larger batch makes fewer, longer epochs: more of them may be done
         self.run_status.show_idle(self.session.history.steps, self.session.batches_per_epoch,
                                   self.session.train_config.epochs)
@@ -500,7 +566,7 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, partial(self.path_opener.open_path, path))
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self.file_commands.release_model():
+        if not self.file_commands.release_model() or not self.compare.release():
             event.ignore()
             return
         if self.download_dialog is not None:

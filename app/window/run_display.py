@@ -1,6 +1,6 @@
 """How the window shows a training run: the controller's signals update the loss plot, the run status, the status
 and message bars, which actions are enabled, and the snapshots (through the window's ``show_snapshot``), and the
-explorer's framing follows the codes as they move until the user pans or zooms.
+explorer's framing follows the codes as they move until the user pans or zooms (ExplorerFraming).
 
 It changes the views it is given and no others; what a snapshot shows is the caller's ``show_snapshot``.
 """
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Slot
 
+from app.explorer.explorer_framing import ExplorerFraming
 from app.window.actions import WindowActions, update_actions
 from app.workspace.training_controller import RunState, TrainingController
 from app.workspace.training_worker import ModelSnapshot
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from app.window.message_bar import MessageBar
     from app.window.run_status import RunStatus
     from app.window.settings_panel import SettingsPanel
+    from app.workspace.run_group import RunGroup
     from app.workspace.session import Session
 
 
@@ -31,14 +33,16 @@ class RunDisplay(QObject):
     """Receives ``controller``'s signals on the GUI thread and shows the run of ``session``'s model in the views.
 
     show_snapshot(snapshot): shows a ModelSnapshot (the explorer's codes, the strips ...); mark_modified(): marks
-    the window's model as changed since it was saved."""
+    the window's model as changed since it was saved; group: the runs the training actions act on (their state
+    enables the actions)."""
 
     def __init__(self, controller: TrainingController, session: Session, *, actions: WindowActions,
                  panel: SettingsPanel, loss_plot: LossPlot, run_status: RunStatus, explorer: LatentExplorer,
                  message_bar: MessageBar, status_bar: QStatusBar, show_snapshot: Callable[[ModelSnapshot], None],
-                 mark_modified: Callable[[], None], parent: QObject | None = None) -> None:
+                 mark_modified: Callable[[], None], group: RunGroup, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._controller = controller
+        self._group = group
         self._session = session
         self._actions = actions
         self._panel = panel
@@ -48,9 +52,7 @@ class RunDisplay(QObject):
         self._status_bar = status_bar
         self._show_snapshot = show_snapshot
         self._mark_modified = mark_modified
-        self._auto_fit = True       # frame the latent codes as they move, until the user pans or zooms
-        self._explorer = explorer
-        explorer.scatter.view_box.sigRangeChangedManually.connect(self._on_view_box_range_changed_manually)
+        self._framing = ExplorerFraming(explorer, self)
         controller.run_started.connect(self._on_run_started)
         controller.state_changed.connect(self._on_state_changed)
         controller.progressed.connect(self._on_progressed)
@@ -63,22 +65,20 @@ class RunDisplay(QObject):
     @property
     def auto_fit(self) -> bool:
         """Whether the explorer's view follows the codes (until the user pans or zooms, or after Fit)."""
-        return self._auto_fit
+        return self._framing.auto_fit
 
     def set_explorer(self, explorer: LatentExplorer) -> None:
         """Frame ``explorer`` from now on (it replaced the one given before)."""
-        self._explorer = explorer
-        explorer.scatter.view_box.sigRangeChangedManually.connect(self._on_view_box_range_changed_manually)
+        self._framing.set_explorer(explorer)
 
     @Slot()
     def fit_explorer(self) -> None:
         """Frame all latent codes, and keep framing them as training moves them."""
-        self._auto_fit = True
-        self._explorer.fit_view()
+        self._framing.fit()
 
     def update_actions(self) -> None:
-        """Enable the actions, and lock the panel's settings, that fit the controller's run state."""
-        update_actions(self._actions, self._panel, self._controller.state, self._session.trained)
+        """Enable the actions, and lock the panel's settings, that fit the state of the runs."""
+        update_actions(self._actions, self._panel, self._group.state, self._session.trained)
 
     # ---- slots: the controller --------------------------------------------------------------------------------
     @Slot()
@@ -122,24 +122,7 @@ class RunDisplay(QObject):
     @Slot(object)
     def _on_snapshot_ready(self, snapshot: ModelSnapshot) -> None:
         self._show_snapshot(snapshot)
-        if self._auto_fit and self._needs_framing():
-            self._explorer.fit_view()
-
-    def _needs_framing(self) -> bool:
-        """Whether what Fit frames (the codes, and the prior's circles) left the explorer's view or fills little of
-        it. Refitting on every snapshot would redraw the plot's axes each time, the costliest part of a repaint
-        while training runs."""
-        scatter = self._explorer.scatter
-        bounds = scatter.framed_bounds()
-        if bounds is None:
-            return False
-        (x0, x1), (y0, y1) = scatter.view_box.viewRange()
-        outside = bounds.left() < x0 or bounds.top() < y0 or bounds.right() > x1 or bounds.bottom() > y1
-        # Shrink only when the codes fill little of both axes: with the aspect locked (latent size 2 and up) one
-        # axis has room to spare; unlocked (latent size 1), the class rows always fill the y axis.
-        aspect_locked = bool(scatter.view_box.state["aspectLocked"])
-        small = bounds.width() < 0.5 * (x1 - x0) and (bounds.height() < 0.5 * (y1 - y0) or not aspect_locked)
-        return outside or small
+        self._framing.follow()
 
     @Slot(str)
     def _on_diverged(self, message: str) -> None:
@@ -172,8 +155,3 @@ class RunDisplay(QObject):
         elif not self._message_bar.isVisible():
             self._status_bar.showMessage(f"Stopped at step {session.history.steps:,}.")
         self.update_actions()
-
-    # ---- slots: the explorer ----------------------------------------------------------------------------------
-    @Slot()
-    def _on_view_box_range_changed_manually(self, *args) -> None:
-        self._auto_fit = False

@@ -181,7 +181,7 @@ class SettingsPanel(QWidget):
         self._connect()
 
     def _build_layout(self) -> None:
-        data = QGroupBox("Data")
+        self.data_group = data = QGroupBox("Data")
         data_form = QFormLayout(data)
         row = QHBoxLayout()
         row.setSpacing(4)
@@ -321,6 +321,10 @@ class SettingsPanel(QWidget):
 
     def set_dataset_info(self, text: str) -> None:
         self.dataset_info.setText(text)
+
+    def set_dataset_shown(self, shown: bool) -> None:
+        """Show the Data group, or hide it (the second run of a comparison trains on the first run's data)."""
+        self.data_group.setVisible(shown)
 
     def set_model_info(self, text: str) -> None:
         self.model_info.setText(text)

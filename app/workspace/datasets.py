@@ -62,3 +62,9 @@ class DatasetCatalog:
     def label(self, spec: str, dataset: Dataset | None = None) -> str:
         """The name shown in the dataset box: a built-in name, or the file or folder name."""
         return BUILT_IN.get(spec) or Path(spec).name or spec
+
+
+def largest_digit_set(catalog: DatasetCatalog) -> str:
+    """The spec of the largest set of handwritten digits that loads without a network: full MNIST once
+    downloaded, else the bundled 5,000."""
+    return "mnist" if catalog.available_offline("mnist") else "mnist5k"

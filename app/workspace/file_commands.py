@@ -43,6 +43,7 @@ class FileCommands(QObject):
         self._recovery = recovery
         self._questions = questions
         self.close_timeout_ms = close_timeout_ms
+        self.model_name = "model"        # what "Save the ...?" calls it: a comparison's second run has its own name
         controller.recovery_ready.connect(self._on_controller_recovery_ready)
 
     @property
@@ -175,7 +176,7 @@ class FileCommands(QObject):
         on return)."""
         if not self._session.dirty:
             return True
-        answer = self._questions.ask_to_save()
+        answer = self._questions.ask_to_save(self.model_name)
         if answer is SaveAnswer.SAVE:
             return self.save()
         return answer is SaveAnswer.DISCARD

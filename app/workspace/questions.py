@@ -19,8 +19,8 @@ class SaveAnswer(Enum):
 class Questions(Protocol):
     """The questions, each answered before it returns. A file question returns None when the user cancels."""
 
-    def ask_to_save(self) -> SaveAnswer:
-        """Save, Discard or Cancel for a model trained since it was saved."""
+    def ask_to_save(self, name: str = "model") -> SaveAnswer:
+        """Save, Discard or Cancel for a model trained since it was saved; ``name`` says which ("model", "AE run")."""
         ...
 
     def ask_to_restore(self, description: str) -> bool:

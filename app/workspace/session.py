@@ -46,6 +46,7 @@ class Session:
     def __init__(self, dataset: Dataset, dataset_spec: str, model_config: ModelConfig,
                  train_config: TrainConfig, parts: int = 1) -> None:
         self.parts = parts
+        self.in_helpers = False
         self.dataset = dataset
         self.dataset_spec = dataset_spec
         self.train_config = train_config
@@ -110,6 +111,12 @@ class Session:
         self.dataset = dataset
         self.dataset_spec = spec
 
+    def set_parts(self, parts: int, in_helpers: bool = False) -> None:
+        """Split each batch of later runs over ``parts`` processes, this one and helpers, or, ``in_helpers``, helpers
+        only: then this process only coordinates, as two runs trained at once in it must (the GIL would let one
+        thread compute at a time). No run may be going on."""
+        self.parts, self.in_helpers = parts, in_helpers
+
     # ---- runs -------------------------------------------------------------------------------------------------
     @property
     def batches_per_epoch(self) -> int:
@@ -138,10 +145,10 @@ class Session:
         """The training step of the current model and optimizer on ``parts`` processes. It is kept from run to
         run, so that its helper processes start once (at the first step), not at every Train or Step."""
         step = self._train_step
-        if step is None or (step.model, step.optimizer, step.requested_parts) != (self.model, self.optimizer,
-                                                                                    self.parts):
+        wanted = (self.model, self.optimizer, self.parts, self.in_helpers)
+        if step is None or (step.model, step.optimizer, step.requested_parts, step.requested_in_helpers) != wanted:
             self.close()
-            self._train_step = ParallelTrainingStep(self.model, self.optimizer, self.parts)
+            self._train_step = ParallelTrainingStep(self.model, self.optimizer, self.parts, self.in_helpers)
         return self._train_step
 
     @property

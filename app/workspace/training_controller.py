@@ -155,8 +155,7 @@ class TrainingController(QObject):
         test = session.dataset.test_images
         explorer = images_to_float(test[session.explorer_indices()], session.model.dtype)
         strip = images_to_float(test[session.strip_indices()], session.model.dtype)
-        prior = session.prior_draws() if session.model_config.kind == "vae" else None
-        return SnapshotInputs(explorer, strip, prior)
+        return SnapshotInputs(explorer, strip, session.prior_draws())
 
     def snapshot_now(self) -> ModelSnapshot:
         """A snapshot of the session's model computed here; only while idle (the model is not being trained)."""

@@ -51,7 +51,8 @@ class SnapshotInputs:
     """What a snapshot encodes and decodes; fixed for a run so the views compare like with like.
 
     explorer_images: (n, 784) float in [0, 1]; strip_images: (k, 784) float in [0, 1];
-    prior_draws: (m, latent_dim) draws of N(0, I), or None for the autoencoder.
+    prior_draws: (m, latent_dim) draws of N(0, I), decoded by either kind (an AE's show what its unshaped space
+    gives there), or None.
     """
 
     explorer_images: np.ndarray
@@ -90,7 +91,7 @@ def take_snapshot(model: AutoEncoder, inputs: SnapshotInputs, step: int,
     log_var = None if parts[0][1] is None else np.concatenate([p[1] for p in parts])
     strip = model.reconstruct(inputs.strip_images)
     samples = None
-    if inputs.prior_draws is not None and model.config.kind == "vae":
+    if inputs.prior_draws is not None:
         samples = model.decode(inputs.prior_draws)
     return ModelSnapshot(step, model.decoder_snapshot(), model.encoder_snapshot(), codes, log_var, strip, samples)
 

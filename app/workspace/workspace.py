@@ -24,7 +24,8 @@ class TrainingRun:
 
 
 class Workspace:
-    """The catalog, the settings and the runs; ``current`` is the run the window shows and its commands act on."""
+    """The catalog, the settings and the runs; ``current`` is the run the window's file and dataset commands act
+    on, and a second run, when there is one, is the ``comparison`` trained beside it."""
 
     def __init__(self, settings: AppSettings, catalog: DatasetCatalog) -> None:
         self.settings = settings
@@ -38,6 +39,16 @@ class Workspace:
         if self.current is None:
             self.current = run
         return run
+
+    def remove_run(self, run: TrainingRun) -> None:
+        """Let go of ``run`` (not the current one; no run of it may be going on) and end its helper processes."""
+        self.runs.remove(run)
+        run.session.close()
+
+    @property
+    def comparison(self) -> TrainingRun | None:
+        """The run trained beside the current one in a comparison, if any."""
+        return next((run for run in self.runs if run is not self.current), None)
 
     def first_dataset(self) -> tuple[Dataset, str, str]:
         """The dataset to start on: the last one used if it can be loaded without a network, else the bundled

@@ -174,6 +174,7 @@ class ParallelTrainingStep:
         self.optimizer = optimizer
         self.requested_parts = max(1, parts)
         self.parts = self.requested_parts       # 1 if helpers could not start
+        self.requested_in_helpers = in_helpers
         self.in_helpers = in_helpers            # False if helpers could not start
         self.team = ThreadTeam(self.parts)      # threads for work between steps, such as evaluating the test set
         self._helpers: list[HelperProcess] = []

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QMessageBox,
     QSlider,
+    QTabBar,
     QToolBar,
     QToolButton,
 )
@@ -380,7 +381,8 @@ def test_every_control_in_the_window_says_what_it_does(window):
     """Buttons, boxes and sliders of every view, shown or not (the Animate view's and the drawing pad's too)."""
     controls = [control for kind in (QAbstractButton, QComboBox, QAbstractSpinBox, QSlider)
                 for control in window.findChildren(kind)
-                if not control.objectName().startswith("qt_") and control not in window.message_bar.action_buttons]
+                if not control.objectName().startswith("qt_") and control not in window.message_bar.action_buttons
+                and not isinstance(control.parent(), QTabBar)]      # Qt's own arrows that scroll a tab bar
     silent = [control for control in controls
               if not (control.toolTip() or isinstance(control, QToolButton) and control.defaultAction()
                       and control.defaultAction().toolTip())]

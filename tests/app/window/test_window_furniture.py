@@ -19,6 +19,7 @@ from app.window.run_display import RunDisplay
 from app.window.run_status import RunStatus
 from app.window.settings_panel import SettingsPanel
 from app.workspace.app_settings import AppSettings
+from app.workspace.run_group import RunGroup
 from app.workspace.session import Session
 from app.workspace.training_controller import RunState, TrainingController
 from tests.helpers import SMALL_MODEL, SMALL_TRAINING
@@ -74,11 +75,12 @@ def test_the_menus_and_toolbar_hold_the_actions_in_order(host, qsettings, tmp_pa
     assert texts(host.menuBar()) == ["&File", "&Training", "&View", "&Help"]
     assert texts(menus.file) == ["&Open Model…", "Open &Recent", "&Save Model", "Save &As…", "|",
                                  "Open Dataset &File (.npz)…", "Open &IDX Folder…", "&Download MNIST…", "|", "&Quit"]
-    assert texts(menus.training) == ["Train, Pause or Resume", "S&tep", "St&op", "|", "&Reset"]
+    assert texts(menus.training) == ["Train, Pause or Resume", "S&tep", "St&op", "|", "&Reset", "|",
+                                     "&Compare Two Runs", "Compare as in the &Write-up"]
     assert texts(menus.view) == ["&Log Scale", "&Fit Latent View", "&Draw", "|", "Training"]
     assert texts(menus.help) == ["&Keyboard Shortcuts", "&About Latent Lab"]
-    assert texts(menus.toolbar) == ["&Train", "&Pause", "S&tep", "St&op", "|", "&Reset", "|", "&Open Model…",
-                                    "&Save Model", "&Draw"]
+    assert texts(menus.toolbar) == ["&Train", "&Pause", "S&tep", "St&op", "|", "&Reset", "&Compare Two Runs", "|",
+                                    "&Open Model…", "&Save Model", "&Draw"]
     assert menus.toolbar.objectName() == "trainingToolBar"
     AppSettings(qsettings).add_recent_model(str(tmp_path / "model.npz"))
     menus.recent.aboutToShow.emit()
@@ -184,7 +186,8 @@ def test_the_run_display_shows_a_run_in_the_views_it_is_given(host, qtbot, small
     snapshots, marked = [], []
     display = RunDisplay(controller, session, actions=actions, panel=panel, loss_plot=loss_plot,
                          run_status=run_status, explorer=explorer, message_bar=message_bar, status_bar=status_bar,
-                         show_snapshot=snapshots.append, mark_modified=lambda: marked.append(True))
+                         show_snapshot=snapshots.append, mark_modified=lambda: marked.append(True),
+                         group=RunGroup([controller]))
     display.update_actions()
     assert actions.train.isEnabled() and not actions.stop.isEnabled()
     with qtbot.waitSignal(controller.run_finished, timeout=20_000):

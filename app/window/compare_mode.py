@@ -1,0 +1,340 @@
+"""Compare mode: a second run trained beside the window's own, on the same data, with views of its own.
+
+The second run is drawn first, on the left (its explorer, its settings tab, its rows, its animation frames), as
+the command line's ``gif --compare`` draws the compared model first: the window's export equals
+``gif --checkpoint FIRST.npz --compare SECOND.npz``.
+
+By default the second run is the first one's model of the other kind (app/workspace/comparison.py), so an AE and a
+VAE of the same layers train at once on the same batches; the user may change any of its settings in its own tab of
+the settings panel. CompareMode makes the second run's Session, TrainingController, FileCommands, settings panel and
+LatentExplorer, and shows its run in the shared views: the loss plot, the image strips, the animation tools. The
+window's training commands act on both runs through the RunGroup; the first run stays the window's (its file,
+dataset and recovery commands).
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtWidgets import QTabWidget
+
+from app.explorer.explorer_framing import ExplorerFraming
+from app.explorer.latent_explorer import LatentExplorer
+from app.window.settings_panel import SettingsPanel
+from app.workspace.comparison import other_kind, run_names
+from app.workspace.file_commands import FileCommands
+from app.workspace.recovery import Recovery
+from app.workspace.session import Session
+from app.workspace.training_controller import RunState, TrainingController
+from app.workspace.training_worker import ModelSnapshot
+from app.workspace.workspace import TrainingRun
+from core.data.datasets import Dataset
+from core.nn.config import ModelConfig
+from core.training.config import TrainConfig
+from core.training.trainer import EpochProgress, StepProgress
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QStatusBar
+
+    from app.animation.animation_tools import AnimationTools
+    from app.plots.loss_plot import LossPlot
+    from app.window.layout import WindowLayout
+    from app.window.message_bar import MessageBar
+    from app.window.run_strips import RunStrips
+    from app.workspace.dataset_commands import DatasetCommands
+    from app.workspace.questions import Questions
+    from app.workspace.run_group import RunGroup
+    from app.workspace.workspace import Workspace
+
+RECOVERY_SUBFOLDER = "comparison"    # the second run's unsaved model, apart from the first run's
+
+
+class CompareMode(QObject):
+    """The second run and its views, while the window compares (``active``).
+
+    workspace: holds the runs; group: the training commands over them; tabs: the settings panels, one tab a run;
+    layout: where the second explorer goes; loss_plot, strips, animation: the views both runs share; datasets,
+    questions: for the second run's file commands; parts: processes each run's batches are split over in a
+    comparison; blas_threads: as the first run's controller."""
+
+    names_changed = Signal(str, str)         # the two runs' names, first run first
+    explorer_changed = Signal(object)        # the second run's LatentExplorer, or None when the comparison ends
+
+    def __init__(self, *, workspace: Workspace, group: RunGroup, tabs: QTabWidget, layout: WindowLayout,
+                 loss_plot: LossPlot, strips: RunStrips, animation: AnimationTools, message_bar: MessageBar,
+                 status_bar: QStatusBar, datasets: DatasetCommands, questions: Questions, parts: int,
+                 blas_threads: int | None, close_timeout_ms: int, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._workspace = workspace
+        self._group = group
+        self._tabs = tabs
+        self._layout = layout
+        self._loss_plot = loss_plot
+        self._strips = strips
+        self._animation = animation
+        self._message_bar = message_bar
+        self._status_bar = status_bar
+        self._datasets = datasets
+        self._questions = questions
+        self._parts = parts
+        self._blas_threads = blas_threads
+        self._close_timeout_ms = close_timeout_ms
+        self.run: TrainingRun | None = None
+        self.panel: SettingsPanel | None = None
+        self.explorer: LatentExplorer | None = None
+        self.file_commands: FileCommands | None = None
+        self.names = ("", "")
+        self._framing: ExplorerFraming | None = None
+        self._first_parts = workspace.current.session.parts
+
+    @property
+    def active(self) -> bool:
+        return self.run is not None
+
+    @property
+    def session(self) -> Session:
+        return self.run.session
+
+    @property
+    def controller(self) -> TrainingController:
+        return self.run.controller
+
+    # ---- starting and ending ------------------------------------------------------------------------------------
+    def start(self, settings: tuple[ModelConfig, TrainConfig] | None = None) -> bool:
+        """Show a second run, of ``settings`` (default: the first run's model of the other kind, with the first
+        run's training settings); False if one is shown already or the first run is training."""
+        first = self._workspace.current
+        if self.active or first.controller.state is not RunState.IDLE:
+            return False
+        model_config, train_config = settings or (other_kind(first.session.model_config), first.session.train_config)
+        session = Session(first.session.dataset, first.session.dataset_spec, model_config, train_config, self._parts)
+        session.set_parts(self._parts, in_helpers=True)
+        controller = TrainingController(session, self._blas_threads, self)
+        self.run = self._workspace.add_run(TrainingRun(session, controller))
+        first.session.set_parts(self._parts, in_helpers=True)
+        recovery = Recovery(self._workspace.settings.recovery_folder() / RECOVERY_SUBFOLDER)
+        self.file_commands = FileCommands(session, controller, self._workspace.settings, self._datasets, recovery,
+                                          self._questions, self._close_timeout_ms, self)
+        self._connect_controller(controller)
+
+        self.panel = SettingsPanel()
+        self.panel.set_dataset_shown(False)
+        self.panel.set_configs(model_config, train_config)
+        self._connect_panel(self.panel)
+        self._tabs.insertTab(0, self.panel, "")
+        self._tabs.setCurrentIndex(1)          # the first run's settings stay in front
+        self.explorer = LatentExplorer(session.dataset.class_names)
+        self._layout.set_comparison_explorer(self.explorer)
+        self._framing = ExplorerFraming(self.explorer, self)
+        self._group.set_controllers([first.controller, controller])
+        self._update_names()
+        self.explorer_changed.emit(self.explorer)
+        self.show_model()
+        return True
+
+    def release(self) -> bool:
+        """Before the second run goes (the comparison ends, the window closes): ask to save its model if it has
+        trained since it was saved, then end its run; False when the user cancels."""
+        return not self.active or self.file_commands.release_model()
+
+    def end(self) -> bool:
+        """Ask to save the second run's model (release), then remove the run and its views; False when the user
+        cancels (nothing changes then)."""
+        if not self.active:
+            return True
+        if not self.release():
+            return False
+        first = self._workspace.current
+        self._group.set_controllers([first.controller])
+        self._workspace.remove_run(self.run)
+        first.session.set_parts(self._first_parts)
+        first.session.close()          # its helpers were started for the comparison's parts
+        self._tabs.removeTab(self._tabs.indexOf(self.panel))
+        self._tabs.setTabText(0, "")
+        self._layout.set_comparison_explorer(None)
+        for item in (self.panel, self.explorer, self.file_commands, self.controller, self._framing):
+            item.deleteLater()
+        self.run = self.panel = self.explorer = self.file_commands = self._framing = None
+        self._loss_plot.set_comparison(None)
+        self._strips.set_runs([(first.session, "", first.session.model_config.kind)])
+        self._animation.set_comparison_run(None)
+        self.explorer_changed.emit(None)
+        return True
+
+    # ---- commands over the second run ---------------------------------------------------------------------------
+    def reset(self) -> bool:
+        """Fresh weights for the second run from its panel (after asking to save a trained model); False if the
+        user cancels or the panel's layers cannot make a model."""
+        if not self.active:
+            return True
+        if not self.file_commands.release_model() or not self._new_model_from_panel(self._panel_train_config()):
+            return False
+        self.show_model()
+        return True
+
+    def set_dataset(self, dataset: Dataset, spec: str) -> None:
+        """Train on the first run's new dataset; the model and its history stay, as the first run's do."""
+        if self.active:
+            self.session.set_dataset(dataset, spec)
+            if tuple(dataset.class_names) != self.explorer.class_names:
+                old, self.explorer = self.explorer, LatentExplorer(dataset.class_names)
+                self._layout.set_comparison_explorer(self.explorer)
+                self._framing.set_explorer(self.explorer)
+                old.deleteLater()
+                self.explorer_changed.emit(self.explorer)
+            self.show_model()
+
+    def update_actions(self) -> None:
+        """Lock the second panel's settings as the first one's are: while either run trains, and its architecture
+        once its model has trained."""
+        if self.active:
+            idle = self._group.state is RunState.IDLE
+            self.panel.set_running(not idle)
+            self.panel.set_architecture_locked(not idle or self.session.trained)
+
+    # ---- showing the second run ------------------------------------------------------------------------------
+    def show_model(self) -> None:
+        """Show the second run's model and history from scratch (after start, reset, or a new dataset)."""
+        session = self.session
+        self._loss_plot.set_comparison(session.history, session.model_config.kind, self.names)
+        first = self._workspace.current.session
+        self._strips.set_runs([(session, self.names[1], session.model_config.kind),
+                               (first, self.names[0], first.model_config.kind)])
+        self._animation.set_comparison_run(TrainingRun(session, self.controller), self.names)
+        self.panel.set_model_info(f"{session.model.parameters.size:,} weights")
+        self.panel.show_epochs(session.train_config.epochs, session.epochs_done)
+        self.show_snapshot(self.controller.snapshot_now())
+        self._framing.fit()
+        self.update_actions()
+
+    def fit_explorer(self) -> None:
+        """Frame the second run's codes, and follow them as they move (the Fit action)."""
+        if self.active:
+            self._framing.fit()
+
+    def show_snapshot(self, snapshot: ModelSnapshot) -> None:
+        session = self.session
+        indices = session.explorer_indices()
+        images = session.dataset.test_images[indices]
+        labels = session.dataset.test_labels[indices].astype(np.intp)
+        self.explorer.set_data(snapshot.codes, labels, images, snapshot.log_var)
+        self.explorer.set_decoder(snapshot.decoder.decode, live=self.controller.state is not RunState.IDLE)
+        self.explorer.set_manifold_ready(snapshot.step >= session.batches_per_epoch)
+        self._strips.show(session, snapshot.strip_reconstructions, snapshot.prior_samples)
+
+    def _update_names(self) -> None:
+        first = self._workspace.current.session
+        second = self.session
+        names = run_names((first.model_config, first.train_config), (second.model_config, second.train_config))
+        if names != self.names:
+            self.names = names
+            self._tabs.setTabText(self._tabs.indexOf(self.panel), names[1])
+            self._tabs.setTabText(1 - self._tabs.indexOf(self.panel), names[0])
+            self.file_commands.model_name = f"{names[1]} run"
+            self.names_changed.emit(*names)
+
+    def first_run_changed(self) -> None:
+        """The first run has a new model or settings: the runs' names may change."""
+        if self.active:
+            self._update_names()
+            self.show_model()
+
+    # ---- the second panel -------------------------------------------------------------------------------------
+    def _connect_panel(self, panel: SettingsPanel) -> None:
+        panel.architecture_changed.connect(self._on_panel_architecture_changed)
+        panel.training_changed.connect(self._on_panel_training_changed)
+        panel.lr_changed.connect(self._on_panel_lr_changed)
+        panel.beta_changed.connect(self._on_panel_beta_changed)
+
+    def _panel_train_config(self) -> TrainConfig:
+        config = self.panel.train_config()
+        if self.session.trained:
+            config = replace(config, optimizer=self.session.train_config.optimizer)
+        return config
+
+    def _new_model_from_panel(self, train_config: TrainConfig) -> bool:
+        try:
+            model_config = self.panel.model_config()
+        except ValueError as error:
+            self._message_bar.show_message(f"Cannot build the {self.names[1]} model: {error}.", "error")
+            return False
+        self.session.set_train_config(train_config)
+        self.session.new_model(model_config)
+        return True
+
+    @Slot()
+    def _on_panel_architecture_changed(self) -> None:
+        if self.session.trained or self.controller.state is not RunState.IDLE:
+            self.session.set_train_config(self._panel_train_config())      # only the seed can change then
+        elif self._new_model_from_panel(self.panel.train_config()):
+            self._update_names()
+            self.show_model()
+            return
+        self._update_names()
+
+    @Slot()
+    def _on_panel_training_changed(self) -> None:
+        self.session.set_train_config(self._panel_train_config())
+        self._update_names()
+
+    @Slot(float)
+    def _on_panel_lr_changed(self, lr: float) -> None:
+        self.controller.set_lr(lr)
+        self._update_names()
+
+    @Slot(float)
+    def _on_panel_beta_changed(self, beta: float) -> None:
+        self.controller.set_beta(beta)
+        self._update_names()
+
+    # ---- the second controller --------------------------------------------------------------------------------
+    def _connect_controller(self, controller: TrainingController) -> None:
+        controller.progressed.connect(self._on_controller_progressed)
+        controller.epoch_finished.connect(self._on_controller_epoch_finished)
+        controller.snapshot_ready.connect(self._on_controller_snapshot_ready)
+        controller.diverged.connect(self._on_controller_diverged)
+        controller.failed.connect(self._on_controller_failed)
+        controller.run_started.connect(self._on_controller_run_started)
+        controller.run_finished.connect(self._on_controller_run_finished)
+
+    @Slot()
+    def _on_controller_run_started(self) -> None:
+        session, first = self.session, self._workspace.current.session
+        # The step axis reaches the end of the longer run (the first run's display set it for its own already).
+        self._loss_plot.set_expected_steps(max(session.run_config().epochs * session.batches_per_epoch,
+                                               first.train_config.epochs * first.batches_per_epoch))
+        self.panel.show_epochs(session.train_config.epochs, session.epochs_done)
+
+    @Slot(list)
+    def _on_controller_progressed(self, records: list[StepProgress]) -> None:
+        self._loss_plot.append_comparison_steps(records)
+
+    @Slot(object)
+    def _on_controller_epoch_finished(self, record: EpochProgress) -> None:
+        self._loss_plot.add_comparison_epoch(record)
+
+    @Slot(object)
+    def _on_controller_snapshot_ready(self, snapshot: ModelSnapshot) -> None:
+        self.show_snapshot(snapshot)
+        self._framing.follow()
+
+    @Slot(str)
+    def _on_controller_diverged(self, message: str) -> None:
+        session = self.session
+        self._loss_plot.set_comparison(session.history, session.model_config.kind, self.names)
+        lr_spin = self.panel.lr_spin
+        lower = max(session.train_config.lr / 10, lr_spin.minimum())
+        self._message_bar.show_message(
+            f"{self.names[1]}: {message}", "warning",
+            (f"Lower its learning rate to {lower:g}", lambda: lr_spin.setValue(lower)))
+
+    @Slot(str)
+    def _on_controller_failed(self, message: str) -> None:
+        self._message_bar.show_message(f"{self.names[1]}: {message}", "error")
+
+    @Slot()
+    def _on_controller_run_finished(self) -> None:
+        self.panel.show_epochs(self.session.train_config.epochs, self.session.epochs_done)
+        self.update_actions()

@@ -1,0 +1,152 @@
+"""Compare mode: two runs in one window, trained at once, shown side by side, exported as the command line does."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from app.workspace.training_controller import RunState
+from core.animation.recipe import InterpolationSpec
+from core.nn.models import build_model
+from core.nn.optim import build_optimizer
+from core.training.presets import write_up_settings
+from core.training.trainer import Trainer
+
+ROOT = Path(__file__).resolve().parents[3]
+SPEC = InterpolationSpec(n_frames=8, fps=25, mode="lerp", hold_frames=1, ping_pong=False, scale=2, caption=True)
+
+
+def both_finished(qtbot, window, command) -> None:
+    """Run ``command`` and wait until both runs have ended."""
+    with qtbot.waitSignals([window.controller.run_finished, window.compare.controller.run_finished],
+                           timeout=60_000):
+        command()
+
+
+def test_compare_starts_the_other_kind_beside_the_first_run_with_its_own_tab(window):
+    window.window_actions.compare.trigger()
+    assert window.compare.active and window.window_actions.compare.isChecked()
+    first, second = window.session, window.compare.session
+    assert (first.model_config.kind, second.model_config.kind) == ("vae", "ae")
+    assert second.model_config.hidden == first.model_config.hidden
+    assert second.train_config == first.train_config
+    assert second.dataset is first.dataset
+    tabs = window.panel_tabs
+    assert [tabs.tabText(i) for i in range(tabs.count())] == ["AE", "VAE"]      # the second run first, as drawn
+    assert not tabs.tabBar().isHidden()
+    assert window.compare.panel.data_group.isHidden()          # one dataset for both
+    assert window.reconstruction_strip.grid.row_labels == ["Test images", "AE", "VAE"]
+    assert window.sample_strip.grid.row_labels == ["AE", "VAE"]
+
+
+def test_train_trains_both_runs_on_the_same_batches_and_both_loss_curves_grow(qtbot, window):
+    window.window_actions.compare.trigger()
+    window.compare.panel.epochs_spin.setValue(1)
+    window.panel.epochs_spin.setValue(1)
+    both_finished(qtbot, window, window.window_actions.train.trigger)
+    first, second = window.session, window.compare.session
+    per_epoch = first.batches_per_epoch
+    assert first.history.steps == second.history.steps == per_epoch
+    assert window.loss_plot.step_count == per_epoch
+    assert len(window.loss_plot.comparison_series("loss")) == per_epoch
+    # The same batches in the same order as the AE trained alone with the same settings.
+    alone = build_model(second.model_config, np.random.default_rng(second.train_config.seed))
+    optimizer = build_optimizer("adam", alone.parameters.flat, second.train_config.lr)
+    trainer = Trainer(alone, optimizer, first.dataset.train_images, first.dataset.test_images, second.train_config)
+    losses = [trainer.step().loss for _ in range(per_epoch)]
+    np.testing.assert_allclose(second.history.loss, losses, rtol=1e-5)
+    np.testing.assert_allclose(second.model.parameters.flat, alone.parameters.flat, rtol=1e-4, atol=1e-6)
+    assert window.run_group.state is RunState.IDLE and window.window_actions.train.isEnabled()
+
+
+def test_pause_and_step_act_on_both_runs(qtbot, window):
+    window.window_actions.compare.trigger()
+    both_finished(qtbot, window, window.window_actions.step.trigger)       # idle: a one-step run each
+    assert window.session.history.steps == window.compare.session.history.steps == 1
+    window.window_actions.train.trigger()
+    window.window_actions.pause.trigger()
+    assert window.controller.state is window.compare.controller.state is RunState.PAUSED
+    qtbot.waitUntil(lambda: window.controller.control.parked.is_set()
+                    and window.compare.controller.control.parked.is_set(), timeout=20_000)
+    before = (window.session.history.steps, window.compare.session.history.steps)
+    window.window_actions.step.trigger()
+    qtbot.waitUntil(lambda: (window.session.history.steps, window.compare.session.history.steps)
+                    == (before[0] + 1, before[1] + 1), timeout=20_000)
+    window.window_actions.pause.trigger()              # Resume
+    assert window.controller.state is window.compare.controller.state is RunState.RUNNING
+    both_finished(qtbot, window, window.window_actions.stop.trigger)
+
+
+def test_reset_gives_both_runs_fresh_weights(qtbot, window):
+    window.window_actions.compare.trigger()
+    both_finished(qtbot, window, window.window_actions.step.trigger)
+    window.window_actions.reset.trigger()
+    assert window.session.history.steps == window.compare.session.history.steps == 0
+    assert len(window.loss_plot.comparison_series("loss")) == 0
+
+
+def test_a_changed_setting_of_the_second_run_names_both_runs_by_it(window):
+    window.window_actions.compare.trigger()
+    window.compare.panel.kind_combo.setCurrentIndex(window.compare.panel.kind_combo.findData("vae"))
+    window.compare.panel.beta_spin.setValue(4)
+    assert window.compare.session.model_config.kind == "vae" and window.compare.session.train_config.beta == 4
+    tabs = window.panel_tabs
+    assert [tabs.tabText(i) for i in range(tabs.count())] == ["β 4", "β 1"]
+
+
+def test_ending_a_comparison_asks_to_save_the_trained_second_run_and_restores_one_run(qtbot, window, questions):
+    window.window_actions.compare.trigger()
+    both_finished(qtbot, window, window.window_actions.step.trigger)
+    window.window_actions.compare.trigger()
+    assert "ask_to_save: AE run" in questions.asked
+    assert not window.compare.active and not window.window_actions.compare.isChecked()
+    assert window.panel_tabs.count() == 1 and window.panel_tabs.tabBar().isHidden()
+    assert window.reconstruction_strip.grid.row_labels == ["Test images", "Reconstructed"]
+    assert window.workspace.runs == [window.workspace.current]
+
+
+def test_the_animation_uses_both_runs_and_its_export_equals_the_gif_command(qtbot, window, tmp_path):
+    window.window_actions.compare.trigger()
+    both_finished(qtbot, window, window.window_actions.step.trigger)
+    tools = window.animation
+    tools.animate_action.trigger()
+    qtbot.waitUntil(lambda: len(tools.panel.models()) == 2)
+    assert [title for title, _ in tools.panel.models()] == ["Autoencoder", "VAE"]
+    np.testing.assert_array_equal(tools.panel.models()[0][1].parameters.flat,
+                                  window.compare.session.model.parameters.flat)
+    assert not tools.open_comparison_action.isEnabled()          # the second run is the comparison
+    tools.panel.set_spec(SPEC)
+    tools.panel.set_ends_by_label(3, 8, 0, 0)
+    gui_path = tmp_path / "gui.gif"
+    with qtbot.waitSignal(tools.exporter.finished, timeout=30_000):
+        assert tools.export_animation(gui_path)
+    first_path, second_path = tmp_path / "vae.npz", tmp_path / "ae.npz"
+    window.session.save(first_path)
+    window.compare.session.save(second_path)
+    cli_path = tmp_path / "cli.gif"
+    command = [sys.executable, "main.py", "gif", "--checkpoint", str(first_path), "--compare", str(second_path),
+               "--from-label", "3", "--to-label", "8", "--frames", "8", "--fps", "25", "--mode", "lerp",
+               "--hold", "1", "--no-ping-pong", "--scale", "2", "--out", str(cli_path)]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert gui_path.read_bytes() == cli_path.read_bytes()
+
+
+def test_the_write_up_preset_sets_the_write_ups_models_side_by_side(window):
+    window.window_actions.write_up.trigger()
+    vae, training = write_up_settings()
+    assert window.session.model_config == vae
+    assert window.compare.session.model_config.kind == "ae"
+    assert window.compare.session.model_config.hidden == (128, 128) == window.session.model_config.hidden
+    for session in (window.session, window.compare.session):
+        config = session.train_config
+        assert (config.batch_size, config.optimizer, config.beta) == (128, "adam", 1.0) == \
+            (training.batch_size, training.optimizer, training.beta)
+        assert session.model_config.latent_dim == 8 and session.model_config.activation == "leaky_relu"
+        assert session.model_config.reconstruction == "sse"
+    assert window.panel.model_config() == vae
+    assert window.compare.panel.model_config().kind == "ae"
+    assert window.session.dataset_spec == "mnist5k"              # full MNIST is not downloaded here
+    assert window.session.history.steps == window.compare.session.history.steps == 0
