@@ -134,9 +134,5 @@ def _unlink_axes(first: LatentExplorer, second: LatentExplorer) -> None:
 
 
 def _size_note(own: int, other: int) -> str:
-    return (f"Linked points are not shared: this latent space has {_dimensions(own)}, the other run's "
-            f"{_dimensions(other)}.")
-
-
-def _dimensions(count: int) -> str:
-    return "1 dimension" if count == 1 else f"{count} dimensions"
+    return (f"The other run's latent space has {other} dimension{'s' * (other != 1)}, this one {own}: a point "
+            f"pressed in either is decoded there only.")

@@ -316,7 +316,6 @@ class LatentExplorer(QWidget):
         self._update_star()
         if self._drawn is not None and self._decode is not None and (showing_drawing or not keep_probe):
             self._set_probe(self._drawn)
-            self.point_decoded.emit(self._probe.copy())
 
     def show_point(self, z: np.ndarray) -> bool:
         """Decode latent vector z (d,) and mark it, as a press on its projection onto the plane shown would (for a
@@ -328,7 +327,6 @@ class LatentExplorer(QWidget):
         if self._plane is None or not self._can_decode() or len(z) != self.latent_dim():
             return False
         self._set_probe(z)
-        self.point_decoded.emit(z.copy())
         return True
 
     def highlight_test_point(self, index: int | None) -> None:
@@ -547,6 +545,7 @@ class LatentExplorer(QWidget):
         self._probe = z
         self._decode_probe()
         self._update_crosshair()
+        self.point_decoded.emit(z.copy())
 
     def _decode_probe(self) -> None:
         self._decoded = np.asarray(self._decode(self._probe[None]))[0]
@@ -558,7 +557,6 @@ class LatentExplorer(QWidget):
         if self._plane is None or not self._can_decode():
             return
         self._set_probe(self._plane.from_plane(np.array([[x, y]]))[0])
-        self.point_decoded.emit(self._probe.copy())
         self.point_probed.emit(self._probe.copy())
 
     def _on_scatter_point_hovered(self, shown_index: int, cursor: QPoint) -> None:

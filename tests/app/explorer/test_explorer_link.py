@@ -254,8 +254,8 @@ def test_latent_sizes_that_differ_share_hovers_but_not_points_and_say_why(qtbot,
     link = ExplorerLink(a, b)          # kept: the caller owns the link (a QObject without a parent here)
     QApplication.processEvents()
     assert a.link_label.isVisible() and b.link_label.isVisible()
-    assert "2 dimensions, the other run's 8" in a.link_label.text()
-    assert "8 dimensions, the other run's 2" in b.link_label.text()
+    assert "other run's latent space has 8 dimensions, this one 2" in a.link_label.text()
+    assert "other run's latent space has 2 dimensions, this one 8" in b.link_label.text()
 
     drag(a, path_through(runs[0].codes, 4))
     assert a.decoded_image() is not None
