@@ -57,21 +57,33 @@ def percentiles(ms: np.ndarray) -> str:
     return f"p50 {np.percentile(ms, 50):5.2f}  p99 {np.percentile(ms, 99):5.2f}  max {ms.max():6.2f} ms"
 
 
-def measure(app: QApplication, explorer: LatentExplorer, decode) -> tuple[np.ndarray, np.ndarray]:
+def measure(app: QApplication, explorer: LatentExplorer,
+            linked: tuple[LatentExplorer, ...] = ()) -> tuple[np.ndarray, np.ndarray]:
+    """Drag through MOVES moves in `explorer`; per move, ms (1) to handle it and (2) until the decoded image is
+    painted: `explorer`'s, and that of each explorer `linked` to it (the last of them to paint)."""
     viewport = explorer.scatter.viewport()
     view_box = explorer.scatter.view_box
-    panel = explorer.decoded_panel
-    painted = []
-    original_paint = panel.paintEvent
+    panels = [explorer.decoded_panel, *(other.decoded_panel for other in linked)]
+    painted: dict[object, float] = {}
 
-    def timed_paint(event) -> None:
-        original_paint(event)
-        painted.append(time.perf_counter())
+    def timed(panel):
+        original_paint = panel.paintEvent
 
-    panel.paintEvent = timed_paint
+        def timed_paint(event) -> None:
+            original_paint(event)
+            painted[panel] = time.perf_counter()
 
-    def pixel(t: float):
-        return explorer.scatter.mapFromScene(view_box.mapViewToScene(QPointF(3 * np.cos(t), 2 * np.sin(3 * t))))
+        return timed_paint
+
+    for panel in panels:
+        panel.paintEvent = timed(panel)
+
+    (x0, x1), (y0, y1) = view_box.viewRange()
+    center, radius = QPointF((x0 + x1) / 2, (y0 + y1) / 2), (0.3 * (x1 - x0), 0.3 * (y1 - y0))
+
+    def pixel(t: float):      # a Lissajous path over the middle of the plot
+        point = center + QPointF(radius[0] * np.cos(t), radius[1] * np.sin(3 * t))
+        return explorer.scatter.mapFromScene(view_box.mapViewToScene(point))
 
     QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pixel(0.0))
     handler, to_paint = [], []
@@ -82,9 +94,10 @@ def measure(app: QApplication, explorer: LatentExplorer, decode) -> tuple[np.nda
         handled = time.perf_counter()
         app.processEvents()  # the next frame: Qt repaints what changed
         handler.append(handled - start)
-        to_paint.append((painted[-1] if painted else float("nan")) - start)
+        to_paint.append(max(painted.values()) - start if len(painted) == len(panels) else float("nan"))
     QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pixel(MOVES * 0.02))
-    panel.paintEvent = original_paint
+    for panel in panels:
+        del panel.paintEvent       # the class's own again
     return np.array(handler) * 1e3, np.array(to_paint) * 1e3
 
 
@@ -115,7 +128,7 @@ def main() -> None:
         worker = threading.Thread(target=background_training, args=(stop,), daemon=True)
         if load != "idle":
             worker.start()
-        handler, to_paint = measure(app, explorer, decode)
+        handler, to_paint = measure(app, explorer)
         stop.set()
         within = np.mean(to_paint <= FRAME_MS) * 100
         print(f"{load}:")

@@ -10,9 +10,16 @@ Public API (the main window feeds it; it never trains, encodes or reads model we
     explorer.show_principal_plane() / show_dimensions(i, j) # which plane of a latent space larger than 2
     explorer.fit_view()
     explorer.point_decoded                                  # Signal(np.ndarray (d,)): the latent vector just decoded
+    explorer.point_probed                                   # Signal(np.ndarray (d,)): decoded where the user pressed
     explorer.point_clicked                                  # Signal(int): the test point under a plain click
+    explorer.test_point_hovered                             # Signal(int): the test point under the cursor, -1: none
+    explorer.latent_dim_changed                             # Signal(int): set_data brought codes of a new size
     explorer.set_path(path) / set_path_marker(i)           # draw a latent path (k, d), e.g. an interpolation
     explorer.decoded_image()                                # the last decoded (784,) image
+    explorer.show_point(z) -> bool                          # decode z (d,) as a press would, not emitting point_probed
+    explorer.highlight_test_point(i)                        # ring test point i at its code; None: no ring
+    explorer.set_link_note(text)                            # a line under the decoded image ("" hides it)
+    explorer.latent_dim()                                   # the codes' size, 0 before any
     explorer.drawn_point()                                  # the starred latent vector (d,) or None
     explorer.plane()                                        # the LatentPlane shown (core/latent/projection.py)
 
@@ -85,11 +92,16 @@ class LatentExplorer(QWidget):
 
     class_names: one name per label. max_points: above this many test points a stratified subset is plotted.
     The parts are public attributes for embedding and tests: `scatter` (LatentScatter), `legend`,
-    `hover_card`, `pinned_strip`, `manifold_check`, `decoded_panel`.
+    `hover_card`, `pinned_strip`, `manifold_check`, `decoded_panel`, `link_label`.
+    Test points are named by their index into the rows of `set_data`.
     """
 
-    point_decoded = Signal(object)  # np.ndarray (latent_dim,)
+    point_decoded = Signal(object)  # np.ndarray (latent_dim,): the decoded panel now shows its image
+    # np.ndarray (latent_dim,), after it is decoded: a press or drag (never show_point, so a link never echoes)
+    point_probed = Signal(object)
     point_clicked = Signal(int)  # index of the test point under a plain click (press and release, no drag)
+    test_point_hovered = Signal(int)  # index of the test point under the cursor, -1 when none; on a change only
+    latent_dim_changed = Signal(int)  # the new latent size, from set_data (the first codes included)
 
     def __init__(self, class_names: Sequence[str], parent: QWidget | None = None, max_points: int = MAX_POINTS) -> None:
         super().__init__(parent)
@@ -110,6 +122,7 @@ class LatentExplorer(QWidget):
         self._drawn: np.ndarray | None = None  # (d,)
         self._pins: list[int] = []
         self._hovered = -1
+        self._highlighted: int | None = None  # the test point ringed for a linked explorer
         self._path: np.ndarray | None = None  # (k, d) a latent path drawn on the plane
         self._path_index: int | None = None
         self._path_end_classes: tuple[int, int] | None = None
@@ -126,6 +139,9 @@ class LatentExplorer(QWidget):
         self._decoded_caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self._decoded_caption.setFixedHeight(2 * self._decoded_caption.fontMetrics().lineSpacing())
         self._decoded_caption.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.link_label = QLabel()
+        self.link_label.setWordWrap(True)
+        self.link_label.hide()
         self._plane_label = QLabel()
         self._plane_label.setWordWrap(True)     # a plane's long description must not widen the window
         self.count_label = QLabel()
@@ -201,6 +217,7 @@ class LatentExplorer(QWidget):
         right.addWidget(_heading("Decoded"))
         right.addWidget(self.decoded_panel)
         right.addWidget(self._decoded_caption)
+        right.addWidget(self.link_label)
         right.addSpacing(8)
         right.addWidget(self.pinned_strip)
         right.addStretch(1)
@@ -239,7 +256,8 @@ class LatentExplorer(QWidget):
         if new_space and self._codes is not None:
             self._decoder_fits = False     # the decoder is the old space's: no reconstructions until set_decoder
         if self._codes is None or len(self._codes) != len(codes):
-            self._pins, self._anchor_index, self._hovered = [], None, -1
+            self._pins, self._anchor_index, self._highlighted = [], None, None
+            self._forget_hover()
             self._jitter = np.random.default_rng(1).uniform(-JITTER, JITTER, len(codes))
         if new_space or not np.array_equal(labels, self._labels):
             self._shown = stratified_subset(labels, self._max_points)
@@ -257,6 +275,8 @@ class LatentExplorer(QWidget):
         self.count_label.setText(
             f"{total:,} points" if shown == total else f"Showing a stratified sample of {shown:,} of {total:,} points"
         )
+        if new_space:
+            self.latent_dim_changed.emit(codes.shape[1])
 
     def set_decoder(self, decode: Decoder | None, live: bool = False) -> None:
         """Decode with `decode` (z (k, d) -> (k, 784) float in [0, 1]) from now on; None disables probing and
@@ -268,6 +288,7 @@ class LatentExplorer(QWidget):
         self.scatter.manifold.set_decode_plane(None if decode is None else self._decode_plane, live)
         if decode is not None and self._probe is not None:
             self._decode_probe()
+            self.point_decoded.emit(self._probe.copy())
         if self._codes is not None:
             self._update_cards()
 
@@ -295,6 +316,31 @@ class LatentExplorer(QWidget):
         self._update_star()
         if self._drawn is not None and self._decode is not None and (showing_drawing or not keep_probe):
             self._set_probe(self._drawn)
+
+    def show_point(self, z: np.ndarray) -> bool:
+        """Decode latent vector z (d,) and mark it, as a press on its projection onto the plane shown would (for a
+        latent size above 2, z need not lie on that plane: this explorer's plane, not the sender's). For a linked
+        explorer showing another's point: it emits point_decoded but not point_probed, so a link that forwards
+        point_probed never echoes it back. Returns False, showing nothing, when z is not of this explorer's latent
+        size or no decoder for its space has come yet."""
+        z = np.array(z, dtype=np.float64).reshape(-1)      # a copy: the sender keeps its own
+        if self._plane is None or not self._can_decode() or len(z) != self.latent_dim():
+            return False
+        self._set_probe(z)
+        return True
+
+    def highlight_test_point(self, index: int | None) -> None:
+        """Ring test point `index` at its code on the plane shown (e.g. the image hovered in a linked explorer,
+        which encodes it elsewhere), following new codes and planes; None, or an index beyond the data, removes
+        the ring."""
+        self._highlighted = index
+        self._update_highlight()
+
+    def set_link_note(self, text: str) -> None:
+        """Show `text` under the decoded image, e.g. why a linked explorer's points are not shown here; "" hides
+        it."""
+        self.link_label.setText(text)
+        self.link_label.setVisible(bool(text))
 
     def set_path(self, path: np.ndarray | None, index: int | None = None,
                  end_classes: tuple[int, int] | None = None) -> None:
@@ -345,6 +391,10 @@ class LatentExplorer(QWidget):
         """The plane the plot shows."""
         return self._plane
 
+    def latent_dim(self) -> int:
+        """The size of the codes of `set_data`, 0 before any."""
+        return 0 if self._codes is None else self._codes.shape[1]
+
     def write_codes(self, path: Path) -> Path:
         """Write the codes of `set_data` (every one, also those a stratified sample leaves out of the plot) as a CSV
         table with their classes and log-variances; raises ValueError before any data, OSError when unwritable."""
@@ -354,12 +404,9 @@ class LatentExplorer(QWidget):
 
     # -- plane ------------------------------------------------------------------------------------------------
 
-    def _latent_dim(self) -> int:
-        return 0 if self._codes is None else self._codes.shape[1]
-
     def _update_plane(self, fit: bool = False) -> None:
         """Recompute the plane from the codes and the controls, then redraw everything that depends on it."""
-        d = self._latent_dim()
+        d = self.latent_dim()
         if d == 0:
             return
         previous = self._plane
@@ -386,6 +433,7 @@ class LatentExplorer(QWidget):
         self.scatter.set_pinned(self._plot_positions(np.array(self._pins, dtype=np.intp)))
         self._update_star()
         self._update_crosshair()
+        self._update_highlight()
         self._update_path()
         self._update_prior()
         self._update_cards()
@@ -406,14 +454,14 @@ class LatentExplorer(QWidget):
     def _plot_positions(self, indices: np.ndarray) -> np.ndarray:
         """Plot positions (k, 2) of the test points with the given indices (k,)."""
         positions = self._plane.to_plane(self._codes[indices])
-        if self._latent_dim() == 1:
+        if self.latent_dim() == 1:
             positions[:, 1] = self._labels[indices] + self._jitter[indices]
         return positions
 
     def _plot_point(self, z: np.ndarray) -> np.ndarray:
         """Where latent vector z (d,) is marked in the plot (2,)."""
         point = self._plane.to_plane(z[None])[0]
-        if self._latent_dim() == 1:
+        if self.latent_dim() == 1:
             point[1] = (len(self._class_names) - 1) / 2  # y means nothing here: keep marks mid-height
         return point
 
@@ -429,13 +477,20 @@ class LatentExplorer(QWidget):
             return
         self.scatter.set_star(self._plot_point(self._drawn))
 
+    def _update_highlight(self) -> None:
+        index = self._highlighted
+        if index is None or self._plane is None or not 0 <= index < len(self._codes):
+            self.scatter.set_highlight(None)
+            return
+        self.scatter.set_highlight(self._plot_positions(np.array([index]))[0])
+
     def _update_path(self) -> None:
-        if self._path is None or self._plane is None or self._path.shape[1] != self._latent_dim():
+        if self._path is None or self._plane is None or self._path.shape[1] != self.latent_dim():
             self._path_positions = None
             self.scatter.set_path(None)
             return
         positions = self._plane.to_plane(self._path)
-        if self._latent_dim() == 1:      # y is the class row: from the start's row to the end's
+        if self.latent_dim() == 1:      # y is the class row: from the start's row to the end's
             rows = self._path_end_classes or ((len(self._class_names) - 1) / 2,) * 2
             positions[:, 1] = np.linspace(rows[0], rows[1], len(positions))
         self._path_positions = positions
@@ -455,7 +510,7 @@ class LatentExplorer(QWidget):
     def _update_prior(self) -> None:
         self.prior_check.setEnabled(self._log_var is not None)  # an AE has no prior
         shown = self._plane is not None and self._log_var is not None and self.prior_check.isChecked()
-        self.scatter.set_prior(self._plane.prior_center() if shown else None, line=self._latent_dim() == 1)
+        self.scatter.set_prior(self._plane.prior_center() if shown else None, line=self.latent_dim() == 1)
 
     def _show_posterior(self, index: int) -> None:
         if self._log_var is None:
@@ -467,8 +522,7 @@ class LatentExplorer(QWidget):
 
     def _card(self, index: int) -> PointCard:
         """The point's card; its reconstruction is decoded now (about 0.1 ms), not kept for every point."""
-        decodable = self._decode is not None and self._decoder_fits
-        reconstruction = np.asarray(self._decode(self._codes[index][None]))[0] if decodable else None
+        reconstruction = np.asarray(self._decode(self._codes[index][None]))[0] if self._can_decode() else None
         name = self._class_names[self._labels[index]]
         return PointCard(index, self._images[index], reconstruction, f"{name}  #{index}")
 
@@ -483,35 +537,48 @@ class LatentExplorer(QWidget):
 
     # -- decoding ---------------------------------------------------------------------------------------------
 
+    def _can_decode(self) -> bool:
+        """Whether there is a decoder, and of the codes' latent size (a new size waits for its own)."""
+        return self._decode is not None and self._decoder_fits
+
     def _set_probe(self, z: np.ndarray) -> None:
         self._probe = z
         self._decode_probe()
         self._update_crosshair()
+        self.point_decoded.emit(z.copy())
 
     def _decode_probe(self) -> None:
         self._decoded = np.asarray(self._decode(self._probe[None]))[0]
         self.decoded_panel.set_image(self._decoded)
-        self.point_decoded.emit(self._probe.copy())
 
     # -- handlers ---------------------------------------------------------------------------------------------
 
     def _on_scatter_point_probed(self, x: float, y: float) -> None:
-        if self._plane is None or self._decode is None:
+        if self._plane is None or not self._can_decode():
             return
         self._set_probe(self._plane.from_plane(np.array([[x, y]]))[0])
+        self.point_probed.emit(self._probe.copy())
 
     def _on_scatter_point_hovered(self, shown_index: int, cursor: QPoint) -> None:
         index = -1 if shown_index < 0 else int(self._shown[shown_index])
         if index < 0:
-            if self._hovered >= 0:
-                self.hover_card.hide()
-                self.scatter.set_posterior(None, None)
-            self._hovered = -1
+            self._forget_hover()
             return
         self.hover_card.show_card(self._card(index), self.scatter.mapTo(self, cursor))
         if index != self._hovered:
             self._show_posterior(index)
-        self._hovered = index
+            self._hovered = index
+            self.test_point_hovered.emit(index)
+
+    def _forget_hover(self) -> None:
+        """No point is hovered: the card and the posterior go (also for new data, which a stale card would
+        misname)."""
+        if self._hovered < 0:
+            return
+        self.hover_card.hide()
+        self.scatter.set_posterior(None, None)
+        self._hovered = -1
+        self.test_point_hovered.emit(-1)
 
     def _on_scatter_point_ctrl_clicked(self, shown_index: int) -> None:
         if shown_index < 0:

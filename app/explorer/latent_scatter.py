@@ -3,8 +3,8 @@
 Mouse: press or drag with the left button probes the plane point under the cursor (`point_probed`, plane
 coordinates); Shift+drag or middle-drag pans, the wheel or right-drag zooms, Ctrl+click and a plain click report
 the point under the cursor. Overlays (crosshair, prior contours, posterior ellipse, pins, drawn star, a path with
-a marker, manifold layer) are items created once and moved. This module works in plane coordinates only: it knows
-nothing of latent vectors or decoders.
+a marker, a highlight ring, manifold layer) are items created once and moved. This module works in plane
+coordinates only: it knows nothing of latent vectors or decoders.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from app.widgets.plain_axis import PlainAxis
 
 HOVER_RADIUS_PX = 7.0
 PATH_MARKER_COLOR = "#ffd400"
+HIGHLIGHT_SIZE = 30   # px: well outside a dot (about 7 px) and a pin's ring (13 px)
 FIT_MARGIN = 0.05
 _CIRCLE = np.linspace(0.0, 2.0 * np.pi, 97)
 
@@ -126,6 +127,10 @@ class LatentScatter(pg.PlotWidget):
         self._path_ends = pg.ScatterPlotItem(size=9, pxMode=True)
         self._path_marker = pg.ScatterPlotItem(pos=np.zeros((1, 2)), size=15, pxMode=True)   # moved by setPos
         self._path_marker.setVisible(False)
+        # Two rings, dark under light, like the star: one colour alone vanishes on dots or background of its shade.
+        self._highlight = [pg.ScatterPlotItem(pos=np.zeros((1, 2)), size=HIGHLIGHT_SIZE, brush=None, pxMode=True)
+                           for _ in range(2)]
+        self._framed_with: LatentScatter | None = None
         self._add(self.manifold, -10)
         for item in self._prior + self._prior_lines:
             self._add(item, 3)
@@ -138,12 +143,15 @@ class LatentScatter(pg.PlotWidget):
         self._add(self._path_ends, 7)
         self._add(self._path_marker, 8)
         self._add(self._crosshair, 10)
+        for item in self._highlight:
+            self._add(item, 9)
         self.set_prior(None)
         self.set_posterior(None, None)
         self.set_crosshair(None)
         self.set_star(None)
         self.set_pinned(np.zeros((0, 2)))
         self.set_path(None)
+        self.set_highlight(None)
         self.apply_palette()
 
         self.view_box.probed.connect(self.point_probed)
@@ -180,6 +188,11 @@ class LatentScatter(pg.PlotWidget):
         ticks = None if y_ticks is None else [list(enumerate(y_ticks)), []]
         self.plot_item.getAxis("left").setTicks(ticks)
 
+    def frame_with(self, other: LatentScatter | None) -> None:
+        """Frame `other`'s points too (Fit, ``framed_bounds``), for a plot whose axes are linked to this one's;
+        None: frame this plot's alone."""
+        self._framed_with = other
+
     def fit(self) -> None:
         """Frame ``framed_bounds()`` with a small margin."""
         bounds = self.framed_bounds()
@@ -192,7 +205,15 @@ class LatentScatter(pg.PlotWidget):
     def framed_bounds(self) -> QRectF | None:
         """What Fit frames: every point (hidden classes included) and, when shown, the prior's 2 sigma contour. So
         a VAE's codes are seen against the prior that pulls them, and while training spreads them out from the
-        centre the view holds still (each reframing costs a repaint of the axes and a new manifold)."""
+        centre the view holds still (each reframing costs a repaint of the axes and a new manifold). With
+        ``frame_with``, the other plot's too."""
+        own = self._own_bounds()
+        other = None if self._framed_with is None else self._framed_with._own_bounds()
+        if other is None:
+            return own
+        return other if own is None else own.united(other)
+
+    def _own_bounds(self) -> QRectF | None:
         bounds = self.dots.data_bounds()
         if self._prior_center is None or (bounds is None and self._prior_line):
             return bounds
@@ -257,6 +278,19 @@ class LatentScatter(pg.PlotWidget):
         position = self._path_marker.pos()
         return np.array([position.x(), position.y()]) if self._path_marker.isVisible() else None
 
+    def set_highlight(self, point: np.ndarray | None) -> None:
+        """Ring plane point (2,), e.g. the image hovered in a linked plot, or hide the ring for None. Moved, not
+        set again (see set_path_marker): it follows the hover elsewhere at the mouse's rate."""
+        for ring in self._highlight:
+            ring.setVisible(point is not None)
+            if point is not None:
+                ring.setPos(float(point[0]), float(point[1]))
+
+    def highlight(self) -> np.ndarray | None:
+        """The plane point (2,) the highlight ring marks, or None."""
+        position = self._highlight[0].pos()
+        return np.array([position.x(), position.y()]) if self._highlight[0].isVisible() else None
+
     def set_prior(self, center: np.ndarray | None, line: bool = False) -> None:
         """Draw the prior's 1 and 2 sigma contours around plane point `center` (2,): circles of radius 1 and 2,
         or, with `line` (latent size 1), vertical lines at center_x -2, -1, +1, +2. None hides them."""
@@ -316,6 +350,8 @@ class LatentScatter(pg.PlotWidget):
         self._path_ends.setBrush(pg.mkBrush(_faded(accent, 0.85)))
         self._path_marker.setPen(pg.mkPen("#000000", width=2))  # like the star: seen on any dot, either theme
         self._path_marker.setBrush(pg.mkBrush(PATH_MARKER_COLOR))
+        self._highlight[0].setPen(pg.mkPen("#000000", width=6))
+        self._highlight[1].setPen(pg.mkPen(PATH_MARKER_COLOR, width=3))
 
     def changeEvent(self, event) -> None:
         super().changeEvent(event)

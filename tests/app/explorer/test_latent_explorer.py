@@ -287,6 +287,40 @@ def test_a_one_dimensional_space_decodes_along_x_only(explorer, qtbot):
     np.testing.assert_array_equal(explorer.decoded_image(), decode(decoded[1][None])[0])
 
 
+def test_a_point_shown_from_outside_is_decoded_and_marked_through_the_plane_shown_but_not_reported_as_probed(
+        explorer, qtbot):
+    codes, labels, images = grid_data(latent_dim=8)
+    decode = show(explorer, codes, labels, images)
+    probed = []
+    explorer.point_probed.connect(probed.append)
+    z = np.random.default_rng(3).normal(size=8)              # off the principal plane
+    with qtbot.waitSignal(explorer.point_decoded):
+        assert explorer.show_point(z)
+    np.testing.assert_array_equal(explorer.decoded_image(), decode(z[None])[0])
+    np.testing.assert_allclose(explorer.scatter.crosshair(), explorer.plane().to_plane(z[None])[0])
+    explorer.show_dimensions(2, 4)
+    np.testing.assert_allclose(explorer.scatter.crosshair(), z[[2, 4]] - explorer.plane().origin[[2, 4]])
+    assert not explorer.show_point(np.zeros(2))              # a vector of another space changes nothing
+    np.testing.assert_array_equal(explorer.decoded_image(), decode(z[None])[0])
+    assert probed == []
+    QTest.mouseClick(explorer.scatter.viewport(), LEFT, NONE, viewport_pos(explorer, 0.5, 0.5))
+    assert len(probed) == 1                                  # a press is
+    np.testing.assert_array_equal(explorer.decoded_image(), decode(probed[0][None])[0])
+
+
+def test_hovered_test_points_are_reported_once_each_until_the_cursor_leaves_them(explorer, qtbot):
+    codes, labels, images = grid_data()
+    show(explorer, codes, labels, images)
+    reported = []
+    explorer.test_point_hovered.connect(reported.append)
+    hover(explorer, qtbot, codes[17])
+    QTest.mouseMove(explorer.scatter.viewport(), viewport_pos(explorer, *(codes[17] + 0.05)))   # still on it
+    hover(explorer, qtbot, codes[30])
+    QTest.mouseMove(explorer.scatter.viewport(), viewport_pos(explorer, *(codes[30] + 0.5)))
+    qtbot.waitUntil(lambda: not explorer.hover_card.isVisible(), timeout=1000)
+    assert reported == [17, 30, -1]
+
+
 def test_ctrl_click_pins_and_unpins_points(explorer, qtbot):
     codes, labels, images = grid_data()
     show(explorer, codes, labels, images)
@@ -371,6 +405,8 @@ def test_decoder_may_come_first_and_a_new_latent_size_starts_afresh(explorer, qt
     codes8, labels8, images8 = grid_data(latent_dim=8)
     explorer.set_data(codes8, labels8, images8)
     assert explorer.decoded_image() is None and explorer.scatter.crosshair() is None
+    QTest.mouseClick(explorer.scatter.viewport(), LEFT, NONE, viewport_pos(explorer, 0.5, 0.5))
+    assert explorer.decoded_image() is None          # the 2-D decoder would read 8 numbers as four 2-D codes
     decode8 = make_decoder(8)
     explorer.set_decoder(decode8)
     QApplication.processEvents()
