@@ -139,6 +139,8 @@ class LatentExplorer(QWidget):
         self._decoded_caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self._decoded_caption.setFixedHeight(2 * self._decoded_caption.fontMetrics().lineSpacing())
         self._decoded_caption.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.title_label = _heading("")
+        self.title_label.hide()
         self.link_label = QLabel()
         self.link_label.setWordWrap(True)
         self.link_label.hide()
@@ -188,6 +190,7 @@ class LatentExplorer(QWidget):
     def _build_layout(self) -> None:
         toolbar = QHBoxLayout()
         toolbar.setContentsMargins(0, 0, 0, 0)
+        toolbar.addWidget(self.title_label)
         toolbar.addWidget(self.plane_chooser)
         toolbar.addStretch(1)
         for widget in (self.manifold_check, self._opacity_slider):
@@ -221,7 +224,7 @@ class LatentExplorer(QWidget):
         right.addSpacing(8)
         right.addWidget(self.pinned_strip)
         right.addStretch(1)
-        side = QWidget()
+        self._side = side = QWidget()
         side.setLayout(right)
         # As wide as the decoded image at 10x, down to 6x in a narrow window (the drawing pad beside it, say).
         side.setMinimumWidth(DECODED_MIN_SIDE + 8)
@@ -232,6 +235,16 @@ class LatentExplorer(QWidget):
         layout.setSpacing(10)
         layout.addLayout(left, 1)
         layout.addWidget(side)
+
+    def set_title(self, title: str) -> None:
+        """Name the model shown, left of the toolbar (two explorers side by side); "" hides the name."""
+        self.title_label.setText(title)
+        self.title_label.setVisible(bool(title))
+
+    def set_side_shown(self, shown: bool) -> None:
+        """Show the decoded image and the pinned images right of the plot, or not (two explorers side by side
+        share one decoded panel; point_decoded says what to show there)."""
+        self._side.setVisible(shown)
 
     # -- public API -------------------------------------------------------------------------------------------
 

@@ -23,11 +23,12 @@ if TYPE_CHECKING:
     from app.window.settings_panel import SettingsPanel
     from app.workspace.app_settings import AppSettings
 
-# The slots WindowActions needs, by the name of the action that calls them. "log_scale", "draw" and "compare" are
-# checkable:
+# The slots WindowActions needs, by the name of the action that calls them. "log_scale", "draw", "compare" and
+# "same_axes" are checkable:
 # their slots get the new checked state.
 SLOT_NAMES = ("train", "pause", "space", "step", "stop", "reset", "open", "save", "save_as", "open_npz", "open_idx",
-              "download", "quit", "log_scale", "fit", "shortcuts", "about", "draw", "compare", "write_up")
+              "download", "quit", "log_scale", "fit", "shortcuts", "about", "draw", "compare", "write_up",
+              "same_axes")
 
 
 def make_action(parent: QWidget, text: str, slot: Callable, shortcut: QKeySequence | str | None = None,
@@ -55,7 +56,8 @@ class WindowActions:
     """The window's commands as QActions of ``parent``, each calling ``slots[name]`` (the names in SLOT_NAMES):
     `train`, `pause` (Pause or Resume), `space` (Train, Pause or Resume), `step`, `stop`, `reset`, `open`, `save`,
     `save_as`, `open_npz`, `open_idx`, `download`, `quit`, `log_scale`, `fit`, `shortcuts`, `about`, `draw`,
-    `compare` (a second run beside the first) and `write_up` (the write-up's AE and VAE side by side)."""
+    `compare` (a second run beside the first), `write_up` (the write-up's AE and VAE side by side) and `same_axes`
+    (a comparison's two plots on one scale)."""
 
     def __init__(self, parent: QWidget, slots: Mapping[str, Callable]) -> None:
         if set(slots) != set(SLOT_NAMES):
@@ -106,6 +108,10 @@ class WindowActions:
         self.write_up = action("Compare as in the &Write-up", slots["write_up"], None,
                                "The write-up's VAE (784-128-128, latent 8, LeakyReLU, squared error, Adam, batch 128) "
                                "beside an AE of the same shape, on the largest digit set at hand.")
+        self.same_axes = action("Same &Axes for Both Runs", slots["same_axes"], None,
+                                "Show both runs' latent spaces over the same range, to compare their scales.",
+                                checkable=True)
+        self.same_axes.setEnabled(False)          # until there are two runs
         self._play_icon = parent.style().standardIcon(pixmap.SP_MediaPlay)       # Pause turns into Resume
         self._pause_icon = self.pause.icon()
 
@@ -151,7 +157,7 @@ def build_menus_and_toolbar(menu_bar: QMenuBar, toolbar: QToolBar, actions: Wind
     train_menu.addSeparator()
     train_menu.addActions([actions.compare, actions.write_up])
     view_menu = menu_bar.addMenu("&View")
-    view_menu.addActions([actions.log_scale, actions.fit, actions.draw])
+    view_menu.addActions([actions.log_scale, actions.fit, actions.same_axes, actions.draw])
     view_menu.addSeparator()
     view_menu.addAction(toolbar.toggleViewAction())
     help_menu = menu_bar.addMenu("&Help")

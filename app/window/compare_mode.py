@@ -17,10 +17,12 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import QTabWidget
 
+from app.explorer.decoded_pair import DecodedPair
 from app.explorer.explorer_framing import ExplorerFraming
+from app.explorer.explorer_link import ExplorerLink
 from app.explorer.latent_explorer import LatentExplorer
 from app.window.settings_panel import SettingsPanel
 from app.workspace.comparison import other_kind, run_names
@@ -55,20 +57,23 @@ class CompareMode(QObject):
     """The second run and its views, while the window compares (``active``).
 
     workspace: holds the runs; group: the training commands over them; tabs: the settings panels, one tab a run;
-    layout: where the second explorer goes; loss_plot, strips, animation: the views both runs share; datasets,
-    questions: for the second run's file commands; parts: processes each run's batches are split over in a
-    comparison; blas_threads: as the first run's controller."""
-
-    names_changed = Signal(str, str)         # the two runs' names, first run first
-    explorer_changed = Signal(object)        # the second run's LatentExplorer, or None when the comparison ends
+    layout: where the second explorer and the shared decoded panel go; first_explorer: the first run's (see
+    set_first_explorer), linked to the second under one cursor; loss_plot, strips, animation: the views both runs
+    share; datasets, questions: for the second run's file commands; parts: processes each run's batches are split
+    over in a comparison; blas_threads: as the first run's controller."""
 
     def __init__(self, *, workspace: Workspace, group: RunGroup, tabs: QTabWidget, layout: WindowLayout,
+                 first_explorer: LatentExplorer,
                  loss_plot: LossPlot, strips: RunStrips, animation: AnimationTools, message_bar: MessageBar,
                  status_bar: QStatusBar, datasets: DatasetCommands, questions: Questions, parts: int,
                  blas_threads: int | None, close_timeout_ms: int, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._workspace = workspace
         self._group = group
+        self._first_explorer = first_explorer
+        self.decoded_pair = DecodedPair()
+        self.link: ExplorerLink | None = None
+        self.same_axes = False
         self._tabs = tabs
         self._layout = layout
         self._loss_plot = loss_plot
@@ -128,9 +133,12 @@ class CompareMode(QObject):
         self.explorer = LatentExplorer(session.dataset.class_names)
         self._layout.set_comparison_explorer(self.explorer)
         self._framing = ExplorerFraming(self.explorer, self)
+        self.link = ExplorerLink(self.explorer, self._first_explorer, self)
+        self.link.set_same_axes(self.same_axes)
+        self._layout.set_decoded_pair(self.decoded_pair)
         self._group.set_controllers([first.controller, controller])
         self._update_names()
-        self.explorer_changed.emit(self.explorer)
+        self._link_explorers()
         self.show_model()
         return True
 
@@ -153,14 +161,17 @@ class CompareMode(QObject):
         first.session.close()          # its helpers were started for the comparison's parts
         self._tabs.removeTab(self._tabs.indexOf(self.panel))
         self._tabs.setTabText(0, "")
+        self.link.unlink()
         self._layout.set_comparison_explorer(None)
-        for item in (self.panel, self.explorer, self.file_commands, self.controller, self._framing):
+        self._layout.set_decoded_pair(None)
+        self._first_explorer.set_title("")
+        self._first_explorer.set_side_shown(True)
+        for item in (self.panel, self.explorer, self.file_commands, self.controller, self._framing, self.link):
             item.deleteLater()
-        self.run = self.panel = self.explorer = self.file_commands = self._framing = None
+        self.run = self.panel = self.explorer = self.file_commands = self._framing = self.link = None
         self._loss_plot.set_comparison(None)
         self._strips.set_runs([(first.session, "", first.session.model_config.kind)])
         self._animation.set_comparison_run(None)
-        self.explorer_changed.emit(None)
         return True
 
     # ---- commands over the second run ---------------------------------------------------------------------------
@@ -182,9 +193,31 @@ class CompareMode(QObject):
                 old, self.explorer = self.explorer, LatentExplorer(dataset.class_names)
                 self._layout.set_comparison_explorer(self.explorer)
                 self._framing.set_explorer(self.explorer)
+                self._link_explorers()
                 old.deleteLater()
-                self.explorer_changed.emit(self.explorer)
             self.show_model()
+
+    def set_first_explorer(self, explorer: LatentExplorer) -> None:
+        """The first run's explorer from now on (the window replaced it: another dataset's classes)."""
+        self._first_explorer = explorer
+        if self.active:
+            self._link_explorers()
+
+    def set_same_axes(self, same: bool) -> None:
+        """Both runs' plots on the same axes (framing both runs' points), or each on its own."""
+        self.same_axes = same
+        if self.active:
+            self.link.set_same_axes(same)
+
+    def _link_explorers(self) -> None:
+        """One cursor for both explorers, their images in the shared decoded panel, each named by its run."""
+        first, second = self._first_explorer, self.explorer
+        self.link.set_explorers(second, first)
+        self.decoded_pair.set_explorers(second, first, (self.names[1], self.names[0]))
+        first.set_side_shown(False)
+        second.set_side_shown(False)
+        first.set_title(self.names[0])
+        second.set_title(self.names[1])
 
     def update_actions(self) -> None:
         """Lock the second panel's settings as the first one's are: while either run trains, and its architecture
@@ -233,7 +266,9 @@ class CompareMode(QObject):
             self._tabs.setTabText(self._tabs.indexOf(self.panel), names[1])
             self._tabs.setTabText(1 - self._tabs.indexOf(self.panel), names[0])
             self.file_commands.model_name = f"{names[1]} run"
-            self.names_changed.emit(*names)
+            self._first_explorer.set_title(names[0])
+            self.explorer.set_title(names[1])
+            self.decoded_pair.set_names((names[1], names[0]))
 
     def first_run_changed(self) -> None:
         """The first run has a new model or settings: the runs' names may change."""

@@ -96,6 +96,8 @@ class WindowLayout:
         self._explorer_row_layout.addWidget(explorer, 1)
         self._explorer_row_layout.addWidget(drawing_column)
         self._comparison_explorer: QWidget | None = None
+        self._decoded_pair: QWidget | None = None
+        self._drawing_column = drawing_column
         self.view_splitter.addWidget(explorer_row)
         self.view_splitter.addWidget(lower)
         self.view_splitter.setStretchFactor(0, 3)
@@ -131,6 +133,18 @@ class WindowLayout:
             old.hide()
         if explorer is not None:
             self._explorer_row_layout.insertWidget(0, explorer, 1)
+
+    def set_decoded_pair(self, pair: QWidget | None) -> None:
+        """Put the comparison's shared decoded panel right of the explorers (before the drawing column), or none."""
+        if pair is None:
+            if self._decoded_pair is not None:
+                self._explorer_row_layout.removeWidget(self._decoded_pair)
+                self._decoded_pair.hide()
+        else:
+            index = self._explorer_row_layout.indexOf(self._drawing_column)
+            self._explorer_row_layout.insertWidget(index, pair)
+            pair.show()
+        self._decoded_pair = pair
 
     def splitters(self) -> tuple[QSplitter, QSplitter, QSplitter]:
         return self.main_splitter, self.view_splitter, self.bottom_splitter

@@ -121,7 +121,8 @@ class MainWindow(QMainWindow):
             "open_idx": self.dataset_commands.open_dataset_folder, "download": self.download_mnist,
             "quit": self.close, "log_scale": self.loss_plot.set_log_scale, "fit": self.fit_explorer,
             "shortcuts": self.show_shortcuts, "about": self.show_about, "draw": self.show_drawing_pad,
-            "compare": self.set_comparing, "write_up": self.compare_as_in_write_up})
+            "compare": self.set_comparing, "write_up": self.compare_as_in_write_up,
+            "same_axes": self._on_same_axes_toggled})
         self.window_actions.log_scale.setChecked(self.loss_plot.log_scale)
         actions = self.window_actions
         self.training_keys = TrainingKeys(self, [actions.space, actions.stop, actions.step, actions.reset])
@@ -149,6 +150,7 @@ class MainWindow(QMainWindow):
             group=self.run_group, parent=self)
         self.compare = CompareMode(
             workspace=self.workspace, group=self.run_group, tabs=self.panel_tabs, layout=self.window_layout,
+            first_explorer=self.explorer,
             loss_plot=self.loss_plot, strips=self.strips, animation=self.animation, message_bar=self.message_bar,
             status_bar=self.statusBar(), datasets=self.dataset_commands, questions=self._questions,
             parts=comparison_parts(train_parts), blas_threads=blas_threads, close_timeout_ms=CLOSE_TIMEOUT_MS,
@@ -272,6 +274,7 @@ class MainWindow(QMainWindow):
             self.window_actions.compare.setChecked(self.compare.active)
             return
         self.window_actions.compare.setChecked(self.compare.active)
+        self.window_actions.same_axes.setEnabled(self.compare.active)
         self.run_display.update_actions()
         if on:
             self.statusBar().showMessage(f"Comparing {self.compare.names[1]} and {self.compare.names[0]}: Train "
@@ -294,6 +297,7 @@ class MainWindow(QMainWindow):
         self.show_model()
         self.compare.start((other_kind(vae), training))
         self.window_actions.compare.setChecked(True)
+        self.window_actions.same_axes.setEnabled(True)
         self.run_display.update_actions()
         self.statusBar().showMessage("The write-up's models: press Train (Space).", 8000)
 
@@ -305,6 +309,10 @@ class MainWindow(QMainWindow):
         self.file_commands.offer_recovery()
         if self._open_at_launch is not None:
             self.path_opener.open_path(self._open_at_launch)
+
+    @Slot(bool)
+    def _on_same_axes_toggled(self, same: bool) -> None:
+        self.compare.set_same_axes(same)
 
     @Slot()
     def _on_file_commands_model_replaced(self) -> None:
@@ -397,6 +405,7 @@ class MainWindow(QMainWindow):
         old.deleteLater()
         self.run_display.set_explorer(self.explorer)
         self.animation.attach_explorer(self.explorer)
+        self.compare.set_first_explorer(self.explorer)
 
     # ---- showing the model ------------------------------------------------------------------------------------
     def show_model(self) -> None:

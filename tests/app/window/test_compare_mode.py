@@ -6,9 +6,13 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtTest import QTest
 
+from app.widgets.image_panel import to_gray8
 from app.workspace.training_controller import RunState
 from core.animation.recipe import InterpolationSpec
+from core.data.datasets import images_to_float
 from core.nn.models import build_model
 from core.nn.optim import build_optimizer
 from core.training.presets import write_up_settings
@@ -150,3 +154,61 @@ def test_the_write_up_preset_sets_the_write_ups_models_side_by_side(window):
     assert window.compare.panel.model_config().kind == "ae"
     assert window.session.dataset_spec == "mnist5k"              # full MNIST is not downloaded here
     assert window.session.history.steps == window.compare.session.history.steps == 0
+
+
+
+def press_at(explorer, z) -> None:
+    """A left press and release on the scatter near latent point z (through the explorer's plane)."""
+    scatter = explorer.scatter
+    point = QPointF(*explorer.plane().to_plane(np.asarray(z, float)[None])[0])
+    pixel = scatter.mapFromScene(scatter.view_box.mapViewToScene(point))
+    QTest.mousePress(scatter.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pixel)
+    QTest.mouseRelease(scatter.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pixel)
+
+
+def test_a_press_in_either_explorer_decodes_the_same_point_in_both_models_side_by_side(qtbot, window):
+    window.window_actions.compare.trigger()
+    both_finished(qtbot, window, window.window_actions.step.trigger)
+    window.show()
+    qtbot.waitExposed(window)
+    first, second = window.explorer, window.compare.explorer
+    models = (window.compare.session.model, window.session.model)      # as drawn: the second run on the left
+    for pressed, where in ((second, [0.3, -0.2]), (first, [-0.4, 0.1])):
+        with qtbot.waitSignal(pressed.point_probed) as probed:
+            press_at(pressed, where)
+        z = probed.args[0]
+        for explorer, model in zip((second, first), models):
+            expected = model.decode(z[None].astype(model.dtype))[0]
+            np.testing.assert_allclose(explorer.decoded_image(), expected, rtol=1e-5, atol=1e-6)
+        shown = window.compare.decoded_pair.images()
+        for image, explorer in zip(shown, (second, first)):
+            np.testing.assert_array_equal(image, to_gray8(explorer.decoded_image()))
+        assert not np.array_equal(shown[0], shown[1])           # two decoders, two images
+
+
+def test_hovering_a_test_image_in_one_explorer_rings_it_in_the_other(qtbot, window):
+    window.window_actions.compare.trigger()
+    first, second = window.explorer, window.compare.explorer
+    second.test_point_hovered.emit(7)                    # as the scatter reports a hovered image
+    ring = first.scatter.highlight()
+    assert ring is not None
+    np.testing.assert_allclose(ring, first.plane().to_plane(first_codes(window)[7:8])[0], rtol=1e-6)
+
+
+def first_codes(window) -> np.ndarray:
+    session = window.session
+    images = session.dataset.test_images[session.explorer_indices()]
+    return session.model.encode(images_to_float(images, session.model.dtype))[0]
+
+
+def test_same_axes_puts_both_plots_on_one_range(qtbot, window):
+    window.window_actions.compare.trigger()
+    window.show()
+    qtbot.waitExposed(window)
+    window.window_actions.same_axes.trigger()
+    first, second = window.explorer.scatter.view_box, window.compare.explorer.scatter.view_box
+    first.setRange(xRange=(-5, 5), yRange=(-5, 5), padding=0)
+    qtbot.waitUntil(lambda: abs(np.mean(second.viewRange()[0]) - np.mean(first.viewRange()[0])) < 0.05)
+    window.window_actions.same_axes.trigger()
+    first.setRange(xRange=(10, 20), yRange=(10, 20), padding=0)
+    assert second.viewRange()[0][0] < 9

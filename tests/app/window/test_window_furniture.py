@@ -77,7 +77,8 @@ def test_the_menus_and_toolbar_hold_the_actions_in_order(host, qsettings, tmp_pa
                                  "Open Dataset &File (.npz)…", "Open &IDX Folder…", "&Download MNIST…", "|", "&Quit"]
     assert texts(menus.training) == ["Train, Pause or Resume", "S&tep", "St&op", "|", "&Reset", "|",
                                      "&Compare Two Runs", "Compare as in the &Write-up"]
-    assert texts(menus.view) == ["&Log Scale", "&Fit Latent View", "&Draw", "|", "Training"]
+    assert texts(menus.view) == ["&Log Scale", "&Fit Latent View", "Same &Axes for Both Runs", "&Draw", "|",
+                                 "Training"]
     assert texts(menus.help) == ["&Keyboard Shortcuts", "&About Latent Lab"]
     assert texts(menus.toolbar) == ["&Train", "&Pause", "S&tep", "St&op", "|", "&Reset", "&Compare Two Runs", "|",
                                     "&Open Model…", "&Save Model", "&Draw"]
