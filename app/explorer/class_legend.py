@@ -23,7 +23,7 @@ class ClassLegend(QWidget):
 
     def __init__(self, class_names: Sequence[str], columns: int = 2, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        grid = QGridLayout(self)
+        self._grid = grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setHorizontalSpacing(12)
         grid.setVerticalSpacing(0)
@@ -37,6 +37,13 @@ class ClassLegend(QWidget):
             button.toggled.connect(lambda checked, label=label: self.class_toggled.emit(label, checked))
             grid.addWidget(button, label // columns, label % columns, Qt.AlignmentFlag.AlignLeft)
             self._buttons.append(button)
+
+    def set_columns(self, columns: int) -> None:
+        """Lay the entries out in rows of ``columns`` (fewer columns: a narrower, taller legend)."""
+        for button in self._buttons:
+            self._grid.removeWidget(button)
+        for label, button in enumerate(self._buttons):
+            self._grid.addWidget(button, label // columns, label % columns, Qt.AlignmentFlag.AlignLeft)
 
     def set_class_visible(self, label: int, visible: bool) -> None:
         """Check or uncheck the entry of class `label` (emits class_toggled when it changes)."""

@@ -14,7 +14,7 @@ from app.explorer.latent_explorer import LatentExplorer
 from app.widgets.image_panel import ImagePanel
 
 PAIR_SIDE = 140            # each image at 5x
-PAIR_MIN_SIDE = 112        # 4x in a small window
+PAIR_MIN_SIDE = 84         # 3x in a 1024-pixel window
 PLACEHOLDER = "Press or drag in either plot"
 
 

@@ -62,6 +62,8 @@ from core.latent.projection import LatentPlane
 
 Decoder = Callable[[np.ndarray], np.ndarray]  # z (k, latent_dim) -> images (k, 784) float in [0, 1]
 MAX_POINTS = 10_000
+LEGEND_COLUMNS = 5
+PAIRED_LEGEND_COLUMNS = 4
 DECODED_SIDE = 280
 DECODED_MIN_SIDE = 168  # the decoded image shrinks to 6x (from 10x) in a small window, e.g. 1024x700 with the pad
 MANIFOLD_OPACITY = 0.35
@@ -129,7 +131,7 @@ class LatentExplorer(QWidget):
         self._path_positions: np.ndarray | None = None  # (k, 2) where the path is drawn, while it is
 
         self.scatter = LatentScatter(len(self._class_names))
-        self.legend = ClassLegend(self._class_names, columns=5)
+        self.legend = ClassLegend(self._class_names, columns=LEGEND_COLUMNS)
         self.pinned_strip = PinnedStrip()
         self.decoded_panel = ImagePanel(side=DECODED_SIDE, minimum_side=DECODED_MIN_SIDE,
                                          placeholder=DECODED_PLACEHOLDER)
@@ -241,10 +243,13 @@ class LatentExplorer(QWidget):
         self.title_label.setText(title)
         self.title_label.setVisible(bool(title))
 
-    def set_side_shown(self, shown: bool) -> None:
-        """Show the decoded image and the pinned images right of the plot, or not (two explorers side by side
-        share one decoded panel; point_decoded says what to show there)."""
-        self._side.setVisible(shown)
+    def set_paired(self, paired: bool) -> None:
+        """Two explorers side by side (compare mode): no decoded image and pins right of the plot (the pair shares
+        one decoded panel; point_decoded says what to show there), no opacity slider, and the legend in narrower
+        rows, so that both fit a 1024-pixel window with the settings; False: as alone."""
+        self._side.setVisible(not paired)
+        self._opacity_slider.setVisible(not paired)
+        self.legend.set_columns(PAIRED_LEGEND_COLUMNS if paired else LEGEND_COLUMNS)
 
     # -- public API -------------------------------------------------------------------------------------------
 

@@ -165,7 +165,7 @@ class CompareMode(QObject):
         self._layout.set_comparison_explorer(None)
         self._layout.set_decoded_pair(None)
         self._first_explorer.set_title("")
-        self._first_explorer.set_side_shown(True)
+        self._first_explorer.set_paired(False)
         for item in (self.panel, self.explorer, self.file_commands, self.controller, self._framing, self.link):
             item.deleteLater()
         self.run = self.panel = self.explorer = self.file_commands = self._framing = self.link = None
@@ -214,8 +214,8 @@ class CompareMode(QObject):
         first, second = self._first_explorer, self.explorer
         self.link.set_explorers(second, first)
         self.decoded_pair.set_explorers(second, first, (self.names[1], self.names[0]))
-        first.set_side_shown(False)
-        second.set_side_shown(False)
+        first.set_paired(True)
+        second.set_paired(True)
         first.set_title(self.names[0])
         second.set_title(self.names[1])
 
