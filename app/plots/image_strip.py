@@ -1,4 +1,5 @@
-"""Rows of 28x28 images with a label per row: test images over their reconstructions, or prior samples.
+"""Rows of 28x28 images with a label per row, and optionally one per column: test images over their
+reconstructions, prior samples, latent traversals.
 
 The rows are packed into one grey QImage and scaled to the widget with nearest-neighbour sampling, so digits stay
 crisp at any size and on high-DPI screens. It only displays the arrays it is given.
@@ -15,20 +16,30 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 SIDE = 28
 GAP = 2              # image pixels between tiles
 LABEL_PADDING = 10   # pixels between the row labels and the images
+MIN_ROW_HEIGHT = 20  # pixels: a grid of many rows asks for this much a row (in a scroll area, it scrolls)
 
 
 class ImageGrid(QWidget):
-    """Paints rows of images, each (columns, 784) float in [0, 1] or uint8, with a label left of each row."""
+    """Paints rows of images, each (columns, 784) float in [0, 1] or uint8, with a label left of each row and, given
+    ``column_labels``, one above each column."""
 
-    def __init__(self, row_labels: Sequence[str], columns: int, parent: QWidget | None = None) -> None:
+    def __init__(self, row_labels: Sequence[str], columns: int, parent: QWidget | None = None,
+                 column_labels: Sequence[str] = ()) -> None:
         super().__init__(parent)
-        self.row_labels = list(row_labels)
         self.columns = columns
+        self.column_labels = list(column_labels)
         self._image: QImage | None = None
         self._pixels: np.ndarray | None = None     # keeps the QImage's buffer alive
         self.min_label_width = 0                    # to align the images of several grids
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        self.setMinimumHeight(len(self.row_labels) * 20)
+        self.set_row_labels(row_labels)
+
+    def set_row_labels(self, row_labels: Sequence[str]) -> None:
+        """Label the rows anew, as many as given; the images are cleared."""
+        self.row_labels = list(row_labels)
+        self.setMinimumHeight(self._header_height() + len(self.row_labels) * MIN_ROW_HEIGHT)
+        self.updateGeometry()
+        self.clear()
 
     @property
     def image(self) -> QImage | None:
@@ -40,25 +51,28 @@ class ImageGrid(QWidget):
         return max([0, *(self.fontMetrics().horizontalAdvance(label) + LABEL_PADDING
                          for label in self.row_labels if label)])
 
+    def tile(self, row: int, column: int) -> np.ndarray:
+        """The image drawn at ``row``, ``column`` (0-based) since `set_rows`, (28, 28) uint8; zeros where none was
+        given."""
+        top, left = row * (SIDE + GAP), column * (SIDE + GAP)
+        return self._pixels[top:top + SIDE, left:left + SIDE]
+
+    def _header_height(self) -> int:
+        """Pixels above the images for the column labels (none without)."""
+        return self.fontMetrics().height() + 2 if self.column_labels else 0
+
     def label_width(self) -> int:
         return max(self.min_label_width, self.natural_label_width())
 
-    def set_row_labels(self, row_labels: Sequence[str]) -> None:
-        """Rows with these labels from now on; the images are cleared until the next ``set_rows``."""
-        self.row_labels = list(row_labels)
-        self.setMinimumHeight(len(self.row_labels) * 20)
-        self.clear()
-        self.updateGeometry()
-
     def sizeHint(self) -> QSize:
-        return QSize(self.label_width() + self.columns * 40, len(self.row_labels) * 40)
+        return QSize(self.label_width() + self.columns * 40, self._header_height() + len(self.row_labels) * 40)
 
     def hasHeightForWidth(self) -> bool:
         return True
 
     def heightForWidth(self, width: int) -> int:
         tile = (width - self.label_width()) / (self.columns * (SIDE + GAP))
-        return int(len(self.row_labels) * (SIDE + GAP) * max(tile, 1.0))
+        return self._header_height() + int(len(self.row_labels) * (SIDE + GAP) * max(tile, 1.0))
 
     def set_rows(self, rows: Sequence[np.ndarray]) -> None:
         """Show ``rows``: one (k <= columns, 784) array per row label; missing tiles stay empty."""
@@ -83,7 +97,7 @@ class ImageGrid(QWidget):
         """Where the grid is drawn: the largest rectangle of the grid's aspect right of the labels."""
         rows_px = len(self.row_labels) * (SIDE + GAP) - GAP
         cols_px = self.columns * (SIDE + GAP) - GAP
-        available = self.rect().adjusted(self.label_width(), 2, -2, -2)
+        available = self.rect().adjusted(self.label_width(), 2 + self._header_height(), -2, -2)
         scale = min(available.width() / cols_px, available.height() / rows_px)
         width, height = cols_px * scale, rows_px * scale
         return QRectF(available.left(), available.top() + (available.height() - height) / 2, width, height)
@@ -97,6 +111,11 @@ class ImageGrid(QWidget):
         for r, label in enumerate(self.row_labels):
             rect = QRect(0, int(target.top() + r * row_height), self.label_width() - LABEL_PADDING, int(row_height))
             painter.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, label)
+        column_width = target.width() / max(self.columns, 1)
+        for c, label in enumerate(self.column_labels[:self.columns]):
+            rect = QRectF(target.left() + c * column_width, target.top() - self._header_height(), column_width,
+                          self._header_height())
+            painter.drawText(rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, label)
         if self._image is None:
             painter.fillRect(target, QColor(palette.color(QPalette.ColorRole.Mid)).darker(110))
             return
