@@ -201,6 +201,11 @@ def read_idx(stream: BinaryIO, name: str, max_bytes: int, *, exact_size: int | N
         limit = (f"the {max_bytes:,} a dataset may hold" if max_bytes >= MAX_DATASET_BYTES else
                  f"the {max(max_bytes, 0):,} a dataset may still hold (of {MAX_DATASET_BYTES:,} in all)")
         raise DatasetError(f"{name}: {promise}, more than {limit}")
+    # A zero size makes the product 0 whatever the others say, but NumPy refuses a shape whose other sizes multiply
+    # past its limit.
+    if math.prod(max(size, 1) for size in shape) > MAX_DATASET_BYTES:
+        raise DatasetError(f"{name}: header declares shape {shape}, whose sizes multiply past the "
+                           f"{MAX_DATASET_BYTES:,} bytes a dataset may hold")
     data = np.empty(expected, np.uint8)
     try:
         read_into(stream, data, name, "the data")
