@@ -57,13 +57,14 @@ def percentiles(ms: np.ndarray) -> str:
     return f"p50 {np.percentile(ms, 50):5.2f}  p99 {np.percentile(ms, 99):5.2f}  max {ms.max():6.2f} ms"
 
 
-def measure(app: QApplication, explorer: LatentExplorer,
-            linked: tuple[LatentExplorer, ...] = ()) -> tuple[np.ndarray, np.ndarray]:
+def measure(app: QApplication, explorer: LatentExplorer, linked: tuple[LatentExplorer, ...] = (),
+            panels: list | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Drag through MOVES moves in `explorer`; per move, ms (1) to handle it and (2) until the decoded image is
-    painted: `explorer`'s, and that of each explorer `linked` to it (the last of them to paint)."""
+    painted: `explorer`'s, and that of each explorer `linked` to it (the last of them to paint), or, given, each
+    of `panels` (the image panels that show them, such as compare mode's shared decoded panel)."""
     viewport = explorer.scatter.viewport()
     view_box = explorer.scatter.view_box
-    panels = [explorer.decoded_panel, *(other.decoded_panel for other in linked)]
+    panels = panels or [explorer.decoded_panel, *(other.decoded_panel for other in linked)]
     painted: dict[object, float] = {}
 
     def timed(panel):
