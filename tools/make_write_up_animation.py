@@ -52,8 +52,9 @@ def main() -> int:
     for panel in (window.panel, window.compare.panel):
         panel.epochs_spin.setValue(args.epochs)
     train_both(window)
+    losses = [session.history.epochs[-1].test_loss for session in (window.session, window.compare.session)]
     print(f"trained {window.session.history.steps:,} steps each on {window.session.dataset_spec}; test loss VAE "
-          f"{window.session.history.epochs[-1].test_loss:.2f}, AE {window.compare.session.history.epochs[-1].test_loss:.2f}")
+          f"{losses[0]:.2f}, AE {losses[1]:.2f}")
 
     tools = window.animation
     tools.animate_action.setChecked(True)

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 # their slots get the new checked state.
 SLOT_NAMES = ("train", "pause", "space", "step", "stop", "reset", "open", "save", "save_as", "open_npz", "open_idx",
               "download", "quit", "log_scale", "fit", "shortcuts", "about", "draw", "compare", "write_up",
-              "same_axes")
+              "same_axes", "save_second")
 
 
 def make_action(parent: QWidget, text: str, slot: Callable, shortcut: QKeySequence | str | None = None,
@@ -56,8 +56,8 @@ class WindowActions:
     """The window's commands as QActions of ``parent``, each calling ``slots[name]`` (the names in SLOT_NAMES):
     `train`, `pause` (Pause or Resume), `space` (Train, Pause or Resume), `step`, `stop`, `reset`, `open`, `save`,
     `save_as`, `open_npz`, `open_idx`, `download`, `quit`, `log_scale`, `fit`, `shortcuts`, `about`, `draw`,
-    `compare` (a second run beside the first), `write_up` (the write-up's AE and VAE side by side) and `same_axes`
-    (a comparison's two plots on one scale)."""
+    `compare` (a second run beside the first), `write_up` (the write-up's AE and VAE side by side), `same_axes`
+    (a comparison's two plots on one scale) and `save_second` (a comparison's second run to a file)."""
 
     def __init__(self, parent: QWidget, slots: Mapping[str, Callable]) -> None:
         if set(slots) != set(SLOT_NAMES):
@@ -111,7 +111,10 @@ class WindowActions:
         self.same_axes = action("Same &Axes for Both Runs", slots["same_axes"], None,
                                 "Show both runs' latent spaces over the same range, to compare their scales.",
                                 checkable=True)
-        self.same_axes.setEnabled(False)          # until there are two runs
+        self.save_second = action("Save Second &Run As…", slots["save_second"], None,
+                                  "Save the model of a comparison's second run (its tab on the left) to a file.")
+        for needs_two_runs in (self.same_axes, self.save_second):
+            needs_two_runs.setEnabled(False)
         self._play_icon = parent.style().standardIcon(pixmap.SP_MediaPlay)       # Pause turns into Resume
         self._pause_icon = self.pause.icon()
 
@@ -145,7 +148,7 @@ def build_menus_and_toolbar(menu_bar: QMenuBar, toolbar: QToolBar, actions: Wind
     file_menu.addAction(actions.open)
     recent = RecentModelsMenu(settings, open_model, file_menu)
     file_menu.addMenu(recent)
-    file_menu.addActions([actions.save, actions.save_as])
+    file_menu.addActions([actions.save, actions.save_as, actions.save_second])
     file_menu.addSeparator()
     file_menu.addActions(actions.dataset_actions())
     file_menu.addSeparator()

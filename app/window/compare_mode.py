@@ -14,6 +14,7 @@ dataset and recovery commands).
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -119,9 +120,10 @@ class CompareMode(QObject):
         controller = TrainingController(session, self._blas_threads, self)
         self.run = self._workspace.add_run(TrainingRun(session, controller))
         first.session.set_parts(self._parts, in_helpers=True)
-        recovery = Recovery(self._workspace.settings.recovery_folder() / RECOVERY_SUBFOLDER)
-        self.file_commands = FileCommands(session, controller, self._workspace.settings, self._datasets, recovery,
-                                          self._questions, self._close_timeout_ms, self)
+        self.file_commands = FileCommands(session, controller, self._workspace.settings, self._datasets,
+                                          Recovery(self._recovery_folder()), self._questions, self._close_timeout_ms,
+                                          self)
+        self._connect_file_commands(self.file_commands)
         self._connect_controller(controller)
 
         self.panel = SettingsPanel()
@@ -141,6 +143,22 @@ class CompareMode(QObject):
         self._link_explorers()
         self.show_model()
         return True
+
+    def offer_recovery(self) -> None:
+        """At launch: when a comparison that crashed left its second run's model unsaved, show a comparison and
+        offer that model back (the comparison ends again if the user declines)."""
+        if Recovery(self._recovery_folder()).find_orphan() is None or not self.start():
+            return
+        self.file_commands.offer_recovery()
+        if not self.session.trained:
+            self.end()
+
+    def save_as(self) -> bool:
+        """Save the second run's model to a file the user chooses (File > Save Second Run As…)."""
+        return self.active and self.file_commands.save_as()
+
+    def _recovery_folder(self) -> Path:
+        return self._workspace.settings.recovery_folder() / RECOVERY_SUBFOLDER
 
     def release(self) -> bool:
         """Before the second run goes (the comparison ends, the window closes): ask to save its model if it has
@@ -323,6 +341,32 @@ class CompareMode(QObject):
     def _on_panel_beta_changed(self, beta: float) -> None:
         self.controller.set_beta(beta)
         self._update_names()
+
+    # ---- the second run's files ------------------------------------------------------------------------------
+    def _connect_file_commands(self, files: FileCommands) -> None:
+        files.model_replaced.connect(self._on_file_commands_model_replaced)
+        files.model_restored.connect(self._on_file_commands_model_restored)
+        files.model_saved.connect(self._on_file_commands_model_saved)
+        files.failed.connect(self._on_file_commands_failed)
+
+    @Slot()
+    def _on_file_commands_model_replaced(self) -> None:
+        self.panel.set_configs(self.session.model_config, self.session.train_config)
+        self._update_names()
+        self.show_model()
+
+    @Slot(int, str)
+    def _on_file_commands_model_restored(self, steps: int, note: str) -> None:
+        self._message_bar.show_message(f"Restored the unsaved {self.names[1]} run of a comparison ({steps:,} steps). "
+                                       f"{note}".strip(), "info")
+
+    @Slot(object)
+    def _on_file_commands_model_saved(self, path: Path) -> None:
+        self._status_bar.showMessage(f"Saved the {self.names[1]} run to {path}", 5000)
+
+    @Slot(str)
+    def _on_file_commands_failed(self, message: str) -> None:
+        self._message_bar.show_message(f"{self.names[1]}: {message}", "error")
 
     # ---- the second controller --------------------------------------------------------------------------------
     def _connect_controller(self, controller: TrainingController) -> None:

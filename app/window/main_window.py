@@ -122,7 +122,7 @@ class MainWindow(QMainWindow):
             "quit": self.close, "log_scale": self.loss_plot.set_log_scale, "fit": self.fit_explorer,
             "shortcuts": self.show_shortcuts, "about": self.show_about, "draw": self.show_drawing_pad,
             "compare": self.set_comparing, "write_up": self.compare_as_in_write_up,
-            "same_axes": self._on_same_axes_toggled})
+            "same_axes": self._on_same_axes_toggled, "save_second": self.compare_save_as})
         self.window_actions.log_scale.setChecked(self.loss_plot.log_scale)
         actions = self.window_actions
         self.training_keys = TrainingKeys(self, [actions.space, actions.stop, actions.step, actions.reset])
@@ -269,13 +269,11 @@ class MainWindow(QMainWindow):
     def set_comparing(self, on: bool) -> None:
         """Compare Two Runs: show a second run beside this one (the other kind of model by default), or end it
         (after asking to save its model; the action stays checked if the user cancels)."""
-        done = self.compare.start() if on else self.compare.end()
-        if not done and self.compare.active != on:
-            self.window_actions.compare.setChecked(self.compare.active)
+        self.compare.start() if on else self.compare.end()
+        if self.compare.active != on:       # the user kept the second run (or one was shown already)
+            self._show_comparing()
             return
-        self.window_actions.compare.setChecked(self.compare.active)
-        self.window_actions.same_axes.setEnabled(self.compare.active)
-        self.run_display.update_actions()
+        self._show_comparing()
         if on:
             self.statusBar().showMessage(f"Comparing {self.compare.names[1]} and {self.compare.names[0]}: Train "
                                          f"trains both at once, on the same batches.", 8000)
@@ -296,9 +294,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(UNTITLED)
         self.show_model()
         self.compare.start((other_kind(vae), training))
-        self.window_actions.compare.setChecked(True)
-        self.window_actions.same_axes.setEnabled(True)
-        self.run_display.update_actions()
+        self._show_comparing()
         self.statusBar().showMessage("The write-up's models: press Train (Space).", 8000)
 
     # ---- files and datasets: FileCommands and DatasetCommands do the work, the window shows what they report ----
@@ -307,8 +303,22 @@ class MainWindow(QMainWindow):
         """Once the window is up: offer back a crashed session's unsaved model, then open the file given at launch
         (in this order: the first may ask a question, and while it is asked, timers run)."""
         self.file_commands.offer_recovery()
+        self.compare.offer_recovery()
+        self._show_comparing()
         if self._open_at_launch is not None:
             self.path_opener.open_path(self._open_at_launch)
+
+    def _show_comparing(self) -> None:
+        """The actions that show or need a comparison say whether there is one."""
+        actions = self.window_actions
+        actions.compare.setChecked(self.compare.active)
+        for action in (actions.same_axes, actions.save_second):
+            action.setEnabled(self.compare.active)
+        self.run_display.update_actions()
+
+    @Slot()
+    def compare_save_as(self) -> None:
+        self.compare.save_as()
 
     @Slot(bool)
     def _on_same_axes_toggled(self, same: bool) -> None:

@@ -26,26 +26,23 @@ def other_kind(model_config: ModelConfig) -> ModelConfig:
 
 
 def run_names(first: Settings, second: Settings) -> tuple[str, str]:
-    """Short names telling the two runs apart, after the first setting in which they differ: their kinds ("VAE",
-    "AE"), else beta, latent size, reconstruction loss, optimizer, learning rate, layers, activation, batch size or
-    seed; ("run 1", "run 2") when nothing differs."""
+    """Short names telling the two runs apart by the settings in which they differ, the first two of: kind ("VAE",
+    "AE"), beta, latent size, reconstruction loss, optimizer, learning rate, layers, activation, batch size, seed;
+    e.g. ("VAE", "AE"), ("β 0.1", "β 4"), ("VAE Adam", "AE SGD"); ("run 1", "run 2") when nothing differs."""
     (model_a, train_a), (model_b, train_b) = first, second
-    if model_a.kind != model_b.kind:
-        return KIND_NAMES[model_a.kind], KIND_NAMES[model_b.kind]
-    kind = KIND_NAMES[model_a.kind]
     named = [
+        (model_a.kind, model_b.kind, KIND_NAMES.get),
         (train_a.beta, train_b.beta, lambda v: f"β {v:g}"),
-        (model_a.latent_dim, model_b.latent_dim, lambda v: f"{kind} z{v}"),
-        (model_a.reconstruction, model_b.reconstruction, lambda v: f"{kind} {RECONSTRUCTION_NAMES[v]}"),
-        (train_a.optimizer, train_b.optimizer, lambda v: OPTIMIZER_NAMES[v]),
+        (model_a.latent_dim, model_b.latent_dim, lambda v: f"z{v}"),
+        (model_a.reconstruction, model_b.reconstruction, RECONSTRUCTION_NAMES.get),
+        (train_a.optimizer, train_b.optimizer, OPTIMIZER_NAMES.get),
         (train_a.lr, train_b.lr, lambda v: f"lr {v:g}"),
-        (model_a.hidden, model_b.hidden, lambda v: f"{kind} {'-'.join(map(str, v))}"),
-        (model_a.activation, model_b.activation, lambda v: f"{kind} {ACTIVATION_NAMES[v]}"),
+        (model_a.hidden, model_b.hidden, lambda v: "-".join(map(str, v))),
+        (model_a.activation, model_b.activation, ACTIVATION_NAMES.get),
         (train_a.batch_size, train_b.batch_size, lambda v: f"batch {v}"),
         (train_a.seed, train_b.seed, lambda v: f"seed {v}"),
     ]
-    for a, b, name in named:
-        if a != b:
-            return name(a), name(b)
-    return "run 1", "run 2"
-
+    differing = [(name(a), name(b)) for a, b, name in named if a != b][:2]
+    if not differing:
+        return "run 1", "run 2"
+    return " ".join(a for a, _ in differing), " ".join(b for _, b in differing)

@@ -15,6 +15,7 @@ from core.animation.recipe import InterpolationSpec
 from core.data.datasets import images_to_float
 from core.nn.models import build_model
 from core.nn.optim import build_optimizer
+from core.training.checkpoint import load_checkpoint
 from core.training.presets import write_up_settings
 from core.training.trainer import Trainer
 
@@ -212,3 +213,69 @@ def test_same_axes_puts_both_plots_on_one_range(qtbot, window):
     window.window_actions.same_axes.trigger()
     first.setRange(xRange=(10, 20), yRange=(10, 20), padding=0)
     assert second.viewRange()[0][0] < 9
+
+
+def test_the_second_run_may_differ_in_optimizer_and_trains_with_it(qtbot, window):
+    window.window_actions.compare.trigger()
+    panel = window.compare.panel
+    panel.optimizer_combo.setCurrentIndex(panel.optimizer_combo.findData("sgd"))
+    assert type(window.compare.session.optimizer).__name__ == "SGD"
+    assert [window.panel_tabs.tabText(i) for i in range(2)] == ["AE SGD", "VAE Adam"]
+    both_finished(qtbot, window, window.window_actions.step.trigger)
+    assert window.compare.session.history.steps == 1
+    assert type(window.session.optimizer).__name__ == "Adam"
+
+
+def test_a_new_dataset_is_the_second_runs_too(window, tmp_path, bundled):
+    window.window_actions.compare.trigger()
+    path = tmp_path / "digits.npz"
+    np.savez(path, x_train=bundled.train_images[:300], y_train=bundled.train_labels[:300],
+             x_test=bundled.test_images[:50], y_test=bundled.test_labels[:50])
+    window.dataset_commands.load_dataset(str(path))
+    assert len(window.session.dataset.train_images) == 300
+    assert window.compare.session.dataset is window.session.dataset
+    assert window.compare.session.dataset_spec == str(path)
+
+
+def test_closing_the_window_while_both_train_ends_both_runs_and_asks_about_each(qtbot, window, questions):
+    window.window_actions.compare.trigger()
+    window.window_actions.train.trigger()
+    qtbot.waitUntil(lambda: window.compare.session.history.steps > 0 and window.session.history.steps > 0,
+                    timeout=20_000)
+    controllers = (window.controller, window.compare.controller)
+    window.close()
+    assert questions.asked == ["ask_to_save", "ask_to_save: AE run"]
+    assert all(controller.state is RunState.IDLE and controller.thread is None for controller in controllers)
+    assert all(run.session.helper_processes == () for run in window.workspace.runs)
+
+
+def test_save_second_run_writes_its_model(qtbot, window, tmp_path, questions):
+    window.window_actions.compare.trigger()
+    both_finished(qtbot, window, window.window_actions.step.trigger)
+    questions.paths["ask_model_to_save"] = tmp_path / "ae.npz"
+    window.window_actions.save_second.trigger()
+    saved = load_checkpoint(tmp_path / "ae.npz")
+    assert saved.model.config.kind == "ae" and saved.history.steps == 1
+    assert not window.compare.session.dirty
+
+
+def test_a_crashed_comparisons_second_run_is_offered_back_at_launch(qtbot, qsettings, catalog, tmp_path):
+    from app.window.main_window import MainWindow
+    from app.workspace.app_settings import AppSettings
+    from core.training.checkpoint import Checkpoint, save_checkpoint
+    from tests.helpers import ScriptedQuestions, save_small_model
+
+    folder = AppSettings(qsettings).recovery_folder() / "comparison"
+    folder.mkdir(parents=True)
+    save_small_model(tmp_path / "ae.npz", "ae", 2, seed=3)
+    checkpoint = load_checkpoint(tmp_path / "ae.npz")
+    save_checkpoint(folder / "unsaved-999999.npz", Checkpoint(checkpoint.model, checkpoint.optimizer,
+                                                               checkpoint.train_config, "mnist5k", checkpoint.history))
+    questions = ScriptedQuestions(restore=True)
+    window = MainWindow(qsettings, blas_threads=1, catalog=catalog, questions=questions, train_parts=1)
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.compare.active, timeout=5_000)
+    assert window.window_actions.compare.isChecked()
+    assert window.compare.session.history.steps == checkpoint.history.steps and window.compare.session.dirty
+    window.compare.session.dirty = False
+    window.close()

@@ -73,7 +73,8 @@ def test_the_menus_and_toolbar_hold_the_actions_in_order(host, qsettings, tmp_pa
     menus = build_menus_and_toolbar(host.menuBar(), host.addToolBar("Training"), actions, AppSettings(qsettings),
                                     lambda path: opened.append(path) or True)
     assert texts(host.menuBar()) == ["&File", "&Training", "&View", "&Help"]
-    assert texts(menus.file) == ["&Open Model…", "Open &Recent", "&Save Model", "Save &As…", "|",
+    assert texts(menus.file) == ["&Open Model…", "Open &Recent", "&Save Model", "Save &As…", "Save Second &Run As…",
+                                 "|",
                                  "Open Dataset &File (.npz)…", "Open &IDX Folder…", "&Download MNIST…", "|", "&Quit"]
     assert texts(menus.training) == ["Train, Pause or Resume", "S&tep", "St&op", "|", "&Reset", "|",
                                      "&Compare Two Runs", "Compare as in the &Write-up"]
