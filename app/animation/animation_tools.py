@@ -90,7 +90,7 @@ class AnimationTools(QObject):
         self._split_before: tuple[list[int], list[int]] | None = None   # the view's split before and after _fit_split
         self._explorer: LatentExplorer | None = None     # set at once by attach_explorer
         self._comparison_run: TrainingRun | None = None    # a comparison's second run, animated on the left
-        self._comparison_name = ""
+        self._run_names = ("", "")      # the window's run and the comparison run, as a comparison names them
         self._build_actions()
         self._install(menus, actions)
         self.panel.path_changed.connect(self._on_panel_path_changed)
@@ -193,21 +193,22 @@ class AnimationTools(QObject):
         self.panel.set_test_set(dataset.test_images, dataset.test_labels, dataset.class_names)
         self._controller.when_model_free(self._give_model)
 
-    def set_comparison_run(self, run: TrainingRun | None, name: str = "") -> None:
-        """Animate ``run``'s model (a comparison's second run, called ``name``) on the left of the window's own, from
-        its weights as they train, in place of a kept or opened comparison model; None: no comparison."""
+    def set_comparison_run(self, run: TrainingRun | None, names: tuple[str, str] = ("", "")) -> None:
+        """Animate ``run``'s model (a comparison's second run) on the left of the window's own, from its weights as
+        they train, in place of a kept or opened comparison model; None: no comparison. names: the window's run's
+        and ``run``'s, which tell the models apart when their titles are the same."""
         if self._comparison_run is not None and self._comparison_run is not run:
             self._comparison_run.controller.run_finished.disconnect(self._on_comparison_run_finished)
         if run is not None and run is not self._comparison_run:
             run.controller.run_finished.connect(self._on_comparison_run_finished)
-        self._comparison_run, self._comparison_name = run, name
+        self._comparison_run, self._run_names = run, names
         for action in (self.open_comparison_action, self.keep_comparison_action):
             action.setEnabled(run is None)
         self.panel.set_comparison_choice_enabled(run is None)
         if run is None:
             self.panel.set_comparison_model(None)
         else:
-            run.controller.when_model_free(self._give_comparison_model)
+            self._give_models()
 
     def add_snapshot(self, snapshot: ModelSnapshot, labels: np.ndarray) -> None:
         """Keep the scatter of this snapshot for the replay; labels (n,) are the classes of its codes."""
@@ -306,12 +307,15 @@ class AnimationTools(QObject):
     # ---- helpers --------------------------------------------------------------------------------------------
     def _give_model(self) -> None:
         session = self._session
-        name = session.path.stem if session.path is not None else "current"
+        if self._comparison_run is not None:
+            name = self._run_names[0]
+        else:
+            name = session.path.stem if session.path is not None else "current"
         self.panel.set_model(session.model, name, session.history.steps)
 
     def _give_comparison_model(self) -> None:
         if self._comparison_run is not None:
-            self.panel.set_comparison_model(self._comparison_run.session.model, self._comparison_name)
+            self.panel.set_comparison_model(self._comparison_run.session.model, self._run_names[1])
 
     def _give_models(self) -> None:
         """The window's model, and the comparison run's, each when its run lets it be read."""

@@ -59,12 +59,13 @@ class CompareMode(QObject):
 
     workspace: holds the runs; group: the training commands over them; tabs: the settings panels, one tab a run;
     layout: where the second explorer and the shared decoded panel go; first_explorer: the first run's (see
-    set_first_explorer), linked to the second under one cursor; loss_plot, strips, animation: the views both runs
+    set_first_explorer), linked to the second under one cursor; first_files: the first run's file commands (their
+    questions name the run while comparing); loss_plot, strips, animation: the views both runs
     share; datasets, questions: for the second run's file commands; parts: processes each run's batches are split
     over in a comparison; blas_threads: as the first run's controller."""
 
     def __init__(self, *, workspace: Workspace, group: RunGroup, tabs: QTabWidget, layout: WindowLayout,
-                 first_explorer: LatentExplorer,
+                 first_explorer: LatentExplorer, first_files: FileCommands,
                  loss_plot: LossPlot, strips: RunStrips, animation: AnimationTools, message_bar: MessageBar,
                  status_bar: QStatusBar, datasets: DatasetCommands, questions: Questions, parts: int,
                  blas_threads: int | None, close_timeout_ms: int, parent: QObject | None = None) -> None:
@@ -72,6 +73,7 @@ class CompareMode(QObject):
         self._workspace = workspace
         self._group = group
         self._first_explorer = first_explorer
+        self._first_files = first_files
         self.decoded_pair = DecodedPair()
         self.link: ExplorerLink | None = None
         self.same_axes = False
@@ -179,6 +181,7 @@ class CompareMode(QObject):
         first.session.close()          # its helpers were started for the comparison's parts
         self._tabs.removeTab(self._tabs.indexOf(self.panel))
         self._tabs.setTabText(0, "")
+        self._first_files.model_name = "model"
         self.link.unlink()
         self._layout.set_comparison_explorer(None)
         self._layout.set_decoded_pair(None)
@@ -253,7 +256,7 @@ class CompareMode(QObject):
         first = self._workspace.current.session
         self._strips.set_runs([(session, self.names[1], session.model_config.kind),
                                (first, self.names[0], first.model_config.kind)])
-        self._animation.set_comparison_run(TrainingRun(session, self.controller), self.names)
+        self._animation.set_comparison_run(self.run, self.names)
         self.panel.set_model_info(f"{session.model.parameters.size:,} weights")
         self.panel.show_epochs(session.train_config.epochs, session.epochs_done)
         self.show_snapshot(self.controller.snapshot_now())
@@ -283,10 +286,12 @@ class CompareMode(QObject):
             self.names = names
             self._tabs.setTabText(self._tabs.indexOf(self.panel), names[1])
             self._tabs.setTabText(1 - self._tabs.indexOf(self.panel), names[0])
+            self._first_files.model_name = f"{names[0]} run"
             self.file_commands.model_name = f"{names[1]} run"
             self._first_explorer.set_title(names[0])
             self.explorer.set_title(names[1])
             self.decoded_pair.set_names((names[1], names[0]))
+            self._animation.set_comparison_run(self.run, names)
 
     def first_run_changed(self) -> None:
         """The first run has a new model or settings: the runs' names may change."""

@@ -150,7 +150,7 @@ class MainWindow(QMainWindow):
             group=self.run_group, parent=self)
         self.compare = CompareMode(
             workspace=self.workspace, group=self.run_group, tabs=self.panel_tabs, layout=self.window_layout,
-            first_explorer=self.explorer,
+            first_explorer=self.explorer, first_files=self.file_commands,
             loss_plot=self.loss_plot, strips=self.strips, animation=self.animation, message_bar=self.message_bar,
             status_bar=self.statusBar(), datasets=self.dataset_commands, questions=self._questions,
             parts=comparison_parts(train_parts), blas_threads=blas_threads, close_timeout_ms=CLOSE_TIMEOUT_MS,

@@ -66,11 +66,13 @@ def texts(widget) -> list[str]:
 
 def test_its_commands_join_the_menus_and_the_toolbar_it_is_given(parts):
     menus = parts.menus
-    assert texts(menus.file) == ["&Open Model…", "Open &Recent", "&Save Model", "Save &As…", "|",
+    assert texts(menus.file) == ["&Open Model…", "Open &Recent", "&Save Model", "Save &As…", "Save Second &Run As…",
+                                 "|",
                                  "&Export Animation…", "Export Latent &Replay…", "Export &Plot", "|",
                                  "Open &Comparison Model…", "&Keep Model for Comparison", "|",
                                  "Open Dataset &File (.npz)…", "Open &IDX Folder…", "&Download MNIST…", "|", "&Quit"]
-    assert texts(menus.view) == ["&Log Scale", "&Fit Latent View", "Animate", "&Draw", "|", "Training"]
+    assert texts(menus.view) == ["&Log Scale", "&Fit Latent View", "Same &Axes for Both Runs", "Animate", "&Draw", "|",
+                                 "Training"]
     assert texts(menus.toolbar)[-5:] == ["&Save Model", "|", "Animate", "Record", "&Draw"]
     tools = parts.tools
     assert tools.export_animation_action in parts.host.actions() and tools.record_action in parts.host.actions()

@@ -244,7 +244,7 @@ def test_closing_the_window_while_both_train_ends_both_runs_and_asks_about_each(
                     timeout=20_000)
     controllers = (window.controller, window.compare.controller)
     window.close()
-    assert questions.asked == ["ask_to_save", "ask_to_save: AE run"]
+    assert questions.asked == ["ask_to_save: VAE run", "ask_to_save: AE run"]
     assert all(controller.state is RunState.IDLE and controller.thread is None for controller in controllers)
     assert all(run.session.helper_processes == () for run in window.workspace.runs)
 
@@ -279,3 +279,14 @@ def test_a_crashed_comparisons_second_run_is_offered_back_at_launch(qtbot, qsett
     assert window.compare.session.history.steps == checkpoint.history.steps and window.compare.session.dirty
     window.compare.session.dirty = False
     window.close()
+
+
+def test_two_models_of_one_kind_are_animated_under_their_run_names(qtbot, window):
+    window.window_actions.compare.trigger()
+    panel = window.compare.panel
+    panel.kind_combo.setCurrentIndex(panel.kind_combo.findData("vae"))
+    panel.beta_spin.setValue(4)
+    tools = window.animation
+    tools.animate_action.trigger()
+    qtbot.waitUntil(lambda: len(tools.panel.models()) == 2)
+    assert [title for title, _ in tools.panel.models()] == ["VAE β 4", "VAE β 1"]
