@@ -149,7 +149,7 @@ class LatentExplorer(QWidget):
         self.decoded_toggle = DecodedToggle()
         self.traversal = TraversalView()
         self.traversal.title.hide()          # the toggle above names it
-        # Ignored: the image alone sizes the column, so neither the toggle nor the traversal's rows move the plot.
+        # Ignored: the image alone sizes the column, so that neither toggling nor new rows resize it (and the plot).
         self.traversal.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         self._decoded_stack = QStackedWidget()      # the image first: a drag is about it; the toggle is in sight
         self._decoded_stack.addWidget(self.decoded_panel)
