@@ -1,10 +1,13 @@
-"""The latent-space explorer: the encoded test set on a plane, a large decoded image, class legend and pins.
+"""The latent-space explorer: the encoded test set on a plane, a large decoded image (or the point's latent
+traversal), class legend and pins.
 
 Public API (the main window feeds it; it never trains, encodes or reads model weights):
 
     explorer = LatentExplorer(class_names)                  # e.g. "0".."9" or the Fashion-MNIST names
     explorer.set_data(codes, labels, images, log_var)       # about once a second; keeps pan/zoom
     explorer.set_decoder(decode)                            # decode(z (k, d)) -> (k, 784) float in [0, 1]; None: off
+    explorer.decoder()                                      # that decoder while it fits the codes, else None
+    explorer.decoder_changed                                # Signal(): decoder() changed
     explorer.set_drawn_point(z, keep_probe)                 # star + reconstruction of the drawing pad's code
     explorer.set_manifold_ready(ready)                      # the tiled decoded images: only once they mean something
     explorer.show_principal_plane() / show_dimensions(i, j) # which plane of a latent space larger than 2
@@ -15,7 +18,8 @@ Public API (the main window feeds it; it never trains, encodes or reads model we
     explorer.test_point_hovered                             # Signal(int): the test point under the cursor, -1: none
     explorer.latent_dim_changed                             # Signal(int): set_data brought codes of a new size
     explorer.set_path(path) / set_path_marker(i)           # draw a latent path (k, d), e.g. an interpolation
-    explorer.decoded_image()                                # the last decoded (784,) image
+    explorer.decoded_image() / decoded_point()              # the last decoded (784,) image and its latent vector (d,)
+    explorer.show_traversal(shown)                          # the side column: that point's traversal, or its image
     explorer.show_point(z) -> bool                          # decode z (d,) as a press would, not emitting point_probed
     explorer.highlight_test_point(i)                        # ring test point i at its code; None: no ring
     explorer.set_link_note(text)                            # a line under the decoded image ("" hides it)
@@ -47,15 +51,18 @@ from PySide6.QtWidgets import (
     QLabel,
     QSizePolicy,
     QSlider,
+    QStackedWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from app.explorer.class_legend import ClassLegend
+from app.explorer.decoded_toggle import DecodedToggle
 from app.explorer.latent_scatter import LatentScatter
 from app.explorer.plane_chooser import DIMENSIONS, PRINCIPAL, PlaneChooser
 from app.explorer.point_cards import HoverCard, PinnedStrip, PointCard
+from app.explorer.traversal_view import TraversalView
 from app.widgets.image_panel import ImagePanel
 from core.latent.codes_csv import write_codes_csv
 from core.latent.projection import LatentPlane
@@ -94,7 +101,8 @@ class LatentExplorer(QWidget):
 
     class_names: one name per label. max_points: above this many test points a stratified subset is plotted.
     The parts are public attributes for embedding and tests: `scatter` (LatentScatter), `legend`,
-    `hover_card`, `pinned_strip`, `manifold_check`, `decoded_panel`, `link_label`.
+    `hover_card`, `pinned_strip`, `manifold_check`, `decoded_panel`, `decoded_toggle`, `traversal`
+    (TraversalView), `link_label`.
     Test points are named by their index into the rows of `set_data`.
     """
 
@@ -104,6 +112,9 @@ class LatentExplorer(QWidget):
     point_clicked = Signal(int)  # index of the test point under a plain click (press and release, no drag)
     test_point_hovered = Signal(int)  # index of the test point under the cursor, -1 when none; on a change only
     latent_dim_changed = Signal(int)  # the new latent size, from set_data (the first codes included)
+    # decoder() changed: set_decoder, or codes of a new size (the old space's decoder stops fitting). Before the
+    # point_decoded of the same change, so a listener has the new decoder when that point comes.
+    decoder_changed = Signal()
 
     def __init__(self, class_names: Sequence[str], parent: QWidget | None = None, max_points: int = MAX_POINTS) -> None:
         super().__init__(parent)
@@ -135,6 +146,14 @@ class LatentExplorer(QWidget):
         self.pinned_strip = PinnedStrip()
         self.decoded_panel = ImagePanel(side=DECODED_SIDE, minimum_side=DECODED_MIN_SIDE,
                                          placeholder=DECODED_PLACEHOLDER)
+        self.decoded_toggle = DecodedToggle()
+        self.traversal = TraversalView()
+        self.traversal.title.hide()          # the toggle above names it
+        # Ignored: the image alone sizes the column, so that neither toggling nor new rows resize it (and the plot).
+        self.traversal.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self._decoded_stack = QStackedWidget()      # the image first: a drag is about it; the toggle is in sight
+        self._decoded_stack.addWidget(self.decoded_panel)
+        self._decoded_stack.addWidget(self.traversal)
         self._decoded_caption = QLabel("Press or drag in the plot to decode a point")
         self._decoded_caption.setWordWrap(True)
         # A new text each drag move must not relayout: the caption's size never depends on its text.
@@ -160,11 +179,13 @@ class LatentExplorer(QWidget):
         self.legend.class_toggled.connect(self.scatter.set_class_visible)
         self.pinned_strip.unpin_clicked.connect(self._on_pinned_strip_unpin_clicked)
         self.pinned_strip.clear_clicked.connect(self._on_pinned_strip_clear_clicked)
+        self.decoded_toggle.traversal_toggled.connect(self.show_traversal)
 
     # -- layout -----------------------------------------------------------------------------------------------
 
     def _build_toolbar(self) -> None:
         self.plane_chooser = PlaneChooser()
+        self.plane_chooser.hide()           # until codes of a latent size above 2
         self._fit_button = QToolButton(text="Fit")     # not a QPushButton: the style makes those 80 px wide at least
         self._fit_button.setToolTip("Frame all points, and the prior's circles when shown")
         self._fit_button.setMinimumWidth(48)
@@ -190,7 +211,7 @@ class LatentExplorer(QWidget):
         self.prior_check.toggled.connect(self._update_prior)
 
     def _build_layout(self) -> None:
-        toolbar = QHBoxLayout()
+        self._toolbar = toolbar = QHBoxLayout()
         toolbar.setContentsMargins(0, 0, 0, 0)
         toolbar.addWidget(self.title_label)
         toolbar.addWidget(self.plane_chooser)
@@ -209,9 +230,14 @@ class LatentExplorer(QWidget):
         status.addWidget(self._plane_label, 1)     # all the room there is, before it wraps
         status.addWidget(self.count_label)
 
+        self._plane_row = QHBoxLayout()     # the plane chooser of a paired explorer (see set_paired)
+        self._plane_row.setContentsMargins(0, 0, 0, 0)
+        self._plane_row.addStretch(1)
+
         left = QVBoxLayout()
         left.setContentsMargins(0, 0, 0, 0)
         left.addLayout(toolbar)
+        left.addLayout(self._plane_row)
         left.addWidget(self.scatter, 1)
         left.addWidget(self.legend)
         left.addLayout(status)
@@ -220,12 +246,14 @@ class LatentExplorer(QWidget):
         right = QVBoxLayout()
         right.setContentsMargins(0, 0, 0, 0)
         right.addWidget(_heading("Decoded"))
-        right.addWidget(self.decoded_panel)
+        right.addWidget(self.decoded_toggle)
+        right.addWidget(self._decoded_stack)
         right.addWidget(self._decoded_caption)
         right.addWidget(self.link_label)
         right.addSpacing(8)
         right.addWidget(self.pinned_strip)
-        right.addStretch(1)
+        right.addStretch(0)     # the room below the image; none below a traversal (see show_traversal)
+        self._side_layout = right
         self._side = side = QWidget()
         side.setLayout(right)
         # As wide as the decoded image at 10x, down to 6x in a narrow window (the drawing pad beside it, say).
@@ -246,7 +274,14 @@ class LatentExplorer(QWidget):
     def set_paired(self, paired: bool) -> None:
         """Two explorers side by side (compare mode): no decoded image and pins right of the plot (the pair shares
         one decoded panel; point_decoded says what to show there), no opacity slider, and the legend in narrower
-        rows, so that both fit a 1024-pixel window with the settings; False: as alone."""
+        rows, and the plane chooser on a row of its own under the toolbar, so that both fit a 1024-pixel window with
+        the settings; False: as alone."""
+        self._toolbar.removeWidget(self.plane_chooser)
+        self._plane_row.removeWidget(self.plane_chooser)
+        if paired:
+            self._plane_row.insertWidget(0, self.plane_chooser)
+        else:
+            self._toolbar.insertWidget(1, self.plane_chooser)      # after the title
         self._side.setVisible(not paired)
         self._opacity_slider.setVisible(not paired)
         self.legend.set_columns(PAIRED_LEGEND_COLUMNS if paired else LEGEND_COLUMNS)
@@ -286,6 +321,7 @@ class LatentExplorer(QWidget):
             self.scatter.set_crosshair(None)
             self.plane_chooser.set_choice(PRINCIPAL, (0, 1))
             self.plane_chooser.set_latent_dim(codes.shape[1])
+            self.plane_chooser.setVisible(codes.shape[1] > 2)     # empty otherwise: no empty row when paired
         self._codes, self._labels, self._images = codes, labels, images
         self._log_var = log_var
         self._update_plane(fit=new_space)
@@ -294,6 +330,9 @@ class LatentExplorer(QWidget):
             f"{total:,} points" if shown == total else f"Showing a stratified sample of {shown:,} of {total:,} points"
         )
         if new_space:
+            self.traversal.set_point(None)
+            self._update_traversal_decoder()
+            self.decoder_changed.emit()
             self.latent_dim_changed.emit(codes.shape[1])
 
     def set_decoder(self, decode: Decoder | None, live: bool = False) -> None:
@@ -304,6 +343,8 @@ class LatentExplorer(QWidget):
         self._decoder_fits = True
         self.scatter.view_box.probing_enabled = decode is not None
         self.scatter.manifold.set_decode_plane(None if decode is None else self._decode_plane, live)
+        self._update_traversal_decoder()
+        self.decoder_changed.emit()
         if decode is not None and self._probe is not None:
             self._decode_probe()
             self.point_decoded.emit(self._probe.copy())
@@ -404,6 +445,21 @@ class LatentExplorer(QWidget):
     def decoded_image(self) -> np.ndarray | None:
         """The last decoded image (784,) float, or None."""
         return self._decoded
+
+    def decoded_point(self) -> np.ndarray | None:
+        """The latent vector (d,) of the last decoded image, or None."""
+        return None if self._probe is None else self._probe.copy()
+
+    def decoder(self) -> Decoder | None:
+        """The decoder of `set_decoder` while it fits the codes' latent size; None before codes, or when codes of
+        a new size wait for their own decoder."""
+        return self._decode if self._can_decode() and self.latent_dim() > 0 else None
+
+    def show_traversal(self, shown: bool) -> None:
+        """Show the decoded point's latent traversal in the side column (True), or its decoded image."""
+        self.decoded_toggle.set_traversal(shown)
+        self._decoded_stack.setCurrentWidget(self.traversal if shown else self.decoded_panel)
+        self._side_layout.setStretchFactor(self._decoded_stack, 1 if shown else 0)   # the height the pins leave
 
     def plane(self) -> LatentPlane | None:
         """The plane the plot shows."""
@@ -562,8 +618,12 @@ class LatentExplorer(QWidget):
     def _set_probe(self, z: np.ndarray) -> None:
         self._probe = z
         self._decode_probe()
+        self.traversal.set_point(z)
         self._update_crosshair()
         self.point_decoded.emit(z.copy())
+
+    def _update_traversal_decoder(self) -> None:
+        self.traversal.set_decoder(self.decoder(), self.latent_dim() or None)
 
     def _decode_probe(self) -> None:
         self._decoded = np.asarray(self._decode(self._probe[None]))[0]

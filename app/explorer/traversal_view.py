@@ -121,7 +121,10 @@ class TraversalView(QWidget):
     def set_point(self, z: np.ndarray | None) -> None:
         """Traverse around z (latent_dim,) float, or show nothing for None. A point of another size than the
         decoder's forgets the decoder, until `set_decoder` gives one of its size."""
-        self._z = None if z is None else np.asarray(z, dtype=np.float64).reshape(-1)
+        z = None if z is None else np.asarray(z, dtype=np.float64).reshape(-1)
+        if z is not None and self._z is not None and np.array_equal(z, self._z):
+            return              # nothing changes (e.g. an explorer re-decoding its point for a new decoder)
+        self._z = z
         if self._z is not None and self._decoder_dim is not None and len(self._z) != self._decoder_dim:
             self._decode = self._decoder_dim = None
         self._update()

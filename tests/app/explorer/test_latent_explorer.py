@@ -262,6 +262,26 @@ def test_a_click_in_an_8d_space_decodes_a_vector_on_the_shown_plane(explorer, qt
         np.testing.assert_allclose(z[others], codes.mean(axis=0)[others])
 
 
+@pytest.mark.parametrize("plane", ["principal", "dimensions"])
+def test_a_paired_explorer_keeps_its_plane_chooser_on_a_row_of_its_own_and_is_no_wider_than_a_2d_one(qtbot, plane):
+    """Two paired explorers, the settings and the decoded pair fit a 1024-pixel window at latent size 2; so at 8."""
+    two, eight = LatentExplorer(DIGITS), LatentExplorer(DIGITS)
+    for explorer, latent_dim in ((two, 2), (eight, 8)):
+        qtbot.addWidget(explorer)
+        explorer.set_data(*grid_data(latent_dim=latent_dim))
+        explorer.set_paired(True)
+    if plane == "dimensions":
+        eight.show_dimensions(2, 5)
+    eight.show()
+    qtbot.waitExposed(eight)
+    assert eight.plane_chooser.isVisible() and not two.plane_chooser.isVisibleTo(two)
+    assert eight.minimumSizeHint().width() <= two.minimumSizeHint().width()
+    assert eight.plane_chooser.geometry().top() >= eight.manifold_check.geometry().bottom()
+    eight.set_paired(False)                 # alone again: back in the toolbar, beside the boxes
+    QApplication.processEvents()
+    assert eight.plane_chooser.geometry().top() < eight.manifold_check.geometry().bottom()
+
+
 def test_dimensions_plane_holds_the_other_dimensions_at_a_ctrl_clicked_point(explorer, qtbot):
     codes, labels, images = grid_data(latent_dim=8)
     show(explorer, codes, labels, images)

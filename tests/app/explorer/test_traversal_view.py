@@ -64,6 +64,8 @@ def test_it_decodes_nothing_while_hidden_and_the_whole_grid_at_once_when_shown(v
     view.set_point(np.ones(4))                      # shown: drawn at once
     view.set_decoder(decode, 4)                     # a newer decoder of a training run
     assert decode.batches == [28, 28, 28]
+    view.set_point(np.ones(4))                      # the explorer re-decoding its point for that decoder
+    assert decode.batches == [28, 28, 28]
     assert np.array_equal(view.grid.tile(3, 6), gray8(decode(np.array([[1.0, 1.0, 1.0, 3.0]]))[0]))
 
 
