@@ -4,8 +4,10 @@ Two explorers side by side, linked by an ExplorerLink, show an AE and a VAE of t
 (784-512-256-2, seed 0) encoding the 5,000 bundled digits. For each synthetic mouse move in explorer A it measures,
 as bench/drag_latency.py does for one explorer, (1) the handler: the move through pyqtgraph's scene to both decodes
 and both image panels updated, and (2) move to painted: the handler plus the event-loop pass that repaints the
-window, until the later of the two decoded images is painted. Runs idle, then while both models train in
-background threads (one BLAS thread each), as two runs of a comparison would. No snapshots arrive meanwhile.
+window, until the later of the two decoded images is painted. Runs idle, then while both models train as the two
+runs of a comparison do: each driven by a thread of this process, its steps computed in a helper process of its own
+(``in_helpers``, one BLAS thread each), and, for contrast, with both steps computed in this process's threads (the
+GIL then shares one interpreter between the drag and both runs). No snapshots arrive meanwhile.
 Run: QT_QPA_PLATFORM=offscreen .venv/bin/python bench/linked_drag_latency.py
 """
 
@@ -32,6 +34,7 @@ from app.explorer.explorer_link import ExplorerLink  # noqa: E402
 from app.explorer.latent_explorer import LatentExplorer  # noqa: E402
 from app.gui_gc import GuiThreadGarbageCollector  # noqa: E402
 from app.workspace.paths import BUNDLED_DATASET  # noqa: E402
+from app.workspace.training_worker import TRAINING_NICENESS, lower_thread_priority  # noqa: E402
 from core.data.datasets import images_to_float, load_npz  # noqa: E402
 from core.nn.config import ModelConfig  # noqa: E402
 from core.nn.models import build_model  # noqa: E402
@@ -54,7 +57,9 @@ def cpu_name() -> str:
 
 
 def train_until(trainer: Trainer, stop: threading.Event) -> None:
-    """Train step after step, epoch after epoch, until `stop`: the load of one run's worker."""
+    """Train step after step, epoch after epoch, until `stop`: the load of one run's worker, as nice as the app's (its
+    helper process, started at the first step, inherits it)."""
+    lower_thread_priority(TRAINING_NICENESS)
     while not stop.is_set():
         trainer.step()
 
@@ -81,7 +86,7 @@ def main() -> None:
         explorer.set_decoder(decode)
         explorers.append(explorer)
         optimizer = build_optimizer(config.optimizer, model.parameters.flat, config.lr)
-        trainers.append(Trainer(model, optimizer, dataset.train_images, dataset.test_images, config))
+        trainers.append((model, optimizer))
         decode_ms.append(timed_decode(decode, codes[:1]))
     ExplorerLink(*explorers, parent=host)
     host.show()
@@ -90,18 +95,23 @@ def main() -> None:
     print(f"CPU: {cpu_name()} ({os.cpu_count()} CPUs)")
     print(f"{len(images):,} points per explorer, {MOVES} moves in A; default models (784-512-256-2); decoders alone: "
           f"p50 {decode_ms[0]:.3f} ms (AE), {decode_ms[1]:.3f} ms (VAE)")
-    for load in ("idle", "while both models train (2 threads, 1 BLAS thread each)"):
+    loads = {"idle": None, "while both train, steps in helper processes (as compare mode)": True,
+             "while both train, steps in this process's threads": False}
+    for load, in_helpers in loads.items():
         stop = threading.Event()
-        workers = [threading.Thread(target=train_until, args=(trainer, stop), daemon=True) for trainer in trainers]
+        runs = [] if in_helpers is None else [
+            Trainer(model, optimizer, dataset.train_images, dataset.test_images, config, in_helpers=in_helpers)
+            for model, optimizer in trainers]
+        workers = [threading.Thread(target=train_until, args=(trainer, stop), daemon=True) for trainer in runs]
         with threadpool_limits(limits=1, user_api="blas"):
-            if load != "idle":
-                for worker in workers:
-                    worker.start()
+            for worker in workers:
+                worker.start()
             handler, to_paint = measure(app, explorers[0], linked=(explorers[1],))
             stop.set()
             for worker in workers:
-                if worker.is_alive():
-                    worker.join()
+                worker.join()
+            for trainer in runs:
+                trainer.close()
         within = np.mean(to_paint <= FRAME_MS) * 100
         print(f"{load}:")
         print(f"  drag handler (move -> both decoded, panels updated): {percentiles(handler)}")
