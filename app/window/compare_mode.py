@@ -26,7 +26,7 @@ from app.explorer.explorer_framing import ExplorerFraming
 from app.explorer.explorer_link import ExplorerLink
 from app.explorer.latent_explorer import LatentExplorer
 from app.window.settings_panel import SettingsPanel
-from app.workspace.comparison import other_kind, run_names
+from app.workspace.comparison import run_names
 from app.workspace.file_commands import FileCommands
 from app.workspace.recovery import Recovery
 from app.workspace.session import Session
@@ -36,6 +36,7 @@ from app.workspace.workspace import TrainingRun
 from core.data.datasets import Dataset
 from core.nn.config import ModelConfig
 from core.training.config import TrainConfig
+from core.training.presets import comparison_pair
 from core.training.trainer import EpochProgress, StepProgress
 
 if TYPE_CHECKING:
@@ -116,7 +117,8 @@ class CompareMode(QObject):
         first = self._workspace.current
         if self.active or first.controller.state is not RunState.IDLE:
             return False
-        model_config, train_config = settings or (other_kind(first.session.model_config), first.session.train_config)
+        model_config, train_config = settings or (comparison_pair(first.session.model_config),
+                                                  first.session.train_config)
         session = Session(first.session.dataset, first.session.dataset_spec, model_config, train_config, self._parts)
         session.set_parts(self._parts, in_helpers=True)
         controller = TrainingController(session, self._blas_threads, self)

@@ -38,7 +38,6 @@ from app.window.settings_panel import SettingsPanel
 from app.window.shortcuts_dialog import ShortcutsDialog
 from app.window.training_keys import TrainingKeys
 from app.workspace.app_settings import AppSettings
-from app.workspace.comparison import other_kind
 from app.workspace.dataset_commands import DatasetCommands
 from app.workspace.datasets import DatasetCatalog, largest_digit_set
 from app.workspace.file_commands import FileCommands
@@ -55,7 +54,7 @@ from core.data.download import download_mnist
 from core.nn.models import EncoderSnapshot
 from core.parallel.thread_team import training_parts
 from core.training.config import TrainConfig
-from core.training.presets import write_up_settings
+from core.training.presets import WRITE_UP, comparison_pair
 
 # Measured with bench/gui_responsiveness.py (see its docstring): as the headless command line does, every core
 # trains part of each batch with one BLAS thread each (one training thread with two BLAS threads is as fast when
@@ -284,7 +283,7 @@ class MainWindow(QMainWindow):
         if self.run_group.state is not RunState.IDLE or not self.compare.end() \
                 or not self.file_commands.release_model():
             return
-        vae, training = write_up_settings()
+        vae, training = WRITE_UP.model, WRITE_UP.training
         spec = largest_digit_set(self.workspace.catalog)
         if spec != self.session.dataset_spec:
             self.dataset_commands.load_dataset(spec)
@@ -293,7 +292,7 @@ class MainWindow(QMainWindow):
         self.session.new_model(vae)
         self.setWindowTitle(UNTITLED)
         self.show_model()
-        self.compare.start((other_kind(vae), training))
+        self.compare.start((comparison_pair(vae), training))
         self._show_comparing()
         self.statusBar().showMessage("The write-up's models: press Train (Space).", 8000)
 

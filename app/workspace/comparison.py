@@ -1,13 +1,10 @@
-"""What a comparison of two runs starts from, and what the two runs are called.
+"""What the two runs of a comparison are called, after the settings that tell them apart.
 
-By default the second run is the first one's model of the other kind (an AE beside a VAE, or a VAE beside an AE):
+By default the second run is the first one's model of the other kind (core/training/presets.py, comparison_pair):
 the same layers, latent size, data, seed and batch size, so both train on the same batches in the same order
-(core/training/trainer.py shuffles from the seed). The user may then change any setting of either run; the runs are
-named after the first setting that tells them apart. No Qt here.
+(core/training/trainer.py shuffles from the seed). The user may then change any setting of either run. No Qt here.
 """
 from __future__ import annotations
-
-from dataclasses import replace
 
 from core.nn.config import ModelConfig
 from core.training.config import TrainConfig
@@ -18,11 +15,6 @@ RECONSTRUCTION_NAMES = {"bernoulli": "cross-entropy", "sse": "squared error"}
 ACTIVATION_NAMES = {"relu": "ReLU", "leaky_relu": "LeakyReLU", "tanh": "tanh"}
 
 Settings = tuple[ModelConfig, TrainConfig]
-
-
-def other_kind(model_config: ModelConfig) -> ModelConfig:
-    """The same model of the other kind: an AE for a VAE, a VAE for an AE."""
-    return replace(model_config, kind="ae" if model_config.kind == "vae" else "vae")
 
 
 def run_names(first: Settings, second: Settings) -> tuple[str, str]:

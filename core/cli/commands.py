@@ -14,20 +14,21 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 import numpy as np
 
 from core.atomic_files import make_parent_folder, resolve_output
 from core.cli.gif import add_gif_parser
 from core.cli.history import add_history_parser
-from core.cli.option_types import checked
-from core.cli.outputs import OutputIsInput, dataset_file, refuse_inputs
+from core.cli.outputs import OutputIsInput, dataset_file, refuse_inputs, refuse_same_output
+from core.cli.runs_at_once import train_at_once
 from core.cli.stop_signals import StopSignals, stop_on_signals
+from core.cli.train_settings import DEFAULT_TRAINING, add_settings_options, settings
 from core.data.datasets import PIXELS, default_cache_dir, load_dataset
 from core.data.errors import DatasetError
-from core.nn.config import ACTIVATIONS, RECONSTRUCTIONS, ModelConfig
 from core.nn.models import build_model
 from core.nn.optim import build_optimizer
 from core.output_lock import output_lock
@@ -39,13 +40,8 @@ from core.training.checkpoint import (
     load_checkpoint,
     save_checkpoint,
 )
-from core.training.config import (
-    MAX_BATCH_SIZE,
-    TrainConfig,
-    check_beta,
-    check_learning_rate,
-    check_whole,
-)
+from core.training.config import TrainConfig
+from core.training.presets import comparison_pair
 from core.training.trainer import (
     EpochProgress,
     StepProgress,
@@ -72,43 +68,28 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="train an AE or a VAE and save a checkpoint",
                                 description="Train a model; prints one JSON object per epoch to stdout. "
                                             "Ctrl+C or SIGTERM stops and saves what was trained so far (once "
-                                            "stopping, further signals wait for the save).")
-    train.add_argument("--model", choices=("ae", "vae"), default="vae", help="autoencoder or variational autoencoder")
+                                            "stopping, further signals wait for the save). With --preset, the "
+                                            "preset's values replace the defaults, and the options given override "
+                                            "them.")
     train.add_argument("--dataset",
                        help="mnist5k (bundled), fashion (Debian's dataset-fashion-mnist), mnist (downloaded once), "
                             "or a path to an IDX folder or an .npz file (default: mnist5k; with --resume, the "
                             "model's own)")
-    train.add_argument("--latent-dim", type=int, default=2, help="size of the latent code (default: %(default)s)")
-    train.add_argument("--hidden", default="512,256",
-                       help="hidden layer widths, comma-separated (default: %(default)s)")
-    train.add_argument("--activation", choices=ACTIVATIONS, default="relu")
-    train.add_argument("--loss", choices=RECONSTRUCTIONS, default="bernoulli",
-                       help="reconstruction loss: Bernoulli cross-entropy or 0.5 * sum of squared errors")
-    train.add_argument("--epochs", type=_whole_number("epochs", 1), default=10)
-    train.add_argument("--batch-size", type=_whole_number("the batch size", 1, MAX_BATCH_SIZE), default=128)
-    train.add_argument("--lr", type=checked(float, check_learning_rate), default=1e-3,
-                       help="learning rate, above 0 and at most 10 (default: %(default)s)")
-    train.add_argument("--beta", type=checked(float, check_beta), default=1.0,
-                       help="weight of the KL term (VAE only)")
-    train.add_argument("--kl-warmup", type=_whole_number("the KL warm-up", 0), default=0, metavar="EPOCHS",
-                       help="raise the KL weight linearly from 0 to --beta over these first epochs (VAE only; "
-                            "default: %(default)s, none)")
-    train.add_argument("--optimizer", choices=("adam", "sgd"), default="adam")
-    train.add_argument("--seed", type=_whole_number("the seed", 0), default=0)
+    add_settings_options(train)
     train.add_argument("--resume", type=Path, metavar="CHECKPOINT",
                        help="continue training a saved model (its architecture and data are reused) "
                             "until --epochs epochs in all")
     train.add_argument("--out", type=Path, default=Path("model.npz"),
                        help="checkpoint to write: a new file or a regular file, which it replaces (may be --resume's "
                             "model, never the dataset; locked while training; default: %(default)s)")
+    train.add_argument("--compare-out", type=Path, metavar="CHECKPOINT",
+                       help="also train, at the same time and on the same batches in the same order, the same model "
+                            "of the other kind (an AE for a VAE, a VAE for an AE), and write it here (the same rules "
+                            "as --out; not with --resume); the epoch lines say which model they are of")
     train.set_defaults(handler=run_train)
     add_gif_parser(commands)
     add_history_parser(commands)
     return parser
-
-
-def _whole_number(name: str, minimum: int, maximum: int | None = None):
-    return checked(int, lambda value: check_whole(name, value, minimum, maximum))
 
 
 def run_cli(argv: list[str], resources: Path) -> int:
@@ -138,79 +119,123 @@ def _interrupt(number: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+class Run(NamedTuple):
+    """A training run of the command: its trainer, where to save it, and its label on the lines it prints when two
+    runs train at once (None for a run alone)."""
+
+    trainer: Trainer
+    out: Path
+    label: str | None = None
+
+
 def run_train(args: argparse.Namespace, resources: Path) -> int:
-    """The ``train`` command. Exit status: 0 done, 1 error or divergence, 2 an output that is an input, 130 or 143
-    stopped by SIGINT or SIGTERM (and saved)."""
+    """The ``train`` command. Exit status: 0 done, 1 error or divergence, 2 an output that is an input or options
+    that do not go together, 130 or 143 stopped by SIGINT or SIGTERM (and saved)."""
     err = sys.stderr
-    try:
-        refuse_inputs(args.out, [("--dataset", dataset_file(args.dataset))])
-        resolve_output(args.out)                     # a folder or a device is refused before any data are read
-    except OutputIsInput as error:
-        print(f"error: {error}", file=err)
+    if args.resume and (args.preset or args.compare_out):
+        option = "--preset" if args.preset else "--compare-out"
+        print(f"error: {option} cannot be used with --resume (a resumed model keeps its own settings)", file=err)
         return 2
-    except OSError as error:
-        print(f"error: cannot write the model to {args.out}: {error.strerror or error}", file=err)
-        return 1
+    outputs = [("--out", args.out)] + ([("--compare-out", args.compare_out)] if args.compare_out else [])
+    for option, out in outputs:
+        try:
+            refuse_inputs(out, [("--dataset", dataset_file(args.dataset))], option)
+            if option == "--compare-out":
+                refuse_same_output(outputs[0], (option, out))
+            resolve_output(out)                      # a folder or a device is refused before any data are read
+        except OutputIsInput as error:
+            print(f"error: {error}", file=err)
+            return 2
+        except OSError as error:
+            print(f"error: cannot write the model to {out}: {error.strerror or error}", file=err)
+            return 1
     try:
-        trainer, dataset_name = _make_trainer(args, resources, DownloadReport(err))
+        trainers, dataset_name = _make_trainers(args, resources, DownloadReport(err))
     except (DatasetError, CheckpointError, ValueError) as error:
         print(f"error: {error}", file=err)
         return 1
     except KeyboardInterrupt:
         print("\ninterrupted; nothing was trained", file=err)
         return 130
+    runs = [Run(trainer, out, trainer.model.config.kind if args.compare_out else None)
+            for trainer, (_, out) in zip(trainers, outputs)]
     with contextlib.ExitStack() as held:
-        held.callback(trainer.close)                 # its helper processes, whatever happens
-        try:
-            if not args.dataset:                     # --resume's model names its dataset
-                refuse_inputs(args.out, [(f"the dataset of {args.resume}", dataset_file(dataset_name))])
-            target = _check_writable(args.out)       # after the data, so that a failed command leaves no new folder
-            held.enter_context(output_lock(target))  # until the model is saved: a second writer is refused
-        except OutputIsInput as error:
-            print(f"error: {error}", file=err)
-            return 2
-        except OSError as error:
-            print(f"error: cannot write the model to {args.out}: {error.strerror or error}", file=err)
-            return 1
-        return _train_and_save(trainer, dataset_name, args.out, err)
+        for trainer in trainers:
+            held.callback(trainer.close)             # its helper processes, whatever happens
+        for _, out in outputs:
+            try:
+                if not args.dataset:                 # --resume's model names its dataset
+                    refuse_inputs(out, [(f"the dataset of {args.resume}", dataset_file(dataset_name))])
+                target = _check_writable(out)        # after the data, so that a failed command leaves no new folder
+                held.enter_context(output_lock(target))  # until the model is saved: a second writer is refused
+            except OutputIsInput as error:
+                print(f"error: {error}", file=err)
+                return 2
+            except OSError as error:
+                print(f"error: cannot write the model to {out}: {error.strerror or error}", file=err)
+                return 1
+        return _train_and_save(runs, dataset_name, err)
 
 
-def _train_and_save(trainer: Trainer, dataset_name: str, out: Path, err: TextIO) -> int:
-    """Train, then save to ``out``, with SIGINT and SIGTERM stopping the training (StopSignals) from the first
-    step to the end of the save; the exit status."""
-    if trainer.finished:
-        done = trainer.epoch
+def _train_and_save(runs: list[Run], dataset_name: str, err: TextIO) -> int:
+    """Train, then save each run to its ``out``, with SIGINT and SIGTERM stopping the training (StopSignals) from
+    the first step to the end of the saves; the exit status. Two runs train at once, a thread each (their epoch
+    lines labelled); a run alone trains in this thread."""
+    if len(runs) == 1 and runs[0].trainer.finished:
+        done = runs[0].trainer.epoch
         print(f"nothing to train: the model has trained {done} epoch{'' if done == 1 else 's'} already (--epochs "
               f"counts them all)", file=err)
     bar = ProgressBar(err) if err.isatty() else None
-    status = 0
     control = TrainingControl()
+
+    def show(index: int, record: StepProgress | EpochProgress) -> None:
+        trainer, _, label = runs[index]
+        if isinstance(record, StepProgress) and bar:
+            bar.show(record, trainer.config.epochs, label)
+        elif isinstance(record, EpochProgress):
+            if bar:
+                bar.clear()
+            print(json.dumps(({"model": label} if label else {}) | _epoch_line(record, trainer)), flush=True)
+
     with stop_on_signals(control) as stops:
-        try:
-            for record in trainer.run(control):
-                if isinstance(record, StepProgress) and bar:
-                    bar.show(record, trainer.config.epochs)
-                elif isinstance(record, EpochProgress):
-                    if bar:
-                        bar.clear()
-                    print(json.dumps(_epoch_line(record, trainer)), flush=True)
-        except TrainingDiverged as error:
-            status = 1
-            print(f"\n{error}", file=err)
-        except HelperFailed as error:
-            status = 1
-            print(f"\nerror: {error} Training stopped; its last step may be only partly applied.", file=err)
-        finally:
-            trainer.close()
+        if len(runs) == 1:
+            endings = [_train_here(runs[0].trainer, control, show)]
+        else:
+            endings = train_at_once([run.trainer for run in runs], control, show)
+        for run, ending in zip(runs, endings):
+            if ending is not None:
+                print(f"\n{f'{run.label}: ' if run.label else ''}{_ending_message(ending)}", file=err)
         if stops.received:
-            print(f"\n{_stopped_by(stops)} after {trainer.history.steps} steps; saving", file=err)
+            steps = " and ".join(f"{run.trainer.history.steps} steps{f' ({run.label})' if run.label else ''}"
+                                 for run in runs)
+            print(f"\n{_stopped_by(stops)} after {steps}; saving", file=err)
         if bar:
             bar.clear()
-        checkpoint = Checkpoint(trainer.model, trainer.optimizer, trainer.config, dataset_name, trainer.history)
-        saved = _save(checkpoint, out, err)
+        saved = [_save(Checkpoint(run.trainer.model, run.trainer.optimizer, run.trainer.config, dataset_name,
+                                  run.trainer.history), run.out, err) for run in runs]
+    status = 1 if any(ending is not None for ending in endings) else 0
     if stops.received:          # a signal during the save waited for it, and ends the command as one would
         status = stops.exit_status
-    return status if saved else 1
+    return status if all(saved) else 1
+
+
+def _train_here(trainer: Trainer, control: TrainingControl,
+                show: Callable[[int, StepProgress | EpochProgress], None]) -> TrainingDiverged | HelperFailed | None:
+    """Train in this thread, showing each record as run 0's; the divergence or helper failure that ended it."""
+    try:
+        for record in trainer.run(control):
+            show(0, record)
+    except (TrainingDiverged, HelperFailed) as error:
+        return error
+    finally:
+        trainer.close()
+    return None
+
+
+def _ending_message(ending: BaseException) -> str:
+    if isinstance(ending, HelperFailed):
+        return f"error: {ending} Training stopped; its last step may be only partly applied."
+    return str(ending)
 
 
 def _stopped_by(stops: StopSignals) -> str:
@@ -269,7 +294,10 @@ class DownloadReport:
             self._line_open = False
 
 
-def _make_trainer(args: argparse.Namespace, resources: Path, report: DownloadReport) -> tuple[Trainer, str]:
+def _make_trainers(args: argparse.Namespace, resources: Path,
+                   report: DownloadReport) -> tuple[list[Trainer], str]:
+    """The run's trainer, or with --compare-out the two runs' trainers (the options' model first), each with every
+    part of its steps in helper processes (core.cli.runs_at_once says why); and the dataset's name."""
     def load(spec: str):
         try:
             return load_dataset(spec, bundled_path=resources / "mnist5k.npz", cache_dir=default_cache_dir(),
@@ -286,21 +314,26 @@ def _make_trainer(args: argparse.Namespace, resources: Path, report: DownloadRep
             if args.dataset:
                 raise
             raise DatasetError(f"{error} (the model's dataset: give --dataset to say where it is now)") from None
-        config = TrainConfig(**{**saved.train_config.to_dict(), "epochs": args.epochs})
-        model, optimizer, history = saved.model, saved.optimizer, saved.history
-    else:
-        dataset_name = args.dataset or "mnist5k"
-        dataset = load(dataset_name)
-        hidden = tuple(int(width) for width in args.hidden.split(",") if width.strip())
-        model_config = ModelConfig(kind=args.model, input_dim=dataset.train_images.shape[1], latent_dim=args.latent_dim,
-                                   hidden=hidden, activation=args.activation, reconstruction=args.loss)
-        config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, beta=args.beta,
-                             optimizer=args.optimizer, seed=args.seed, kl_warmup=args.kl_warmup)
-        model = build_model(model_config, np.random.default_rng(args.seed))
+        epochs = DEFAULT_TRAINING.epochs if args.epochs is None else args.epochs
+        config = TrainConfig(**{**saved.train_config.to_dict(), "epochs": epochs})
+        trainer = Trainer(saved.model, saved.optimizer, dataset.train_images, dataset.test_images, config,
+                          saved.history, parts=PARTS)
+        return [trainer], dataset_name
+    dataset_name = args.dataset or "mnist5k"
+    dataset = load(dataset_name)
+    model_config, config = settings(args, dataset.train_images.shape[1])
+    models = [model_config, comparison_pair(model_config)] if args.compare_out else [model_config]
+    trainers = []
+    for model_config in models:
+        # The same seed for both: the same batches in the same order (the trainer shuffles from it).
+        model = build_model(model_config, np.random.default_rng(config.seed))
         optimizer = build_optimizer(config.optimizer, model.parameters.flat, config.lr, config.momentum)
-        history = None
-    trainer = Trainer(model, optimizer, dataset.train_images, dataset.test_images, config, history, parts=PARTS)
-    return trainer, dataset_name
+        if args.compare_out:
+            trainers.append(Trainer(model, optimizer, dataset.train_images, dataset.test_images, config,
+                                    parts=training_parts(runs=2), in_helpers=True))
+        else:
+            trainers.append(Trainer(model, optimizer, dataset.train_images, dataset.test_images, config, parts=PARTS))
+    return trainers, dataset_name
 
 
 def _epoch_line(record: EpochProgress, trainer: Trainer) -> dict:
@@ -317,23 +350,32 @@ def _epoch_line(record: EpochProgress, trainer: Trainer) -> dict:
 
 
 class ProgressBar:
-    """A one-line progress bar on a terminal, redrawn at most 10 times a second."""
+    """A one-line progress bar on a terminal, redrawn at most 10 times a second; with labels, a short bar per run on
+    the one line (two runs at once)."""
 
     WIDTH = 30
+    LABELLED_WIDTH = 10     # two labelled bars fit in 80 columns
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
         self._last_draw = 0.0
+        self._bars: dict[str | None, str] = {}      # each run's latest bar, by label
 
-    def show(self, record: StepProgress, epochs: int) -> None:
+    def show(self, record: StepProgress, epochs: int, label: str | None = None) -> None:
+        done = record.batch / record.batches_per_epoch
+        if label is None:
+            filled = round(self.WIDTH * done)
+            self._bars[label] = (f"epoch {record.epoch + 1}/{epochs} [{'#' * filled}{'.' * (self.WIDTH - filled)}] "
+                                 f"loss {record.loss:8.2f}  {record.samples_per_s:7.0f} img/s")
+        else:
+            filled = round(self.LABELLED_WIDTH * done)
+            self._bars[label] = (f"{label} {record.epoch + 1}/{epochs} "
+                                 f"[{'#' * filled}{'.' * (self.LABELLED_WIDTH - filled)}] loss {record.loss:8.2f}")
         now = time.monotonic()
         if now - self._last_draw < 0.1 and record.batch != record.batches_per_epoch:
             return
         self._last_draw = now
-        done = record.batch / record.batches_per_epoch
-        filled = round(self.WIDTH * done)
-        self.stream.write(f"\repoch {record.epoch + 1}/{epochs} [{'#' * filled}{'.' * (self.WIDTH - filled)}] "
-                          f"loss {record.loss:8.2f}  {record.samples_per_s:7.0f} img/s")
+        self.stream.write("\r" + "  ".join(self._bars.values()))
         self.stream.flush()
 
     def clear(self) -> None:

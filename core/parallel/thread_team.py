@@ -14,14 +14,15 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def training_parts() -> int:
-    """How many parts to split each training batch into: one per core this process may run on (its CPU affinity,
-    where the system has one, which a container or ``taskset`` may narrow), at most 2 (more measured slower)."""
+def training_parts(runs: int = 1) -> int:
+    """How many parts to split each training batch into when ``runs`` runs train at once: one per core this process
+    may run on (its CPU affinity, where the system has one, which a container or ``taskset`` may narrow), shared
+    among the runs, at most 2 (more measured slower)."""
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:          # not Linux
         cores = os.cpu_count() or 1
-    return max(1, min(2, cores))
+    return max(1, min(2, cores // runs))
 
 
 class ThreadTeam:

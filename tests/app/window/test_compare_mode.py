@@ -16,7 +16,7 @@ from core.data.datasets import images_to_float
 from core.nn.models import build_model
 from core.nn.optim import build_optimizer
 from core.training.checkpoint import load_checkpoint
-from core.training.presets import write_up_settings
+from core.training.presets import WRITE_UP
 from core.training.trainer import Trainer
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -141,7 +141,7 @@ def test_the_animation_uses_both_runs_and_its_export_equals_the_gif_command(qtbo
 
 def test_the_write_up_preset_sets_the_write_ups_models_side_by_side(window):
     window.window_actions.write_up.trigger()
-    vae, training = write_up_settings()
+    vae, training = WRITE_UP.model, WRITE_UP.training
     assert window.session.model_config == vae
     assert window.compare.session.model_config.kind == "ae"
     assert window.compare.session.model_config.hidden == (128, 128) == window.session.model_config.hidden
