@@ -113,10 +113,11 @@ class HelperProcess:
         except OSError as error:
             raise self._failure(f"could not be reached ({error.strerror or error})", gone=True) from None
 
-    def receive(self, expected: bytes, timeout: float = REPLY_TIMEOUT) -> bytes:
-        """The payload of the next frame, which must be of kind ``expected``; raises HelperFailed otherwise."""
+    def receive(self, expected: bytes, timeout: float = REPLY_TIMEOUT, spin: float = SPIN_SECONDS) -> bytes:
+        """The payload of the next frame, which must be of kind ``expected``; raises HelperFailed otherwise. ``spin``:
+        seconds to poll before sleeping (see SPIN_SECONDS)."""
         try:
-            kind, payload = receive_frame(self._from_helper, timeout, SPIN_SECONDS)
+            kind, payload = receive_frame(self._from_helper, timeout, spin)
         except EOFError:
             raise self._failure("ended", gone=True) from None
         except TimeoutError:

@@ -46,6 +46,7 @@ from core.nn.optim import SGD, Adam, check_learning_rate
 from core.parallel.helper_process import (
     DONE,
     REPORT,
+    SPIN_SECONDS,
     STEP,
     VERDICT,
     HelperFailed,
@@ -223,6 +224,10 @@ class ParallelTrainingStep:
             noise[...] = eps
             eps = noise
         rows = split_rows(batch, self.parts)
+        # With every part in helpers this process does not poll while it waits: the CPU time of a poll is taken from
+        # the helpers of the other run trained at once (1.2 ms a step against 0.7 ms without, two default models on
+        # the 2-core AMD EPYC).
+        spin = 0.0 if self.in_helpers else SPIN_SECONDS
         try:
             for helper, helper_rows in zip(self._helpers, rows[self._helper_parts.start:]):
                 if load_rows is not None:
@@ -235,7 +240,7 @@ class ParallelTrainingStep:
                     load_rows(rows[0])
                 reports.append(own.forward_backward(shared_x, rows[0], beta, eps))
                 own.begin_update(rows[0])
-            reports += [_read_report(helper.receive(REPORT)) for helper in self._helpers]     # in the order of parts
+            reports += [_read_report(helper.receive(REPORT, spin=spin)) for helper in self._helpers]   # parts' order
             losses, bound, rejected = self._decide(reports, batch, vet)
             applied = not rejected
             verdict = np.array([applied, *(self.optimizer.step_constants() if applied else ())], np.float64)
@@ -244,7 +249,7 @@ class ParallelTrainingStep:
             if applied and own is not None:
                 own.finish_update(rows[1:])
             for helper in self._helpers:
-                helper.receive(DONE)
+                helper.receive(DONE, spin=spin)
         except BaseException:
             self.close()         # a helper's place in the protocol is lost: start afresh at the next step
             raise

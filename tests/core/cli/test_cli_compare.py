@@ -127,7 +127,9 @@ def test_a_stop_signal_saves_both_models(tmp_path, number):
                                 "--compare-out", str(ae)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True)
     try:
-        assert process.stdout.readline()
+        trained = set()
+        while trained != {"vae", "ae"}:                    # an epoch each
+            trained.add(json.loads(process.stdout.readline())["model"])
         process.send_signal(number)
         _, stderr = process.communicate(timeout=60)
     finally:
