@@ -10,7 +10,8 @@ its own helper process (core/parallel/training_step.py, ``in_helpers``), both ex
 and shared decoded panel updating. A 10 ms QTimer on the GUI thread records how late each timeout comes while both
 train (bench/gui_responsiveness.py's Probe); then, while both still train, a drag of 400 synthetic moves in the AE's
 explorer is timed from each move until both images of the shared decoded panel are painted
-(bench/drag_latency.py's measure). Throughput: each run's steps per second from Train until its worker returns.
+(bench/drag_latency.py's measure). Throughput: each run's steps per second from Train until the window hears that
+it ended.
 """
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ from drag_latency import FRAME_MS, measure, percentiles  # noqa: E402
 from gui_responsiveness import Probe  # noqa: E402
 from linked_drag_latency import cpu_name  # noqa: E402
 from machine_load import cpu_ticks, steal_since  # noqa: E402
-from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from app.gui_gc import GuiThreadGarbageCollector  # noqa: E402
@@ -63,12 +64,10 @@ def one_run(epochs: int, collector: GuiThreadGarbageCollector) -> tuple[np.ndarr
     collector.freeze_long_lived()
     controllers = (window.controller, window.compare.controller)
     started, ended = {}, {}
-    for controller in controllers:
-        controller.run_started.connect(lambda c=controller: started.setdefault(c, time.perf_counter()))
+    for index, controller in enumerate(controllers):
+        controller.run_started.connect(lambda i=index: started.setdefault(i, time.perf_counter()))
+        controller.run_finished.connect(lambda i=index: ended.setdefault(i, time.perf_counter()))
     window.train()
-    for controller in controllers:
-        controller.worker.finished.connect(lambda c=controller: ended.setdefault(c, time.perf_counter()),
-                                           Qt.ConnectionType.DirectConnection)
     wait(SETTLE_MS)
     probe = Probe()
     probe.recording = True
@@ -81,7 +80,7 @@ def one_run(epochs: int, collector: GuiThreadGarbageCollector) -> tuple[np.ndarr
     _, to_paint = measure(app, window.compare.explorer, panels=window.compare.decoded_pair.panels)
     while len(ended) < 2:
         wait(50)
-    rates = [epochs * per_epoch / (ended[c] - started[c]) for c in controllers]
+    rates = [epochs * per_epoch / (ended[i] - started[i]) for i in range(2)]
     for session in (window.session, window.compare.session):
         session.dirty = False
     window.close()

@@ -34,7 +34,7 @@ from app.explorer.explorer_link import ExplorerLink  # noqa: E402
 from app.explorer.latent_explorer import LatentExplorer  # noqa: E402
 from app.gui_gc import GuiThreadGarbageCollector  # noqa: E402
 from app.workspace.paths import BUNDLED_DATASET  # noqa: E402
-from app.workspace.training_worker import TRAINING_NICENESS, lower_thread_priority  # noqa: E402
+from app.workspace.training_worker import COMPARISON_NICENESS, lower_thread_priority  # noqa: E402
 from core.data.datasets import images_to_float, load_npz  # noqa: E402
 from core.nn.config import ModelConfig  # noqa: E402
 from core.nn.models import build_model  # noqa: E402
@@ -59,7 +59,7 @@ def cpu_name() -> str:
 def train_until(trainer: Trainer, stop: threading.Event) -> None:
     """Train step after step, epoch after epoch, until `stop`: the load of one run's worker, as nice as the app's (its
     helper process, started at the first step, inherits it)."""
-    lower_thread_priority(TRAINING_NICENESS)
+    lower_thread_priority(COMPARISON_NICENESS)
     while not stop.is_set():
         trainer.step()
 

@@ -31,7 +31,7 @@ from app.workspace.file_commands import FileCommands
 from app.workspace.recovery import Recovery
 from app.workspace.session import Session
 from app.workspace.training_controller import RunState, TrainingController
-from app.workspace.training_worker import ModelSnapshot
+from app.workspace.training_worker import COMPARISON_NICENESS, TRAINING_NICENESS, ModelSnapshot
 from app.workspace.workspace import TrainingRun
 from core.data.datasets import Dataset
 from core.nn.config import ModelConfig
@@ -122,6 +122,7 @@ class CompareMode(QObject):
         session = Session(first.session.dataset, first.session.dataset_spec, model_config, train_config, self._parts)
         session.set_parts(self._parts, in_helpers=True)
         controller = TrainingController(session, self._blas_threads, self)
+        controller.niceness = first.controller.niceness = COMPARISON_NICENESS
         self.run = self._workspace.add_run(TrainingRun(session, controller))
         first.session.set_parts(self._parts, in_helpers=True)
         self.file_commands = FileCommands(session, controller, self._workspace.settings, self._datasets,
@@ -180,6 +181,7 @@ class CompareMode(QObject):
         self._group.set_controllers([first.controller])
         self._workspace.remove_run(self.run)
         first.session.set_parts(self._first_parts)
+        first.controller.niceness = TRAINING_NICENESS
         first.session.close()          # its helpers were started for the comparison's parts
         self._tabs.removeTab(self._tabs.indexOf(self.panel))
         self._tabs.setTabText(0, "")

@@ -12,6 +12,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal, Slot
 
 from app.workspace.session import Session
 from app.workspace.training_worker import (
+    TRAINING_NICENESS,
     ModelSnapshot,
     ParkingControl,
     SnapshotInputs,
@@ -32,7 +33,8 @@ class RunState(Enum):
 class TrainingController(QObject):
     """Owns the worker thread of the current run, if any; at most one run at a time.
 
-    blas_threads: OpenBLAS threads for training runs (None: leave the process setting alone).
+    blas_threads: OpenBLAS threads for training runs (None: leave the process setting alone). ``niceness``: how much
+    nicer than the GUI thread a run's thread, and the helper processes it starts, run (later runs).
     """
 
     run_started = Signal()                # a new run (not a resume); state_changed follows
@@ -49,6 +51,7 @@ class TrainingController(QObject):
         super().__init__(parent)
         self.session = session
         self.blas_threads = blas_threads
+        self.niceness = TRAINING_NICENESS
         self.state = RunState.IDLE
         self.thread: WorkerThread | None = None
         self.worker: TrainingWorker | None = None
@@ -63,7 +66,7 @@ class TrainingController(QObject):
             return
         worker = TrainingWorker(self.session.make_trainer(), self.snapshot_inputs(), max_steps=max_steps,
                                 blas_threads=self.blas_threads, snapshot_threads=self.session.parts,
-                                make_recovery=self.session.checkpoint_copy)
+                                make_recovery=self.session.checkpoint_copy, niceness=self.niceness)
         thread = WorkerThread(worker, "training", worker.control.request_stop, self._on_thread_finished)
         # Bound methods of objects living in this (GUI) thread: Qt queues each call into this thread.
         worker.progressed.connect(self._on_worker_progressed)

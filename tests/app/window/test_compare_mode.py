@@ -1,6 +1,7 @@
 """Compare mode: two runs in one window, trained at once, shown side by side, exported as the command line does."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from PySide6.QtTest import QTest
 
 from app.widgets.image_panel import to_gray8
 from app.workspace.training_controller import RunState
+from app.workspace.training_worker import COMPARISON_NICENESS, TRAINING_NICENESS
 from core.animation.recipe import InterpolationSpec
 from core.data.datasets import images_to_float
 from core.nn.models import build_model
@@ -290,3 +292,16 @@ def test_two_models_of_one_kind_are_animated_under_their_run_names(qtbot, window
     tools.animate_action.trigger()
     qtbot.waitUntil(lambda: len(tools.panel.models()) == 2)
     assert [title for title, _ in tools.panel.models()] == ["VAE β 4", "VAE β 1"]
+
+
+def test_both_runs_train_in_helper_processes_nicer_than_a_single_run(qtbot, window):
+    own = os.getpriority(os.PRIO_PROCESS, os.getpid())
+    window.window_actions.compare.trigger()
+    both_finished(qtbot, window, window.window_actions.step.trigger)
+    helpers = [process for run in window.workspace.runs for process in run.session.helper_processes]
+    assert len(helpers) == 2                                  # one a run: this process only coordinates
+    if sys.platform.startswith("linux"):
+        assert all(os.getpriority(os.PRIO_PROCESS, process.pid) == min(19, own + COMPARISON_NICENESS)
+                   for process in helpers)
+    window.window_actions.compare.trigger()                   # back to one run
+    assert window.controller.niceness == TRAINING_NICENESS
