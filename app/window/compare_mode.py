@@ -17,27 +17,25 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import QTabWidget
 
 from app.explorer.decoded_pair import DecodedPair
-from app.explorer.explorer_framing import ExplorerFraming
 from app.explorer.explorer_link import ExplorerLink
 from app.explorer.latent_explorer import LatentExplorer
+from app.window.comparison_display import ComparisonDisplay
 from app.window.settings_panel import SettingsPanel
 from app.workspace.comparison import run_names
 from app.workspace.file_commands import FileCommands
 from app.workspace.recovery import Recovery
 from app.workspace.session import Session
 from app.workspace.training_controller import RunState, TrainingController
-from app.workspace.training_worker import COMPARISON_NICENESS, TRAINING_NICENESS, ModelSnapshot
+from app.workspace.training_worker import COMPARISON_NICENESS, TRAINING_NICENESS
 from app.workspace.workspace import TrainingRun
 from core.data.datasets import Dataset
 from core.nn.config import ModelConfig
 from core.training.config import TrainConfig
 from core.training.presets import comparison_pair
-from core.training.trainer import EpochProgress, StepProgress
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QStatusBar
@@ -95,7 +93,7 @@ class CompareMode(QObject):
         self.explorer: LatentExplorer | None = None
         self.file_commands: FileCommands | None = None
         self.names = ("", "")
-        self._framing: ExplorerFraming | None = None
+        self._display: ComparisonDisplay | None = None
         self._first_parts = workspace.current.session.parts
 
     @property
@@ -129,7 +127,6 @@ class CompareMode(QObject):
                                           Recovery(self._recovery_folder()), self._questions, self._close_timeout_ms,
                                           self)
         self._connect_file_commands(self.file_commands)
-        self._connect_controller(controller)
 
         self.panel = SettingsPanel()
         self.panel.set_dataset_shown(False)
@@ -139,7 +136,9 @@ class CompareMode(QObject):
         self._tabs.setCurrentIndex(1)          # the first run's settings stay in front
         self.explorer = LatentExplorer(session.dataset.class_names)
         self._layout.set_comparison_explorer(self.explorer)
-        self._framing = ExplorerFraming(self.explorer, self)
+        self._display = ComparisonDisplay(self.run, first.session, panel=self.panel, explorer=self.explorer,
+                                          loss_plot=self._loss_plot, strips=self._strips,
+                                          message_bar=self._message_bar, names=lambda: self.names, parent=self)
         self.link = ExplorerLink(self.explorer, self._first_explorer, self)
         self.link.set_same_axes(self.same_axes)
         self._layout.set_decoded_pair(self.decoded_pair)
@@ -191,9 +190,9 @@ class CompareMode(QObject):
         self._layout.set_decoded_pair(None)
         self._first_explorer.set_title("")
         self._first_explorer.set_paired(False)
-        for item in (self.panel, self.explorer, self.file_commands, self.controller, self._framing, self.link):
+        for item in (self.panel, self.explorer, self.file_commands, self.controller, self._display, self.link):
             item.deleteLater()
-        self.run = self.panel = self.explorer = self.file_commands = self._framing = self.link = None
+        self.run = self.panel = self.explorer = self.file_commands = self._display = self.link = None
         self._loss_plot.set_comparison(None)
         self._strips.set_runs([(first.session, "", first.session.model_config.kind)])
         self._animation.set_comparison_run(None)
@@ -217,7 +216,7 @@ class CompareMode(QObject):
             if tuple(dataset.class_names) != self.explorer.class_names:
                 old, self.explorer = self.explorer, LatentExplorer(dataset.class_names)
                 self._layout.set_comparison_explorer(self.explorer)
-                self._framing.set_explorer(self.explorer)
+                self._display.set_explorer(self.explorer)
                 self._link_explorers()
                 old.deleteLater()
             self.show_model()
@@ -263,24 +262,14 @@ class CompareMode(QObject):
         self._animation.set_comparison_run(self.run, self.names)
         self.panel.set_model_info(f"{session.model.parameters.size:,} weights")
         self.panel.show_epochs(session.train_config.epochs, session.epochs_done)
-        self.show_snapshot(self.controller.snapshot_now())
-        self._framing.fit()
+        self._display.show_snapshot(self.controller.snapshot_now())
+        self._display.fit()
         self.update_actions()
 
     def fit_explorer(self) -> None:
         """Frame the second run's codes, and follow them as they move (the Fit action)."""
         if self.active:
-            self._framing.fit()
-
-    def show_snapshot(self, snapshot: ModelSnapshot) -> None:
-        session = self.session
-        indices = session.explorer_indices()
-        images = session.dataset.test_images[indices]
-        labels = session.dataset.test_labels[indices].astype(np.intp)
-        self.explorer.set_data(snapshot.codes, labels, images, snapshot.log_var)
-        self.explorer.set_decoder(snapshot.decoder.decode, live=self.controller.state is not RunState.IDLE)
-        self.explorer.set_manifold_ready(snapshot.step >= session.batches_per_epoch)
-        self._strips.show(session, snapshot.strip_reconstructions, snapshot.prior_samples)
+            self._display.fit()
 
     def _update_names(self) -> None:
         first = self._workspace.current.session
@@ -376,53 +365,3 @@ class CompareMode(QObject):
     @Slot(str)
     def _on_file_commands_failed(self, message: str) -> None:
         self._message_bar.show_message(f"{self.names[1]}: {message}", "error")
-
-    # ---- the second controller --------------------------------------------------------------------------------
-    def _connect_controller(self, controller: TrainingController) -> None:
-        controller.progressed.connect(self._on_controller_progressed)
-        controller.epoch_finished.connect(self._on_controller_epoch_finished)
-        controller.snapshot_ready.connect(self._on_controller_snapshot_ready)
-        controller.diverged.connect(self._on_controller_diverged)
-        controller.failed.connect(self._on_controller_failed)
-        controller.run_started.connect(self._on_controller_run_started)
-        controller.run_finished.connect(self._on_controller_run_finished)
-
-    @Slot()
-    def _on_controller_run_started(self) -> None:
-        session, first = self.session, self._workspace.current.session
-        # The step axis reaches the end of the longer run (the first run's display set it for its own already).
-        self._loss_plot.set_expected_steps(max(session.run_config().epochs * session.batches_per_epoch,
-                                               first.train_config.epochs * first.batches_per_epoch))
-        self.panel.show_epochs(session.train_config.epochs, session.epochs_done)
-
-    @Slot(list)
-    def _on_controller_progressed(self, records: list[StepProgress]) -> None:
-        self._loss_plot.append_comparison_steps(records)
-
-    @Slot(object)
-    def _on_controller_epoch_finished(self, record: EpochProgress) -> None:
-        self._loss_plot.add_comparison_epoch(record)
-
-    @Slot(object)
-    def _on_controller_snapshot_ready(self, snapshot: ModelSnapshot) -> None:
-        self.show_snapshot(snapshot)
-        self._framing.follow()
-
-    @Slot(str)
-    def _on_controller_diverged(self, message: str) -> None:
-        session = self.session
-        self._loss_plot.set_comparison(session.history, session.model_config.kind, self.names)
-        lr_spin = self.panel.lr_spin
-        lower = max(session.train_config.lr / 10, lr_spin.minimum())
-        self._message_bar.show_message(
-            f"{self.names[1]}: {message}", "warning",
-            (f"Lower its learning rate to {lower:g}", lambda: lr_spin.setValue(lower)))
-
-    @Slot(str)
-    def _on_controller_failed(self, message: str) -> None:
-        self._message_bar.show_message(f"{self.names[1]}: {message}", "error")
-
-    @Slot()
-    def _on_controller_run_finished(self) -> None:
-        self.panel.show_epochs(self.session.train_config.epochs, self.session.epochs_done)
-        self.update_actions()

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
 
@@ -305,3 +306,15 @@ def test_both_runs_train_in_helper_processes_nicer_than_a_single_run(qtbot, wind
                    for process in helpers)
     window.window_actions.compare.trigger()                   # back to one run
     assert window.controller.niceness == TRAINING_NICENESS
+
+
+def test_a_diverged_second_run_is_named_and_offered_its_own_lower_learning_rate(window):
+    window.window_actions.compare.trigger()
+    window.compare.controller.diverged.emit("The loss became NaN at step 3 (epoch 1).")
+    bar = window.message_bar
+    assert bar.text().startswith("AE: The loss became NaN at step 3")
+    lower = bar.action_buttons[0]
+    assert lower.text() == "Lower its learning rate to 0.0001"
+    lower.click()
+    assert window.compare.session.train_config.lr == pytest.approx(1e-4)
+    assert window.session.train_config.lr == pytest.approx(1e-3)          # the first run's stays
