@@ -51,6 +51,7 @@ class DecodedPair(QWidget):
             name.setAlignment(Qt.AlignmentFlag.AlignHCenter)
             grid.addWidget(name, 0, column)         # above: a panel smaller than its row leaves room below it
             grid.addWidget(panel, 1, column, Qt.AlignmentFlag.AlignTop)
+        grid.setRowStretch(2, 1)                    # the stack's spare height below the images, not between rows
         traversals = QWidget()
         # Ignored: the images alone size the column, so toggling moves neither the explorers nor the caption.
         traversals.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
