@@ -38,6 +38,10 @@ class DecodedPair(QWidget):
         self.caption = QLabel("The same point decoded by both runs' decoders.")
         self.caption.setWordWrap(True)
         self.caption.setEnabled(False)          # greyed: a hint
+        self.size_note = QLabel()                # why a point is not shared, when the spaces differ in size
+        self.size_note.setWordWrap(True)
+        self.size_note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)   # never widens it
+        self.size_note.hide()
         title = QLabel("Decoded")
         font = title.font()
         font.setBold(True)
@@ -69,6 +73,7 @@ class DecodedPair(QWidget):
         layout.addWidget(self.toggle)
         layout.addWidget(self._stack)
         layout.addWidget(self.caption)
+        layout.addWidget(self.size_note)
         layout.addStretch(0)      # the room below the images; none below the traversals (see show_traversal)
         self.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
         self.toggle.traversal_toggled.connect(self.show_traversal)
@@ -82,12 +87,14 @@ class DecodedPair(QWidget):
             try:
                 explorer.point_decoded.disconnect(self._on_explorer_point_decoded)
                 explorer.decoder_changed.disconnect(self._on_explorer_decoder_changed)
+                explorer.latent_dim_changed.disconnect(self._update_size_note)
             except (RuntimeError, TypeError):    # deleted already (the window replaced it)
                 pass
         self._explorers = [left, right]
         for explorer in self._explorers:
             explorer.point_decoded.connect(self._on_explorer_point_decoded)
             explorer.decoder_changed.connect(self._on_explorer_decoder_changed)
+            explorer.latent_dim_changed.connect(self._update_size_note)
         self.set_names(names)
         for panel, view, explorer in zip(self.panels, self.traversals, self._explorers):
             panel.set_image(explorer.decoded_image())
@@ -95,6 +102,7 @@ class DecodedPair(QWidget):
             _give_decoder(view, explorer)
             view.set_point(explorer.decoded_point())
         self._share_height()
+        self._update_size_note()
 
     def set_names(self, names: tuple[str, str]) -> None:
         for label, view, name in zip(self.name_labels, self.traversals, names):
@@ -125,6 +133,16 @@ class DecodedPair(QWidget):
             if explorer is self.sender():
                 _give_decoder(view, explorer)
         self._share_height()        # the latent size may have changed
+
+    @Slot()
+    def _update_size_note(self) -> None:
+        """Say why a point pressed in one plot is not decoded in the other, when the latent spaces differ in size
+        (ExplorerLink shares no point then)."""
+        first, second = (explorer.latent_dim() for explorer in self._explorers)
+        differ = 0 not in (first, second) and first != second
+        self.size_note.setText(f"The latent spaces have {first} and {second} dimensions: a point is decoded only by "
+                               f"the run whose plot it is pressed in." if differ else "")
+        self.size_note.setVisible(differ)
 
     def _share_height(self) -> None:
         """Each traversal's height in proportion to its rows (and the column labels'), so that a run of latent size

@@ -70,6 +70,7 @@ from core.latent.projection import LatentPlane
 Decoder = Callable[[np.ndarray], np.ndarray]  # z (k, latent_dim) -> images (k, 784) float in [0, 1]
 MAX_POINTS = 10_000
 LEGEND_COLUMNS = 5
+SHORTEST_WHOLE_TITLE = "VAE"     # a title as long as this is never cut (the kinds' names, "AE" and "VAE")
 PAIRED_LEGEND_COLUMNS = 4
 DECODED_SIDE = 280
 DECODED_MIN_SIDE = 168  # the decoded image shrinks to 6x (from 10x) in a small window, e.g. 1024x700 with the pad
@@ -161,6 +162,9 @@ class LatentExplorer(QWidget):
         self._decoded_caption.setFixedHeight(2 * self._decoded_caption.fontMetrics().lineSpacing())
         self._decoded_caption.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.title_label = _heading("")
+        # A long run name is cut rather than widening the window (its tooltip holds it whole).
+        self.title_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.title_label.setMinimumWidth(self.title_label.fontMetrics().horizontalAdvance(SHORTEST_WHOLE_TITLE))
         self.title_label.hide()
         self.link_label = QLabel()
         self.link_label.setWordWrap(True)
@@ -213,7 +217,7 @@ class LatentExplorer(QWidget):
     def _build_layout(self) -> None:
         self._toolbar = toolbar = QHBoxLayout()
         toolbar.setContentsMargins(0, 0, 0, 0)
-        toolbar.addWidget(self.title_label)
+        toolbar.addWidget(self.title_label, 1)
         toolbar.addWidget(self.plane_chooser)
         toolbar.addStretch(1)
         for widget in (self.manifold_check, self._opacity_slider):
@@ -269,6 +273,7 @@ class LatentExplorer(QWidget):
     def set_title(self, title: str) -> None:
         """Name the model shown, left of the toolbar (two explorers side by side); "" hides the name."""
         self.title_label.setText(title)
+        self.title_label.setToolTip(title)
         self.title_label.setVisible(bool(title))
 
     def set_paired(self, paired: bool) -> None:

@@ -318,3 +318,14 @@ def test_a_diverged_second_run_is_named_and_offered_its_own_lower_learning_rate(
     lower.click()
     assert window.compare.session.train_config.lr == pytest.approx(1e-4)
     assert window.session.train_config.lr == pytest.approx(1e-3)          # the first run's stays
+
+
+def test_runs_of_different_latent_sizes_say_why_a_point_is_decoded_in_one_only(window):
+    window.window_actions.compare.trigger()
+    pair = window.compare.decoded_pair
+    assert pair.size_note.isHidden()
+    window.compare.panel.latent_spin.setValue(8)
+    assert not pair.size_note.isHidden()
+    assert pair.size_note.text().startswith("The latent spaces have 8 and 2 dimensions")
+    window.compare.panel.latent_spin.setValue(2)
+    assert pair.size_note.isHidden()
