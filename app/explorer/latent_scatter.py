@@ -25,6 +25,7 @@ from app.widgets.plain_axis import PlainAxis
 HOVER_RADIUS_PX = 7.0
 PATH_MARKER_COLOR = "#ffd400"
 HIGHLIGHT_SIZE = 30   # px: well outside a dot (about 7 px) and a pin's ring (13 px)
+ARROW_MARGIN = 0.05     # of the view's width and height: where the arrow to an out-of-view point stands
 FIT_MARGIN = 0.05
 _CIRCLE = np.linspace(0.0, 2.0 * np.pi, 97)
 
@@ -123,6 +124,9 @@ class LatentScatter(pg.PlotWidget):
         self._star = pg.ScatterPlotItem(size=22, symbol="star", pxMode=True)
         # A compact target, not full-width lines: a drag then repaints a few pixels, not strips across the dots.
         self._crosshair = pg.TargetItem(size=22, movable=False)
+        # Where the crosshair's point lies outside the view (a point linked from another run's plot, whose codes
+        # spread wider), an arrow at the view's edge points to it.
+        self._crosshair_arrow = pg.ArrowItem(headLen=16, tipAngle=45, tailLen=0, pen=None, pxMode=True)
         self._path = pg.PlotCurveItem()  # e.g. an interpolation being previewed
         self._path_ends = pg.ScatterPlotItem(size=9, pxMode=True)
         self._path_marker = pg.ScatterPlotItem(pos=np.zeros((1, 2)), size=15, pxMode=True)   # moved by setPos
@@ -143,6 +147,7 @@ class LatentScatter(pg.PlotWidget):
         self._add(self._path_ends, 7)
         self._add(self._path_marker, 8)
         self._add(self._crosshair, 10)
+        self._add(self._crosshair_arrow, 10)
         for item in self._highlight:
             self._add(item, 9)
         self.set_prior(None)
@@ -154,6 +159,7 @@ class LatentScatter(pg.PlotWidget):
         self.set_highlight(None)
         self.apply_palette()
 
+        self.view_box.sigRangeChanged.connect(self._update_crosshair_arrow)
         self.view_box.probed.connect(self.point_probed)
         self.view_box.ctrl_clicked.connect(self._on_view_box_ctrl_clicked)
         self.view_box.clicked.connect(self._on_view_box_clicked)
@@ -229,6 +235,31 @@ class LatentScatter(pg.PlotWidget):
         self._crosshair.setVisible(point is not None)
         if point is not None:
             self._crosshair.setPos(float(point[0]), float(point[1]))
+        self._update_crosshair_arrow()
+
+    def crosshair_arrow(self) -> np.ndarray | None:
+        """Where the arrow to an out-of-view crosshair stands (plane point (2,)), or None when none is shown."""
+        if not self._crosshair_arrow.isVisible():
+            return None
+        position = self._crosshair_arrow.pos()
+        return np.array([position.x(), position.y()])
+
+    def _update_crosshair_arrow(self, *args) -> None:
+        """Show the arrow at the view's edge, pointing to the crosshair's point, while that point is out of view."""
+        point = self.crosshair()
+        (x0, x1), (y0, y1) = self.view_box.viewRange()
+        if point is None or (x0 <= point[0] <= x1 and y0 <= point[1] <= y1):
+            self._crosshair_arrow.setVisible(False)
+            return
+        margin_x, margin_y = ARROW_MARGIN * (x1 - x0), ARROW_MARGIN * (y1 - y0)
+        edge = np.array([np.clip(point[0], x0 + margin_x, x1 - margin_x),
+                         np.clip(point[1], y0 + margin_y, y1 - margin_y)])
+        # The direction on screen (y down); pyqtgraph's arrow points left at angle 0 and turns clockwise.
+        dx = (point[0] - edge[0]) / (x1 - x0) * self.view_box.width()
+        dy = -(point[1] - edge[1]) / (y1 - y0) * self.view_box.height()
+        self._crosshair_arrow.setStyle(angle=float(np.degrees(np.arctan2(-dy, -dx))))
+        self._crosshair_arrow.setPos(float(edge[0]), float(edge[1]))
+        self._crosshair_arrow.setVisible(True)
 
     def crosshair(self) -> np.ndarray | None:
         """The plane point (2,) marked by the crosshair, or None."""
@@ -339,6 +370,7 @@ class LatentScatter(pg.PlotWidget):
             line.setPen(pg.mkPen(_faded(text, 0.55), width=1.5, style=Qt.PenStyle.DashLine))
         accent = QColor("#ffffff" if dark else "#000000")
         self._crosshair.setPen(pg.mkPen(accent, width=2))
+        self._crosshair_arrow.setStyle(brush=pg.mkBrush(accent))
         self._pins.setPen(pg.mkPen(accent, width=2))
         for radius, curve in zip((1.0, 2.0), self._posterior):
             style = Qt.PenStyle.SolidLine if radius == 1.0 else Qt.PenStyle.DashLine

@@ -462,3 +462,20 @@ def test_the_manifold_waits_until_it_is_ready_and_its_box_says_why(explorer, qtb
     explorer.manifold_check.setChecked(False)
     explorer.set_manifold_ready(True)
     assert not explorer.manifold_shown          # the user's choice stands
+
+
+def test_a_crosshair_out_of_view_gets_an_arrow_at_the_edge_pointing_to_it(explorer):
+    scatter = explorer.scatter
+    scatter.view_box.setRange(xRange=(-1, 1), yRange=(-1, 1), padding=0)
+    scatter.set_crosshair(np.array([0.5, 0.2]))
+    assert scatter.crosshair_arrow() is None                         # in view: the crosshair itself shows it
+    scatter.set_crosshair(np.array([6.0, -4.0]))
+    (x0, x1), (y0, y1) = scatter.view_box.viewRange()
+    arrow = scatter.crosshair_arrow()
+    assert x0 < arrow[0] < x1 and y0 < arrow[1] < y1                   # inside the view,
+    assert arrow[0] > 0.8 * x1 and arrow[1] < 0.8 * y0                  # at the edge facing the point
+    scatter.view_box.setRange(xRange=(0, 10), yRange=(-6, 4), padding=0)   # the user pans to it
+    assert scatter.crosshair_arrow() is None
+    scatter.set_crosshair(None)
+    scatter.view_box.setRange(xRange=(-1, 1), yRange=(-1, 1), padding=0)
+    assert scatter.crosshair_arrow() is None
