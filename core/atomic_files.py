@@ -153,7 +153,7 @@ def remove_stale_temporaries(target: Path) -> list[Path]:
             if pid is None:
                 if time.time() - entry.stat(follow_symlinks=False).st_mtime < LEGACY_TEMPORARY_AGE_S:
                     continue
-            elif int(pid) == os.getpid() or _process_exists(int(pid)):
+            elif int(pid) == os.getpid() or process_exists(int(pid)):
                 continue
             if entry.is_dir(follow_symlinks=False):
                 shutil.rmtree(entry.path)
@@ -165,7 +165,7 @@ def remove_stale_temporaries(target: Path) -> list[Path]:
     return removed
 
 
-def _process_exists(pid: int) -> bool:
+def process_exists(pid: int) -> bool:
     """Whether a process with this id runs (POSIX: signal 0 checks without sending anything). Elsewhere always True:
     there os.kill would end the process, and a temporary file is better kept than one in use removed."""
     if os.name != "posix":

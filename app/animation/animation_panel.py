@@ -363,6 +363,12 @@ class AnimationPanel(QWidget):
             self._keeper = ClassKeeper(models, self._images, self._labels)
         self.picker.set_codes(self._codes, self._keeper)
 
+    def set_model_names(self, current: str, comparison: str) -> None:
+        """Tell the two models apart by these names (they show when both have the same title), keeping their weights."""
+        self._names = [comparison, current]
+        self._update_comparison_controls()
+        self._schedule_refresh()
+
     def set_comparison_choice_enabled(self, enabled: bool) -> None:
         """Let the user open, keep and remove a comparison model, or not (compare mode gives its second run)."""
         self._comparison_choice = enabled

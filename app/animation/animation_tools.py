@@ -196,10 +196,10 @@ class AnimationTools(QObject):
     def set_comparison_run(self, run: TrainingRun | None, names: tuple[str, str] = ("", "")) -> None:
         """Animate ``run``'s model (a comparison's second run) on the left of the window's own, from its weights as
         they train, in place of a kept or opened comparison model; None: no comparison. names: the window's run's
-        and ``run``'s, which tell the models apart when their titles are the same."""
-        if self._comparison_run is not None and self._comparison_run is not run:
+        and ``run``'s, which tell the models apart when their titles are the same (see set_run_names)."""
+        if self._comparison_run is not None:
             self._comparison_run.controller.run_finished.disconnect(self._on_comparison_run_finished)
-        if run is not None and run is not self._comparison_run:
+        if run is not None:
             run.controller.run_finished.connect(self._on_comparison_run_finished)
         self._comparison_run, self._run_names = run, names
         for action in (self.open_comparison_action, self.keep_comparison_action):
@@ -209,6 +209,12 @@ class AnimationTools(QObject):
             self.panel.set_comparison_model(None)
         else:
             self._give_models()
+
+    def set_run_names(self, names: tuple[str, str]) -> None:
+        """New names for the window's run and the comparison run: the models keep their weights (a new name is no
+        reason to copy them, or to pause a run for them)."""
+        self._run_names = names
+        self.panel.set_model_names(*names)
 
     def add_snapshot(self, snapshot: ModelSnapshot, labels: np.ndarray) -> None:
         """Keep the scatter of this snapshot for the replay; labels (n,) are the classes of its codes."""

@@ -19,6 +19,7 @@ from app.widgets.image_panel import ImagePanel
 PAIR_SIDE = 140            # each image at 5x
 PAIR_MIN_SIDE = 84         # 3x in a 1024-pixel window
 PLACEHOLDER = "Press or drag in either plot"
+CAPTION_LINES = 3          # z of 8 dimensions wraps to 3 lines in the narrowest column
 
 
 class DecodedPair(QWidget):
@@ -38,6 +39,10 @@ class DecodedPair(QWidget):
         self.caption = QLabel("The same point decoded by both runs' decoders.")
         self.caption.setWordWrap(True)
         self.caption.setEnabled(False)          # greyed: a hint
+        # A new text each drag move must not relayout the window: the caption's size never depends on its text.
+        self.caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.caption.setFixedHeight(CAPTION_LINES * self.caption.fontMetrics().lineSpacing())
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.size_note = QLabel()                # why a point is not shared, when the spaces differ in size
         self.size_note.setWordWrap(True)
         self.size_note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)   # never widens it

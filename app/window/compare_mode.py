@@ -4,7 +4,7 @@ The second run is drawn first, on the left (its explorer, its settings tab, its 
 the command line's ``gif --compare`` draws the compared model first: the window's export equals
 ``gif --checkpoint FIRST.npz --compare SECOND.npz``.
 
-By default the second run is the first one's model of the other kind (app/workspace/comparison.py), so an AE and a
+By default the second run is the first one's model of the other kind (core/training/presets.py), so an AE and a
 VAE of the same layers train at once on the same batches; the user may change any of its settings in its own tab of
 the settings panel. CompareMode makes the second run's Session, TrainingController, FileCommands, settings panel and
 LatentExplorer, and shows its run in the shared views: the loss plot, the image strips, the animation tools. The
@@ -13,7 +13,6 @@ dataset and recovery commands).
 """
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +23,7 @@ from app.explorer.decoded_pair import DecodedPair
 from app.explorer.explorer_link import ExplorerLink
 from app.explorer.latent_explorer import LatentExplorer
 from app.window.comparison_display import ComparisonDisplay
+from app.window.panel_models import new_model_from_panel, panel_train_config
 from app.window.settings_panel import SettingsPanel
 from app.workspace.comparison import run_names
 from app.workspace.file_commands import FileCommands
@@ -204,7 +204,8 @@ class CompareMode(QObject):
         user cancels or the panel's layers cannot make a model."""
         if not self.active:
             return True
-        if not self.file_commands.release_model() or not self._new_model_from_panel(self._panel_train_config()):
+        if not self.file_commands.release_model() \
+                or not self._new_model_from_panel(panel_train_config(self.panel, self.session)):
             return False
         self.show_model()
         return True
@@ -284,7 +285,7 @@ class CompareMode(QObject):
             self._first_explorer.set_title(names[0])
             self.explorer.set_title(names[1])
             self.decoded_pair.set_names((names[1], names[0]))
-            self._animation.set_comparison_run(self.run, names)
+            self._animation.set_run_names(names)
 
     def first_run_changed(self) -> None:
         """The first run has a new model or settings: the runs' names may change."""
@@ -299,35 +300,24 @@ class CompareMode(QObject):
         panel.lr_changed.connect(self._on_panel_lr_changed)
         panel.beta_changed.connect(self._on_panel_beta_changed)
 
-    def _panel_train_config(self) -> TrainConfig:
-        config = self.panel.train_config()
-        if self.session.trained:
-            config = replace(config, optimizer=self.session.train_config.optimizer)
-        return config
-
     def _new_model_from_panel(self, train_config: TrainConfig) -> bool:
-        try:
-            model_config = self.panel.model_config()
-        except ValueError as error:
-            self._message_bar.show_message(f"Cannot build the {self.names[1]} model: {error}.", "error")
-            return False
-        self.session.set_train_config(train_config)
-        self.session.new_model(model_config)
-        return True
+        problem = new_model_from_panel(self.panel, self.session, train_config)
+        if problem:
+            self._message_bar.show_message(f"Cannot build the {self.names[1]} model: {problem}.", "error")
+        return not problem
 
     @Slot()
     def _on_panel_architecture_changed(self) -> None:
         if self.session.trained or self.controller.state is not RunState.IDLE:
-            self.session.set_train_config(self._panel_train_config())      # only the seed can change then
+            self.session.set_train_config(panel_train_config(self.panel, self.session))   # only the seed can change
+            self._update_names()
         elif self._new_model_from_panel(self.panel.train_config()):
             self._update_names()
             self.show_model()
-            return
-        self._update_names()
 
     @Slot()
     def _on_panel_training_changed(self) -> None:
-        self.session.set_train_config(self._panel_train_config())
+        self.session.set_train_config(panel_train_config(self.panel, self.session))
         self._update_names()
 
     @Slot(float)

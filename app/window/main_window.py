@@ -31,6 +31,7 @@ from app.window.dialog_questions import DialogQuestions
 from app.window.download_dialog import DownloadDialog, Downloader
 from app.window.layout import STYLE_SHEET, WindowLayout, make_drawing_column, make_training_view
 from app.window.message_bar import MessageBar
+from app.window.panel_models import new_model_from_panel, panel_train_config
 from app.window.run_display import RunDisplay
 from app.window.run_status import RunStatus
 from app.window.run_strips import RunStrips
@@ -255,7 +256,8 @@ class MainWindow(QMainWindow):
         """A new model with fresh weights from the panel's architecture and seed (each run's, in a comparison)."""
         if self.run_group.state is RunState.RUNNING:
             return
-        if not self.file_commands.release_model() or not self._new_model_from_panel(self._panel_train_config()):
+        if not self.file_commands.release_model() \
+                or not self._new_model_from_panel(panel_train_config(self.panel, self.session)):
             return
         self.setWindowTitle(UNTITLED)        # no file yet: Save asks for one
         self.message_bar.hide()
@@ -485,13 +487,6 @@ class MainWindow(QMainWindow):
         if not self.isWindowModified():
             self.setWindowModified(True)
 
-    def _panel_train_config(self) -> TrainConfig:
-        """The panel's training settings; a trained model keeps its optimizer."""
-        config = self.panel.train_config()
-        if self.session.trained:
-            config = replace(config, optimizer=self.session.train_config.optimizer)
-        return config
-
     # ---- slots: the drawing pad -------------------------------------------------------------------------------
     @Slot(object)
     def _on_drawing_pad_drawing_changed(self, image: np.ndarray) -> None:
@@ -530,7 +525,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def _on_panel_architecture_changed(self) -> None:
         if self.session.trained or self.controller.state is not RunState.IDLE:
-            self.session.set_train_config(self._panel_train_config())      # only the seed can change then
+            self.session.set_train_config(panel_train_config(self.panel, self.session))   # only the seed can change
         elif self._new_model_from_panel(self.panel.train_config()):
             self.show_model()
         self.compare.first_run_changed()
@@ -538,18 +533,14 @@ class MainWindow(QMainWindow):
     def _new_model_from_panel(self, train_config: TrainConfig) -> bool:
         """A fresh model of the panel's architecture, trained with ``train_config``; False (and a message) when the
         panel's layers cannot make one."""
-        try:
-            model_config = self.panel.model_config()
-        except ValueError as error:
-            self.message_bar.show_message(f"Cannot build this model: {error}.", "error")
-            return False
-        self.session.set_train_config(train_config)
-        self.session.new_model(model_config)
-        return True
+        problem = new_model_from_panel(self.panel, self.session, train_config)
+        if problem:
+            self.message_bar.show_message(f"Cannot build this model: {problem}.", "error")
+        return not problem
 
     @Slot()
     def _on_panel_training_changed(self) -> None:
-        self.session.set_train_config(self._panel_train_config())
+        self.session.set_train_config(panel_train_config(self.panel, self.session))
         self.compare.first_run_changed()
         self._show_epochs()             # a larger batch makes fewer, longer epochs: more of them may be done
         self.run_status.show_idle(self.session.history.steps, self.session.batches_per_epoch,

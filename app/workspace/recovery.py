@@ -12,6 +12,7 @@ import sys
 import threading
 from pathlib import Path
 
+from core.atomic_files import process_exists
 from core.training.checkpoint import Checkpoint, save_checkpoint
 
 PREFIX = "unsaved-"
@@ -89,14 +90,8 @@ def is_running(pid: int, written_at: float) -> bool:
     """Whether the process that wrote a file at ``written_at`` (epoch seconds) still runs: a process with this id
     exists (POSIX: signal 0 checks without sending anything) and did not start after the file was written (after a
     reboot, say, the id may belong to another program)."""
-    if os.name != "posix":
-        return True            # elsewhere os.kill would end the process: never call a file orphaned
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+    if not process_exists(pid):
         return False
-    except PermissionError:
-        pass                   # another user's process
     started = _start_time(pid)
     return started is None or started <= written_at + 1.0
 

@@ -45,11 +45,6 @@ class Workspace:
         self.runs.remove(run)
         run.session.close()
 
-    @property
-    def comparison(self) -> TrainingRun | None:
-        """The run trained beside the current one in a comparison, if any."""
-        return next((run for run in self.runs if run is not self.current), None)
-
     def first_dataset(self) -> tuple[Dataset, str, str]:
         """The dataset to start on: the last one used if it can be loaded without a network, else the bundled
         digits. Returns (dataset, spec, note), the note saying why the last one could not be loaded ("" if none)."""

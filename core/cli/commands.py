@@ -143,12 +143,8 @@ def run_train(args: argparse.Namespace, resources: Path) -> int:
             if option == "--compare-out":
                 refuse_same_output(outputs[0], (option, out))
             resolve_output(out)                      # a folder or a device is refused before any data are read
-        except OutputIsInput as error:
-            print(f"error: {error}", file=err)
-            return 2
-        except OSError as error:
-            print(f"error: cannot write the model to {out}: {error.strerror or error}", file=err)
-            return 1
+        except (OutputIsInput, OSError) as error:
+            return _refused_output(error, out, err)
     try:
         trainers, dataset_name = _make_trainers(args, resources, DownloadReport(err))
     except (DatasetError, CheckpointError, ValueError) as error:
@@ -168,13 +164,19 @@ def run_train(args: argparse.Namespace, resources: Path) -> int:
                     refuse_inputs(out, [(f"the dataset of {args.resume}", dataset_file(dataset_name))])
                 target = _check_writable(out)        # after the data, so that a failed command leaves no new folder
                 held.enter_context(output_lock(target))  # until the model is saved: a second writer is refused
-            except OutputIsInput as error:
-                print(f"error: {error}", file=err)
-                return 2
-            except OSError as error:
-                print(f"error: cannot write the model to {out}: {error.strerror or error}", file=err)
-                return 1
+            except (OutputIsInput, OSError) as error:
+                return _refused_output(error, out, err)
         return _train_and_save(runs, dataset_name, err)
+
+
+def _refused_output(error: OutputIsInput | OSError, out: Path, err: TextIO) -> int:
+    """Say why ``out`` will not be written; the exit status: 2 for an output that is an input (a usage error), 1 for
+    one the system refuses."""
+    if isinstance(error, OutputIsInput):
+        print(f"error: {error}", file=err)
+        return 2
+    print(f"error: cannot write the model to {out}: {error.strerror or error}", file=err)
+    return 1
 
 
 def _train_and_save(runs: list[Run], dataset_name: str, err: TextIO) -> int:
